@@ -1,0 +1,100 @@
+"""Turn a solution back into frames: the allocation per project and its summaries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .formulate import MEUR, Model
+from .problem import Problem
+from .scenario import Scenario
+from .solve import Solution
+
+
+@dataclass(frozen=True)
+class Result:
+    """An allocation and what it achieves.
+
+    ``allocation``: one row per project — project_id, territory_id, region, theme, title,
+        requested, max_award, award (€), funded (bool), share_of_request (0–1), lock, each
+        outcome achieved (its value × share of request), then the input's extra columns.
+    ``by_region``, ``by_territory``, ``by_theme``: projects, funded, requested, awarded,
+        share_of_awarded, each outcome achieved; by_region and by_territory add floor and cap.
+    ``outcomes``: outcome, achieved, available (all projects fully funded), ideal (normaliser),
+        share_of_ideal, weight.
+    ``totals``: awarded, budget, projects_funded, and each outcome achieved.
+    """
+    scenario: Scenario
+    solution: Solution
+    allocation: pd.DataFrame | None
+    by_region: pd.DataFrame | None = None
+    by_territory: pd.DataFrame | None = None
+    by_theme: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    totals: dict = field(default_factory=dict)
+
+    @property
+    def run(self) -> dict:
+        s = self.solution
+        return {"status": s.label, "objective": s.objective, "bound": s.bound, "gap": s.gap,
+                "build_seconds": round(s.build_seconds, 4), "solve_seconds": round(s.solve_seconds, 4),
+                "backend": s.backend, "solver": s.solver, "solver_version": s.version,
+                "message": s.message}
+
+
+def awards(problem: Problem, model: Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Award (€, rounded to the cent) and selection of each project from column values."""
+    selected = np.asarray(model.select @ values).ravel() > 0.5
+    award = np.asarray(model.award @ values).ravel() * MEUR
+    award = np.where(selected, np.round(award, 2), 0.0)
+    return award, selected
+
+
+def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Solution) -> Result:
+    if not solution.ok:
+        return Result(scenario, solution, None)
+    p = problem.projects
+    award, funded = awards(problem, model, solution.values)
+    share = award / p["requested"].to_numpy(float)
+    outcomes = list(model.outcomes)
+    alloc = pd.DataFrame({
+        "project_id": p["project_id"], "territory_id": p["territory_id"], "region": p["region"],
+        "theme": p["theme"], "title": p["title"], "requested": p["requested"],
+        "max_award": p["max_award"], "award": award, "funded": funded,
+        "share_of_request": np.round(share, 6), "lock": p["lock"]})
+    for o in outcomes:
+        alloc[o] = p[o].to_numpy(float) * share
+    for c in problem.extra_columns:
+        if c not in alloc:
+            alloc[c] = p[c].to_numpy()
+
+    def summary(key: str) -> pd.DataFrame:
+        g = alloc.groupby(key, sort=True)
+        frame = pd.DataFrame({"projects": g.size(), "funded": g["funded"].sum(),
+                              "requested": g["requested"].sum(), "awarded": g["award"].sum()})
+        total = alloc["award"].sum()
+        frame["share_of_awarded"] = frame["awarded"] / total if total else 0.0
+        for o in outcomes:
+            frame[o] = g[o].sum()
+        return frame.reset_index()
+
+    by_region = summary("region")
+    if problem.regions is not None:
+        by_region = by_region.merge(problem.regions[["region", "floor", "cap"]], on="region", how="left")
+    by_territory = summary("territory_id")
+    if len(problem.territories):
+        by_territory = by_territory.merge(
+            problem.territories[["territory_id", "name", "region", "floor", "cap"]],
+            on="territory_id", how="left")
+    by_theme = summary("theme")
+    achieved = np.array([alloc[o].sum() for o in outcomes])
+    available = np.array([p[o].sum() for o in outcomes])
+    table = pd.DataFrame({"outcome": outcomes, "achieved": achieved, "available": available,
+                          "ideal": model.normalisers if scenario.normalise == "ideal" else np.nan,
+                          "weight": [scenario.weights.get(o, 0.0) for o in outcomes]})
+    table["share_of_ideal"] = table["achieved"] / table["ideal"]
+    totals = {"awarded": float(alloc["award"].sum()), "budget": scenario.budget,
+              "projects_funded": int(funded.sum()), "projects": int(len(p)),
+              **{o: float(v) for o, v in zip(outcomes, achieved)}}
+    return Result(scenario, solution, alloc, by_region, by_territory, by_theme, table, totals)

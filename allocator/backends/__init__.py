@@ -1,0 +1,83 @@
+"""Solver backends behind one small interface.
+
+A backend takes a ``formulate.Model`` (a maximisation MILP in matrix form) and options, and
+returns a ``SolverOutput``. Each module here adapts one solver library:
+
+- ``highs``: HiGHS through highspy, fed the arrays directly (the default: fastest exact path);
+- ``ortools``: SCIP and CP-SAT through OR-Tools' model_builder, fed the same arrays;
+- ``pulp``: CBC as shipped with PuLP, and any other solver PuLP knows, by name.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import numpy as np
+
+OPTIMAL, FEASIBLE, INFEASIBLE, UNBOUNDED, NO_SOLUTION = (
+    "optimal", "feasible", "infeasible", "unbounded", "no solution")
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float = 120.0
+    gap: float = 1e-4
+    verbose: bool = False
+    threads: int | None = None
+    start: np.ndarray | None = None  # a feasible column vector to start from
+    relax: bool = False  # solve the LP relaxation (integrality dropped), with duals
+
+
+@dataclass(frozen=True)
+class SolverOutput:
+    """What a solver said. ``values`` is None when it found no solution."""
+    status: str
+    values: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    seconds: float
+    solver: str
+    version: str
+    log: str = ""
+    row_duals: np.ndarray | None = None
+    message: str = ""
+
+
+class BackendUnavailable(Exception):
+    """The backend's library or solver is not installed."""
+
+
+# name → (module, solver argument)
+BACKENDS = {
+    "highs": ("highs", "highs"),
+    "scip": ("ortools", "scip"),
+    "cpsat": ("ortools", "sat"),
+    "cbc": ("pulp", "PULP_CBC_CMD"),
+}
+
+
+def solve_model(model, backend: str, options: SolveOptions) -> SolverOutput:
+    """Solve with a named backend: one of BACKENDS, or ``pulp:<SOLVER>`` for any PuLP solver."""
+    if backend.startswith("pulp:"):
+        module, solver = "pulp", backend.split(":", 1)[1]
+    elif backend == "pulp":
+        module, solver = BACKENDS["cbc"]
+    elif backend in BACKENDS:
+        module, solver = BACKENDS[backend]
+    else:
+        raise BackendUnavailable(f"unknown backend '{backend}'; available: {', '.join(available())}")
+    impl = importlib.import_module(f".{module}", __name__)
+    return impl.solve(model, solver, options)
+
+
+def available() -> list[str]:
+    """Backends whose library and solver are installed here."""
+    names = []
+    for name, (module, solver) in BACKENDS.items():
+        try:
+            impl = importlib.import_module(f".{module}", __name__)
+        except ImportError:
+            continue
+        if impl.is_available(solver):
+            names.append(name)
+    return names

@@ -1,0 +1,108 @@
+"""HiGHS through highspy: the model's arrays are handed over as they are (CSC, no copies by row)."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from . import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, UNBOUNDED, SolveOptions, SolverOutput
+
+
+def is_available(solver: str) -> bool:
+    return True
+
+
+def _new_highs() -> highspy.Highs:
+    """A Highs instance, without the banner it prints on stdout (where --json output goes)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def build(model, relax: bool = False) -> highspy.Highs:
+    """A Highs instance holding the model (kept apart so re-solves can reuse it)."""
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    A = sp.csc_array(model.A)
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_ = model.c
+    lp.col_lower_ = model.col_lo
+    lp.col_upper_ = model.col_hi
+    lp.row_lower_ = model.row_lo
+    lp.row_upper_ = model.row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.offset_ = model.offset
+    if not relax and model.integer.any():
+        lp.integrality_ = np.where(model.integer, highspy.HighsVarType.kInteger,
+                                   highspy.HighsVarType.kContinuous).tolist()
+    h.passModel(lp)
+    return h
+
+
+def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
+    h = build(model, options.relax)
+    return run(h, model, options)
+
+
+def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
+    fd, log_path = tempfile.mkstemp(prefix="allocator-highs-", suffix=".log")
+    os.close(fd)
+    try:
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("log_file", log_path)
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("time_limit", float(options.time_limit))
+        h.setOptionValue("mip_rel_gap", float(options.gap))
+        h.setOptionValue("random_seed", 0)
+        if options.threads:
+            h.setOptionValue("threads", int(options.threads))
+        if options.start is not None and not options.relax:
+            start = highspy.HighsSolution()
+            start.col_value = np.asarray(options.start, float)
+            start.value_valid = True
+            h.setSolution(start)
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        h.setOptionValue("log_file", "")
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            log = f.read()
+    finally:
+        os.unlink(log_path)
+    status = h.getModelStatus()
+    info = h.getInfo()
+    S = highspy.HighsModelStatus
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    values = np.asarray(h.getSolution().col_value, float) if has_solution else None
+    mip = model.integer.any() and not options.relax
+    objective = float(info.objective_function_value) if has_solution else None
+    bound = float(info.mip_dual_bound) if mip else objective
+    if status == S.kOptimal:
+        state = OPTIMAL
+    elif status == S.kInfeasible:
+        state = INFEASIBLE
+    elif status in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        state = UNBOUNDED if status == S.kUnbounded else INFEASIBLE
+    else:
+        state = FEASIBLE if has_solution else NO_SOLUTION
+    duals = None
+    if options.relax and has_solution:
+        duals = np.asarray(h.getSolution().row_dual, float)
+    return SolverOutput(state, values, objective, bound, seconds, "HiGHS",
+                        h.version(), log, duals, h.modelStatusToString(status))

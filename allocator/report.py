@@ -1,0 +1,132 @@
+"""Write results: an Excel workbook (xlsxwriter), JSON for scripts, a short text summary.
+
+Every workbook is written through ``files.atomic_output``. Text is always written as text:
+a title beginning with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from . import __version__
+from .analyse import Result
+from .files import atomic_output
+
+EURO_COLUMNS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_cost",
+                "min_award", "budget"}
+SHARE_COLUMNS = {"share_of_request", "share_of_awarded", "share_of_ideal"}
+CREATOR = "allocator"
+
+
+class Sheets:
+    """An xlsxwriter workbook with the house style: bold frozen headers, filters, € formats."""
+
+    def __init__(self, path: Path):
+        self.book = xlsxwriter.Workbook(str(path), {
+            "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            "nan_inf_to_errors": True})
+        self.book.set_properties({"author": CREATOR, "comments": f"written by allocator {__version__}"})
+        self.header = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                            "text_wrap": True, "valign": "top"})
+        self.euro = self.book.add_format({"num_format": '#,##0 "€"'})
+        self.share = self.book.add_format({"num_format": "0.0%"})
+        self.number = self.book.add_format({"num_format": "#,##0.##"})
+
+    def frame(self, name: str, frame: pd.DataFrame, *, widths: dict | None = None):
+        ws = self.book.add_worksheet(name)
+        for j, column in enumerate(frame.columns):
+            ws.write_string(0, j, str(column), self.header)
+            fmt = (self.euro if column in EURO_COLUMNS else self.share if column in SHARE_COLUMNS
+                   else None)
+            values = frame[column].to_numpy()
+            width = max(10, min(40, len(str(column)) + 2))
+            if widths and column in widths:
+                width = widths[column]
+            ws.set_column(j, j, width, fmt)
+            for i, v in enumerate(values, start=1):
+                _write(ws, i, j, v, fmt)
+        ws.freeze_panes(1, 0)
+        if len(frame.columns):
+            ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+        return ws
+
+    def pairs(self, name: str, items: dict, header=("parameter", "value")):
+        return self.frame(name, pd.DataFrame({header[0]: list(items), header[1]: [
+            _cell(v) for v in items.values()]}), widths={header[0]: 28, header[1]: 40})
+
+    def close(self):
+        self.book.close()
+
+
+def _cell(v):
+    if isinstance(v, (dict, list, tuple)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return v
+
+
+def _write(ws, i, j, v, fmt):
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return
+    if isinstance(v, (bool, np.bool_)):
+        ws.write_boolean(i, j, bool(v))
+    elif isinstance(v, (int, float, np.integer, np.floating)):
+        if math.isfinite(float(v)):
+            ws.write_number(i, j, float(v), fmt)
+        else:
+            ws.write_string(i, j, str(v))
+    else:
+        ws.write_string(i, j, str(v))
+
+
+def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> None:
+    """The result workbook: allocation, summaries, outcomes, scenario, run."""
+    with atomic_output(path, inputs=inputs) as tmp:
+        out = Sheets(tmp)
+        if result.allocation is not None:
+            out.frame("allocation", result.allocation, widths={"title": 40})
+            out.frame("by_region", result.by_region)
+            out.frame("by_territory", result.by_territory)
+            out.frame("by_theme", result.by_theme)
+            out.frame("outcomes", result.outcomes)
+        out.pairs("scenario", {"name": result.scenario.name, **result.scenario.parameters()})
+        out.pairs("run", {**result.run, "allocator_version": __version__,
+                          "levels": list(result.solution.levels)}, header=("item", "value"))
+        out.close()
+
+
+def to_json(result: Result) -> dict:
+    """One JSON-able object: status, objective, bound, gap, scenario, totals, allocation."""
+    alloc = result.allocation
+    records = [] if alloc is None else json.loads(alloc.to_json(orient="records", double_precision=10))
+    return {**result.run, "scenario": {"name": result.scenario.name,
+                                       **{k: v for k, v in result.scenario.parameters().items()}},
+            "totals": result.totals,
+            "outcomes": [] if result.outcomes is None else
+            json.loads(result.outcomes.to_json(orient="records")),
+            "allocation": records}
+
+
+def summary_text(result: Result) -> str:
+    """A short table of totals for the terminal."""
+    s = result.solution
+    lines = [f"scenario   {result.scenario.name}",
+             f"status     {s.label}  ({s.solver} {s.version}, {s.solve_seconds:.2f} s)"]
+    if s.objective is not None:
+        lines.append(f"objective  {s.objective:.6g}  (bound {s.bound:.6g})" if s.bound is not None
+                     else f"objective  {s.objective:.6g}")
+    t = result.totals
+    if t:
+        lines.append(f"awarded    {_euros(t['awarded'])} of {_euros(t['budget'])}, "
+                     f"{t['projects_funded']} of {t['projects']} projects funded")
+        for o in result.outcomes["outcome"]:
+            lines.append(f"{o:<10} {t[o]:,.1f}".replace(",", " "))
+    return "\n".join(lines)
+
+
+def _euros(v: float) -> str:
+    return f"€{v:,.0f}".replace(",", " ")

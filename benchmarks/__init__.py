@@ -1,0 +1,1 @@
+"""Benchmarks of allocator: `python -m benchmarks [--quick] [NAME ...]`."""

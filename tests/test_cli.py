@@ -1,0 +1,149 @@
+"""The command line end to end, as a subprocess, on the bundled workbook."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from verify import verify
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"
+PRESETS = ["balanced", "jobs_first", "skills_first", "regional_equity"]
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "allocator.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("backend", ["highs", "scip"])
+@pytest.mark.parametrize("scenario", PRESETS)
+def test_solve_each_preset_to_proven_optimality_and_verify(tmp_path, scenario, backend):
+    before = digest(BUNDLED)
+    out = tmp_path / "out.xlsx"
+    r = run("solve", BUNDLED, "--scenario", scenario, "--backend", backend, "-o", out, "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["status"] == "optimal"
+    assert result["gap"] is not None and result["gap"] <= 1e-4
+    assert abs(result["objective"] - result["bound"]) <= 1e-4 * abs(result["objective"]) + 1e-9
+    assert verify(BUNDLED, out) == []
+    assert digest(BUNDLED) == before, "the input workbook was modified"
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames == ["allocation", "by_region", "by_territory", "by_theme", "outcomes",
+                               "scenario", "run"]
+
+
+def test_backends_agree_on_the_bundled_workbook():
+    objectives = {}
+    for backend in ("highs", "scip", "cbc"):
+        r = run("solve", BUNDLED, "--scenario", "jobs_first", "--backend", backend,
+                "--gap", "1e-7", "--json")
+        assert r.returncode == 0, r.stderr
+        objectives[backend] = json.loads(r.stdout)["objective"]
+    reference = objectives["highs"]
+    for backend, value in objectives.items():
+        assert value == pytest.approx(reference, rel=1e-6), objectives
+
+
+def test_json_output_holds_the_contract():
+    r = run("solve", BUNDLED, "--json", "--set", "budget=60e6", "--set", "weight.jobs=2")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    for key in ("status", "objective", "bound", "gap", "scenario", "totals", "allocation"):
+        assert key in data
+    assert data["scenario"]["budget"] == 60e6 and data["scenario"]["weight.jobs"] == 2
+    awarded = sum(p["award"] for p in data["allocation"])
+    assert awarded == pytest.approx(data["totals"]["awarded"])
+    assert awarded <= 60e6 + 0.01
+    assert {"project_id", "award", "funded"} <= set(data["allocation"][0])
+    assert sum(p["funded"] for p in data["allocation"]) == data["totals"]["projects_funded"]
+
+
+def test_output_sheets_carry_extra_columns_and_keep_text_as_text(tmp_path):
+    out = tmp_path / "out.xlsx"
+    assert run("solve", BUNDLED, "-o", out).returncode == 0
+    ws = openpyxl.load_workbook(out)["allocation"]
+    header = [c.value for c in ws[1]]
+    assert "note" in header, "the analyst's extra column is carried through"
+    formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+
+
+def test_infeasible_rules_exit_1_without_output(tmp_path):
+    out = tmp_path / "out.xlsx"
+    r = run("solve", BUNDLED, "--set", "budget=1e6", "--set", "coverage=1", "-o", out)
+    assert r.returncode == 1
+    assert "infeasible" in r.stdout + r.stderr
+    assert not out.exists()
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_scenario_parameter_exits_2_naming_it():
+    r = run("solve", BUNDLED, "--set", "weight.jobz=2")
+    assert r.returncode == 2
+    assert "weight.jobz" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unknown_backend_names_the_available_ones():
+    r = run("solve", BUNDLED, "--backend", "gurobi")
+    assert r.returncode == 2
+    assert "highs" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_output_equal_to_input_is_refused(tmp_path):
+    copy = tmp_path / "in.xlsx"
+    copy.write_bytes(BUNDLED.read_bytes())
+    before = digest(copy)
+    r = run("solve", copy, "-o", copy)
+    assert r.returncode == 2 and "overwrite the input" in r.stderr
+    assert digest(copy) == before
+
+
+def test_toml_scenario_and_set_precedence(tmp_path):
+    toml = tmp_path / "policy.toml"
+    toml.write_text('budget = 50e6\n[weight]\njobs = 1\nskills = 0\ninnovation = 0\n', encoding="utf-8")
+    r = run("solve", BUNDLED, "--scenario", toml, "--set", "budget=40e6", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["scenario"]["name"] == "policy"
+    assert data["scenario"]["budget"] == 40e6  # --set wins over the file
+    assert data["totals"]["awarded"] <= 40e6 + 0.01
+
+
+def test_export_model_writes_an_mps_file(tmp_path):
+    mps = tmp_path / "model.mps"
+    r = run("solve", BUNDLED, "--export-model", mps, "-q")
+    assert r.returncode == 0, r.stderr
+    text = mps.read_text()
+    assert text.startswith("*") or "ROWS" in text
+    assert "ROWS" in text and "COLUMNS" in text
+
+
+def test_validate_bundled_workbook_is_clean():
+    r = run("validate", BUNDLED)
+    assert r.returncode == 0, r.stderr
+    assert "valid" in r.stdout
+
+
+def test_template_validates(tmp_path):
+    t = tmp_path / "t.xlsx"
+    assert run("template", t).returncode == 0
+    r = run("validate", t)
+    assert r.returncode == 0, r.stderr
+
+
+def test_help_has_an_example_for_every_command():
+    for command in ("template", "validate", "solve"):
+        r = run(command, "--help")
+        assert r.returncode == 0 and "Example" in r.stdout, command
