@@ -107,6 +107,21 @@ class Model:
                         row_lo=np.concatenate([self.row_lo, lo]),
                         row_hi=np.concatenate([self.row_hi, hi]), groups=self.groups + (g,))
 
+    def with_columns(self, A: sp.spmatrix, c, lo, hi, integer=None) -> "Model":
+        """The same model with columns appended (slacks, auxiliary variables); the maps
+        (award, select, outcome) give them no weight."""
+        k = A.shape[1]
+        pad = lambda M: sp.csr_array(sp.hstack([M, sp.csr_array((M.shape[0], k))]))
+        return _replace(self, A=sp.csr_array(sp.hstack([self.A, sp.csr_array(A)])),
+                        c=np.concatenate([self.c, np.broadcast_to(c, (k,))]),
+                        col_lo=np.concatenate([self.col_lo, np.broadcast_to(lo, (k,))]),
+                        col_hi=np.concatenate([self.col_hi, np.broadcast_to(hi, (k,))]),
+                        integer=np.concatenate([self.integer, np.zeros(k, bool) if integer is None
+                                                else np.broadcast_to(integer, (k,))]),
+                        award=pad(self.award), select=pad(self.select), outcome=pad(self.outcome),
+                        col_names=self.col_names + tuple(f"aux{j}" for j in range(k))
+                        if self.col_names else ())
+
     def with_bounds(self, col_lo=None, col_hi=None) -> "Model":
         return _replace(self, col_lo=self.col_lo if col_lo is None else col_lo,
                         col_hi=self.col_hi if col_hi is None else col_hi)
@@ -210,7 +225,7 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
     integer = np.zeros(n_cols, bool)
     integer[:n] = True
     if needs_total:
-        col_hi[total_col] = scenario.budget / MEUR
+        col_hi[total_col] = np.inf  # bounded by the budget row alone, so diagnosis can drop it
 
     rows = _Rows(n_cols)
     rows.add("budget", sp.csr_array(np.ones((1, n))) @ award, -np.inf, scenario.budget / MEUR,
@@ -318,7 +333,7 @@ def _area_rows(rows: _Rows, problem: Problem, scenario: Scenario, award, select,
             block = M @ award
             rows.add("fairness_max", block - sp.csr_array(((1 + b) * fair)[:, None]) @ total,
                      -np.inf, 0.0, labels, help="region's funding ≤ (1 + band) × its fair share")
-            rows.add("fairness_min", block - sp.csr_array(((1 - 0.5*b) * fair)[:, None]) @ total,
+            rows.add("fairness_min", block - sp.csr_array(((1 - b) * fair)[:, None]) @ total,
                      0.0, np.inf, labels, help="region's funding ≥ (1 − band) × its fair share")
 
 

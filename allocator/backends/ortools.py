@@ -18,6 +18,26 @@ def is_available(solver: str) -> bool:
     return mbh.ModelSolverHelper(solver).solver_is_supported()
 
 
+def _finite_bounds(model):
+    """Bounds with every infinity replaced by the activity the other bounds imply.
+
+    model_builder takes no infinities, and CP-SAT rejects a model whose bounds are huge
+    stand-ins such as 1e30 ("Extra CP-SAT validation failed"), so open sides are closed at
+    the least and most a row can reach, which changes nothing.
+    """
+    big = 1e9  # an unbounded column (the total awarded, in M€) never comes near it
+    col_lo = np.where(np.isfinite(model.col_lo), model.col_lo, -big)
+    col_hi = np.where(np.isfinite(model.col_hi), model.col_hi, big)
+    A = sp.csr_array(model.A)
+    pos, neg = A.maximum(0), A.minimum(0)
+    most = pos @ col_hi + neg @ col_lo
+    least = pos @ col_lo + neg @ col_hi
+    margin = 1.0 + 1e-6 * np.abs(np.concatenate([most, least])).max(initial=0.0)
+    row_lo = np.where(np.isfinite(model.row_lo), model.row_lo, least - margin)
+    row_hi = np.where(np.isfinite(model.row_hi), model.row_hi, most + margin)
+    return col_lo, col_hi, row_lo, row_hi
+
+
 def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     try:
         import ortools
@@ -25,11 +45,9 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     except ImportError:
         raise BackendUnavailable("OR-Tools is not installed (pip install ortools)") from None
     helper = mbh.ModelBuilderHelper()
-    inf = 1e30  # model_builder takes no infinities in sparse fill
-    helper.fill_model_from_sparse_data(
-        np.clip(model.col_lo, -inf, inf), np.clip(model.col_hi, -inf, inf),
-        np.asarray(model.c, float), np.clip(model.row_lo, -inf, inf),
-        np.clip(model.row_hi, -inf, inf), sp.csr_matrix(model.A))
+    col_lo, col_hi, row_lo, row_hi = _finite_bounds(model)
+    helper.fill_model_from_sparse_data(col_lo, col_hi, np.asarray(model.c, float), row_lo, row_hi,
+                                       sp.csr_matrix(model.A))
     helper.set_maximize(True)
     helper.set_objective_offset(model.offset)
     if not options.relax:

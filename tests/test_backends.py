@@ -1,0 +1,166 @@
+"""Every backend gives the same optimum on random medium instances (60–200 projects, every
+rule family), and that optimum is the one of an independent MILP statement of the rules
+(``_reference.milp_optimum``, scipy.optimize.milp over the reference's own rows, no code of
+``allocator.formulate``). Lexicographic priorities are checked against a two-step reference
+and an epsilon constraint against the reference with the constraint as one of its rows.
+
+Each allocation a backend returns is also checked rule by rule against the reference.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pytest
+
+import _reference as ref
+from _instances import NumpySource, make_case
+from allocator.backends import available
+from allocator.solve import solve
+
+BACKENDS = ("highs", "scip", "cbc")
+# PuLP 3.x announces its 4.0 API on every variable; not this suite's concern
+pytestmark = pytest.mark.filterwarnings("ignore:.*PuLP 4.0:DeprecationWarning")
+RTOL = 1e-6
+SEEDS = range(12)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    if request.param not in available():
+        pytest.skip(f"backend {request.param} is not installed here "
+                    f"(available: {', '.join(available())})")
+    return request.param
+
+
+def medium_case(seed: int, normalise: str = "none"):
+    src = NumpySource(seed)
+    n = src.int(60, 200)
+    case = make_case(src, n, n_territories=(5, 12), n_regions=(2, 4), lock_rate=0.03,
+                     rules=0.5, sites=(n // 8, n // 3), groups=n // 3)
+    if normalise != "none":
+        case.scenario = case.scenario.with_values(normalise=normalise)
+    return case
+
+
+def _ideal_weights(inst: ref.Instance, scenario) -> dict:
+    """w_o / ideal_o, the ideal being the fractional knapsack of the budget alone."""
+    from scipy.optimize import linprog
+    reach = np.where(inst.eligible, inst.max_award, 0.0)
+    out = {}
+    for o, w in scenario.weights.items():
+        gain = inst.per_meur[o] * reach
+        res = linprog(-gain, A_ub=reach[None, :], b_ub=[scenario.budget / ref.MEUR],
+                      bounds=(0, 1), method="highs")
+        out[o] = w / (-res.fun if -res.fun > 0 else 1.0)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def reference(seed: int):
+    # odd seeds use the default normalisation (ideal), even ones raw units
+    case = medium_case(seed, "ideal" if seed % 2 else "none")
+    plain = ref.build(case.projects, case.territories, case.regions, case.resources, case.scenario)
+    weights = _ideal_weights(plain, case.scenario) if seed % 2 else None
+    inst = ref.build(case.projects, case.territories, case.regions, case.resources,
+                     case.scenario, weights=weights)
+    return case, case.problem(), inst, ref.milp_optimum(inst)
+
+
+def _check_allocation(inst, model, sol, objective=None):
+    award = model.award @ sol.values
+    chosen = model.select @ sol.values
+    assert inst.violations(chosen, award) == []
+    if objective is not None:
+        assert math.isclose(objective(award), sol.objective, rel_tol=RTOL, abs_tol=RTOL)
+    return award
+
+
+def test_instances_are_mixed():
+    """Enough of the medium instances are feasible for the comparison to mean something,
+    and some are infeasible so that statuses are compared too."""
+    feasible = [reference(s)[3].feasible for s in SEEDS]
+    assert sum(feasible) >= len(SEEDS) // 2
+    assert not all(feasible)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_backend_matches_reference(seed, backend):
+    case, problem, inst, best = reference(seed)
+    model, sol = solve(problem, case.scenario, backend=backend, gap=1e-9, time_limit=30)
+    if not best.feasible:
+        assert sol.status == "infeasible"
+        return
+    assert sol.status == "optimal", sol.message
+    assert math.isclose(sol.objective, best.objective, rel_tol=RTOL), (sol.objective, best.objective)
+    _check_allocation(inst, model, sol, inst.objective)
+
+
+@functools.lru_cache(maxsize=None)
+def feasible_seed(start: int) -> int:
+    """The first seed from ``start`` whose medium instance is feasible (by the reference)."""
+    for seed in range(start, start + 50):
+        case = medium_case(seed)
+        inst = ref.build(case.projects, case.territories, case.regions, case.resources,
+                         case.scenario)
+        if ref.milp_optimum(inst).feasible:
+            return seed
+    raise AssertionError("no feasible instance")
+
+
+TOLERANCE = 0.05
+
+
+@functools.lru_cache(maxsize=None)
+def lexicographic_reference():
+    """Two steps: best jobs J; then best skills with jobs ≥ (1 − tolerance) × J."""
+    seed = feasible_seed(100)
+    case = medium_case(seed)
+    scenario = case.scenario.with_values(
+        weights={"jobs": 1.0, "skills": 1.0}, priorities={"jobs": 1, "skills": 2},
+        tolerances={"jobs": TOLERANCE})
+    inst = ref.build(case.projects, case.territories, case.regions, case.resources, scenario)
+    jobs, skills = inst.per_meur["jobs"], inst.per_meur["skills"]
+    first = ref.milp_optimum(inst, value=jobs)
+    floor = (1 - TOLERANCE) * first.objective
+    second = ref.milp_optimum(inst, value=skills, extra=[(jobs, floor, np.inf)])
+    alone = ref.milp_optimum(inst, value=skills)
+    return case, scenario, inst, first.objective, floor, second.objective, alone.objective
+
+
+def test_lexicographic_reference_is_informative():
+    """The jobs floor costs skills (else the test could not tell a wrong order apart)."""
+    *_, second, alone = lexicographic_reference()
+    assert second < alone * (1 - 1e-4)
+
+
+def test_lexicographic_priorities(backend):
+    case, scenario, inst, jobs_best, floor, skills_best, _ = lexicographic_reference()
+    model, sol = solve(case.problem(), scenario, backend=backend, gap=0.0, time_limit=30)
+    assert sol.status == "optimal"
+    assert math.isclose(sol.levels[0]["objective"], jobs_best, rel_tol=RTOL)
+    assert math.isclose(sol.objective, skills_best, rel_tol=RTOL), (sol.objective, skills_best)
+    award = _check_allocation(inst, model, sol, lambda a: inst.outcome("skills", a))
+    assert inst.outcome("jobs", award) >= floor * (1 - RTOL)
+
+
+def test_epsilon_constraint(backend):
+    """Reach at least 90% of the most jobs possible, maximise skills."""
+    seed = feasible_seed(200)
+    case = medium_case(seed)
+    base = ref.build(case.projects, case.territories, case.regions, case.resources, case.scenario)
+    most_jobs = ref.milp_optimum(base, value=base.per_meur["jobs"]).objective
+    minimums = dict(case.scenario.minimums)
+    minimums["jobs"] = max(minimums.get("jobs", 0.0), round(0.9 * most_jobs, 3))
+    scenario = case.scenario.with_values(weights={"skills": 1.0}, minimums=minimums)
+    inst = ref.build(case.projects, case.territories, case.regions, case.resources, scenario)
+    best = ref.milp_optimum(inst)
+    free = ref.milp_optimum(ref.build(case.projects, case.territories, case.regions,
+                                      case.resources, scenario.with_values(minimums={})))
+    assert best.feasible and best.objective < free.objective * (1 - 1e-4)  # the row binds
+    model, sol = solve(case.problem(), scenario, backend=backend, gap=0.0, time_limit=30)
+    assert sol.status == "optimal"
+    assert math.isclose(sol.objective, best.objective, rel_tol=RTOL), (sol.objective, best.objective)
+    award = _check_allocation(inst, model, sol, lambda a: inst.outcome("skills", a))
+    assert inst.outcome("jobs", award) >= minimums["jobs"] * (1 - RTOL)
