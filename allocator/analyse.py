@@ -24,6 +24,8 @@ class Result:
     ``outcomes``: outcome, achieved, available (all projects fully funded), ideal (normaliser),
         share_of_ideal, weight.
     ``totals``: awarded, budget, projects_funded, and each outcome achieved.
+    ``shadow_prices``: see explain.shadow_prices; ``diagnosis`` (when infeasible): see
+        diagnose.diagnose.
     """
     scenario: Scenario
     solution: Solution
@@ -33,6 +35,8 @@ class Result:
     by_theme: pd.DataFrame | None = None
     outcomes: pd.DataFrame | None = None
     totals: dict = field(default_factory=dict)
+    shadow_prices: pd.DataFrame | None = None
+    diagnosis: pd.DataFrame | None = None
 
     @property
     def run(self) -> dict:
@@ -51,9 +55,19 @@ def awards(problem: Problem, model: Model, values: np.ndarray) -> tuple[np.ndarr
     return award, selected
 
 
-def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Solution) -> Result:
+def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Solution, *,
+            explain: bool = True, near_misses: int = 20, workers: int = 2) -> Result:
+    """The allocation and its summaries; with ``explain``, reasons and shadow prices too.
+
+    ``near_misses``: how many of the best unfunded projects get a price of inclusion
+    (one re-solve each, run on ``workers`` threads).
+    """
     if not solution.ok:
-        return Result(scenario, solution, None)
+        diagnosis = None
+        if solution.status == "infeasible" and explain:
+            from .diagnose import diagnose
+            diagnosis = diagnose(problem, scenario, model, time_limit=scenario.time_limit)
+        return Result(scenario, solution, None, diagnosis=diagnosis)
     p = problem.projects
     award, funded = awards(problem, model, solution.values)
     share = award / p["requested"].to_numpy(float)
@@ -65,6 +79,16 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
         "share_of_request": np.round(share, 6), "lock": p["lock"]})
     for o in outcomes:
         alloc[o] = p[o].to_numpy(float) * share
+    shadow = None
+    if explain:
+        from .backends import SolveOptions
+        from .explain import Resolver, reasons, shadow_prices
+        resolver = Resolver(model, SolveOptions(time_limit=scenario.time_limit,
+                                                gap=scenario.gap), workers)
+        why = reasons(problem, scenario, model, solution, award, funded,
+                      near_misses=near_misses, resolver=resolver)
+        alloc = pd.concat([alloc, why], axis=1)
+        shadow = shadow_prices(problem, model, solution, resolver)
     for c in problem.extra_columns:
         if c not in alloc:
             alloc[c] = p[c].to_numpy()
@@ -97,4 +121,5 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     totals = {"awarded": float(alloc["award"].sum()), "budget": scenario.budget,
               "projects_funded": int(funded.sum()), "projects": int(len(p)),
               **{o: float(v) for o, v in zip(outcomes, achieved)}}
-    return Result(scenario, solution, alloc, by_region, by_territory, by_theme, table, totals)
+    return Result(scenario, solution, alloc, by_region, by_territory, by_theme, table, totals,
+                  shadow)

@@ -156,11 +156,17 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
                f"{f', {len(findings)} warning(s)' if findings else ''}")
 
 
-def scenario_options(command):
+def scenario_options(command=None, *, many=False):
+    """--scenario, --set, --backend, --time-limit, --gap. With ``many`` (``@scenario_options(
+    many=True)``), --scenario may be repeated and ``scenario_name`` is a tuple."""
+    if command is None:
+        return functools.partial(scenario_options, many=many)
     for option in reversed([
         click.option("-s", "--scenario", "scenario_name", metavar="NAME|FILE.toml",
+                     multiple=many,
                      help="A scenario of the workbook's scenarios sheet, or a TOML file "
-                          "(default: the sheet's first scenario, or built-in defaults)."),
+                          + ("(repeatable; default: every scenario of the sheet)." if many else
+                             "(default: the sheet's first scenario, or built-in defaults).")),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override a scenario parameter, e.g. --set budget=80e6 "
                           "--set weight.jobs=2 (repeatable)."),
@@ -211,10 +217,17 @@ def resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("--export-model", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the model as .mps or .lp, for audit.")
+@click.option("--near-misses", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Best unfunded projects whose price of inclusion is measured (re-solves).")
+@click.option("--method", type=click.Choice(["optimal", "greedy"]), default="optimal",
+              show_default=True, help="optimal: the MILP optimum; greedy: rank the projects and "
+                                      "fund down the list under the same rules (a reference).")
+@click.option("--rank", type=click.Choice(["score", "ratio"]), default="score", show_default=True,
+              help="With --method greedy: rank by weighted score, or by score per euro.")
 @guarded
 @click.pass_obj
 def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,
-          as_json, export_model):
+          as_json, export_model, near_misses, method, rank):
     """Allocate the envelope for WORKBOOK under a scenario.
 
     Exit 0 when optimal or feasible, 1 when infeasible or no solution was found in time,
@@ -225,6 +238,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
       allocator solve scenarios/territoires-industrie.xlsx -o out.xlsx
       allocator solve scenarios/territoires-industrie.xlsx --scenario jobs_first --json
       allocator solve IN.xlsx --set budget=80e6 --set weight.jobs=2 --backend scip
+      allocator solve IN.xlsx --method greedy --rank ratio -o ranking.xlsx
     """
     from . import load
     from .analyse import analyse
@@ -237,7 +251,11 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     if output is not None:
         from .files import check_output
         check_output(output, inputs=(workbook,))
-    model, solution = run_solve(problem, scenario, verbose=ctx.verbose)
+    if method == "greedy":
+        from .greedy import greedy
+        model, solution = greedy(problem, scenario, rank=rank)
+    else:
+        model, solution = run_solve(problem, scenario, verbose=ctx.verbose)
     if ctx.verbose and solution.log:
         click.echo(solution.log, err=True)
     if export_model is not None:
@@ -247,8 +265,11 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
             export(model, str(tmp.with_suffix(export_model.suffix)))
             Path(tmp.with_suffix(export_model.suffix)).replace(tmp)
         ctx.say(f"wrote {export_model}")
-    result = analyse(problem, scenario, model, solution)
-    if output is not None and solution.ok:
+    # a ranking's allocation is not an optimum: re-solve explanations and an infeasibility
+    # diagnosis of the model would speak of the optimum, not of it
+    result = analyse(problem, scenario, model, solution, near_misses=near_misses,
+                     explain=method == "optimal")
+    if output is not None and (solution.ok or result.diagnosis is not None):
         write_result(result, output, inputs=(workbook,))
         ctx.say(f"wrote {output}")
     if as_json:
@@ -256,7 +277,405 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     elif output is None or not ctx.quiet:
         click.echo(summary_text(result))
     if not solution.ok:
-        ctx.say(f"no allocation: the problem is {solution.label}")
+        ctx.say(f"no allocation: {solution.message}" if method == "greedy" else
+                f"no allocation: the problem is {solution.label}")
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(exists=False, path_type=Path))
+@click.option("-p", "--project", "project_ids", multiple=True, required=True, metavar="ID",
+              help="Project to explain (repeatable).")
+@scenario_options
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@guarded
+@click.pass_obj
+def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backend, time_limit,
+            gap, as_json):
+    """Say why projects of WORKBOOK are funded or not, and what forcing them in would cost.
+
+    \b
+    Example:
+      allocator explain scenarios/territoires-industrie.xlsx --project P-0412
+    """
+    from . import load
+    from .analyse import analyse
+    from .solve import solve as run_solve
+
+    problem = load(workbook)
+    scenario = resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap)
+    known = set(problem.projects["project_id"])
+    unknown = [pid for pid in project_ids if pid not in known]
+    if unknown:
+        raise InputError([Finding(ERROR, "projects", f"no project '{pid}' in {workbook}")
+                          for pid in unknown])
+    model, solution = run_solve(problem, scenario, verbose=ctx.verbose)
+    # the asked projects are priced whatever their rank: lock each in, one re-solve each
+    result = analyse(problem, scenario, model, solution, near_misses=0)
+    if result.allocation is None:
+        click.echo(f"no allocation: the problem is {solution.label}", err=True)
+        sys.exit(1)
+    from .explain import Resolver, price_of_inclusion
+    from .backends import SolveOptions
+    rows = result.allocation.set_index("project_id").loc[list(project_ids)]
+    resolver = Resolver(model, SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap))
+    positions = problem.index_of(project_ids)
+    prices = price_of_inclusion(problem, model, solution, positions, resolver)
+    records = []
+    for pid, (_, row), (price, displaced) in zip(project_ids, rows.iterrows(), prices):
+        records.append({"project_id": pid, "funded": bool(row["funded"]), "award": row["award"],
+                        "reason": row["reason"], "price_of_inclusion": price,
+                        "displaces": displaced})
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, default=str))
+        return
+    for r in records:
+        click.echo(f"{r['project_id']}: {r['reason']}")
+        if not r["funded"] and r["price_of_inclusion"] is not None:
+            click.echo(f"  forcing it in would cost {r['price_of_inclusion']:.6g} of the objective"
+                       + (f" and displace {r['displaces']}" if r["displaces"] else ""))
+
+
+@main.command("budget-curve")
+@click.argument("workbook", type=click.Path(exists=False, path_type=Path))
+@click.option("--from", "start", type=float, default=50e6, show_default=True, help="Smallest envelope (€).")
+@click.option("--to", "stop", type=float, default=150e6, show_default=True, help="Largest envelope (€).")
+@click.option("--steps", type=click.IntRange(min=2), default=21, show_default=True, help="Points on the curve.")
+@scenario_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the curve workbook (.xlsx, with a native line chart) here.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG plot here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the curve as JSON.")
+@guarded
+@click.pass_obj
+def budget_curve_command(ctx: Context, workbook, start, stop, steps, scenario_name, overrides,
+                         backend, time_limit, gap, output, png, as_json):
+    """Trace what the optimum achieves as the envelope varies, to see where money stops buying.
+
+    \b
+    Example:
+      allocator budget-curve scenarios/territoires-industrie.xlsx --from 50e6 --to 150e6 --steps 21 -o curve.xlsx
+    """
+    import numpy as np
+    from . import load
+    from .budget_curve import budget_curve
+    from .report import write_budget_curve
+
+    if stop < start:
+        raise click.BadParameter("--to must not be below --from")
+    problem = load(workbook)
+    scenario = resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap)
+    for path in (output, png):
+        if path is not None:
+            from .files import check_output
+            check_output(path, inputs=(workbook,))
+    curve = budget_curve(problem, scenario, np.linspace(start, stop, steps))
+    if output is not None:
+        write_budget_curve(curve, scenario, output, inputs=(workbook,))
+        ctx.say(f"wrote {output}")
+    if png is not None:
+        from .plots import budget_curve_plot
+        budget_curve_plot(curve, png)
+        ctx.say(f"wrote {png}")
+    if as_json:
+        click.echo(curve.to_json(orient="records", double_precision=10))
+    elif output is None or not ctx.quiet:
+        click.echo(curve.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+
+
+@main.command("compare")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path))
+@scenario_options(many=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the comparison workbook (.xlsx, with native charts) here.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a review report: .html (one self-contained file, opens offline) or "
+                   ".md (its plots written beside it).")
+@click.option("--greedy", "greedy_scope", type=click.Choice(["each", "first", "none"]),
+              default="each", show_default=True,
+              help="Greedy references (ranking by score and by score per euro, same rules) for "
+                   "each scenario, the first only, or none.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Scenarios solved at once on local processes (default: the cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
+@guarded
+@click.pass_obj
+def compare_command(ctx: Context, sources, scenario_name, overrides, backend, time_limit, gap,
+                    output, report, greedy_scope, workers, as_json):
+    """Put scenarios side by side: what each funds and achieves, who gains, how fair.
+
+    SOURCES are input workbooks (every scenario of their scenarios sheet is solved, or those
+    named with --scenario) and/or result workbooks written by `allocator solve`. The first
+    scenario is the reference of every difference. Exit 0 when every scenario has an
+    allocation, 1 when some have none, 2 on bad input.
+
+    \b
+    Examples:
+      allocator compare scenarios/territoires-industrie.xlsx -o review.xlsx --report review.html
+      allocator compare IN.xlsx -s balanced -s jobs_first --set budget=80e6 --json
+      allocator compare balanced.xlsx jobs_first.xlsx -o review.xlsx --report review.md
+    """
+    from . import load
+    from .compare import compare, is_result_workbook, read_result, runs_for, to_json, \
+        write_comparison
+    from .files import check_output
+
+    if report is not None and report.suffix.lower() not in (".html", ".htm", ".md"):
+        raise click.BadParameter(f"{report}: a review report is .html or .md", param_hint="--report")
+    for path in (output, report):
+        if path is not None:
+            check_output(path, inputs=sources)
+    runs, references, territories = [], [], None
+    for source in sources:
+        if is_result_workbook(source):
+            runs.append(read_result(source))
+            continue
+        problem = load(source)
+        names = list(scenario_name) or [s.name for s in problem.scenarios] or [None]
+        scenarios = [resolve_scenario(problem, n, overrides, backend, time_limit, gap)
+                     for n in names]
+        ctx.say(f"{source}: solving {len(scenarios)} scenario(s)")
+        got, refs = runs_for(problem, scenarios, greedy=greedy_scope, source=str(source),
+                             workers=workers, progress=None if not ctx.quiet else False)
+        runs += got
+        references += refs
+        territories = problem.territories if territories is None else territories
+    if not any(r.ok for r in runs):
+        for r in runs:
+            ctx.say(f"{r.name}: {r.status} {r.message}".rstrip())
+        ctx.say("no scenario has an allocation: nothing to compare")
+        sys.exit(1)
+    comparison = compare(runs, references, territories)
+    if output is not None:
+        write_comparison(comparison, output, inputs=sources)
+        ctx.say(f"wrote {output}")
+    if report is not None:
+        from .review import write_review
+        for written in write_review(comparison, report, inputs=sources):
+            ctx.say(f"wrote {written}")
+    if as_json:
+        click.echo(json.dumps(to_json(comparison), ensure_ascii=False, default=str))
+    elif output is None or not ctx.quiet:
+        table = comparison.outcomes[["metric", *comparison.names]]
+        click.echo(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+    missing = [r for r in comparison.runs if not r.ok]
+    for r in missing:
+        ctx.say(f"{r.name}: no allocation ({r.status})")
+    if missing:
+        sys.exit(1)
+
+
+@main.command("frontier")
+@click.argument("workbook", type=click.Path(exists=False, path_type=Path))
+@click.option("--x", "x", required=True, metavar="OUTCOME", help="Outcome on the x axis (kept ≥ ε).")
+@click.option("--y", "y", required=True, metavar="OUTCOME", help="Outcome on the y axis (maximised).")
+@click.option("--points", type=click.IntRange(min=2), default=15, show_default=True,
+              help="Grid points between the two anchors (dominated ones are removed).")
+@scenario_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the frontier workbook (.xlsx, with a native scatter chart) here.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the plot here (.png or .svg; default: beside the workbook, as .png).")
+@click.option("--allocations", is_flag=True, help="Add each point's allocation (award per "
+                                                   "project): a sheet, and in --json.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Points solved at once on local processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the frontier as JSON on stdout.")
+@guarded
+@click.pass_obj
+def frontier_command(ctx: Context, workbook, x, y, points, scenario_name, overrides, backend,
+                     time_limit, gap, output, plot, allocations, workers, as_json):
+    """Trace the Pareto frontier between two outcomes (epsilon-constraint method).
+
+    Each point maximises --y with --x held at or above a value ε, under every other rule of
+    the scenario; greedy rankings under the same rules are shown as references. Exit 0 with
+    at least one point, 1 with none, 2 on bad input.
+
+    \b
+    Examples:
+      allocator frontier scenarios/territoires-industrie.xlsx --x jobs --y skills --points 15 -o frontier.xlsx
+      allocator frontier IN.xlsx --x jobs --y innovation --points 8 --allocations --json
+    """
+    from . import load
+    from .files import check_output
+    from .frontier import frontier, plot_frontier, to_json, write_frontier
+
+    problem = load(workbook)
+    scenario = resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap)
+    if plot is None and output is not None:
+        plot = output.with_suffix(".png")
+    for path in (output, plot):
+        if path is not None:
+            check_output(path, inputs=(workbook,))
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise click.BadParameter(f"{plot}: a plot is .png, .svg or .pdf", param_hint="--plot")
+    result = frontier(problem, scenario, x, y, points, allocations=allocations,
+                      workers=workers, progress=None if not ctx.quiet else False)
+    if not result.ok:
+        ctx.say(f"no frontier: no allocation satisfies the scenario's rules")
+        sys.exit(1)
+    if output is not None:
+        write_frontier(result, output, inputs=(workbook,))
+        ctx.say(f"wrote {output}")
+    if plot is not None:
+        plot_frontier(result, plot)
+        ctx.say(f"wrote {plot}")
+    if as_json:
+        click.echo(json.dumps(to_json(result), ensure_ascii=False, default=str))
+    elif output is None or not ctx.quiet:
+        click.echo(result.points[["point", x, y, "awarded", "projects_funded", "status"]]
+                   .to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+
+
+def execution_options(command):
+    """--workers and --scheduler: where many solves run (see ``sweep``)."""
+    for option in reversed([
+        click.option("--workers", type=click.IntRange(min=1),
+                     help="Local processes solving at once (default: the number of cores; 1 "
+                          "runs in this process)."),
+        click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", show_envvar=True,
+                     metavar="ADDRESS", help="Run on this Dask cluster instead, e.g. "
+                                             "tcp://host:8786 (needs the dask extra)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _interrupted(ctx: Context, done: int, total: int, what: str):
+    ctx.say(f"interrupted: kept the {done} of {total} {what} that were done")
+    sys.exit(130)
+
+
+@main.command("uncertainty")
+@click.argument("workbook", type=click.Path(exists=False, path_type=Path))
+@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Draws of the outcomes, each solved.")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Seed of the draws (default: a random one, reported so the run can be "
+                   "repeated); the same seed gives the same results on any number of workers.")
+@click.option("--robust-gamma", "gamma", type=click.FloatRange(min=0), metavar="Γ",
+              help="Also find the robust allocation: best weighted outcome when, for each "
+                   "outcome, the Γ projects that hurt most fall to their low value; compared "
+                   "with the nominal one.")
+@scenario_options
+@execution_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the workbook (.xlsx: selection_frequency, outcome_distribution, "
+                   "robust, draws, summary) here.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the histograms here (.png or .svg; default: beside the workbook, "
+                   "as .png).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
+@guarded
+@click.pass_obj
+def uncertainty_command(ctx: Context, workbook, samples, seed, gamma, scenario_name, overrides,
+                        backend, time_limit, gap, workers, scheduler, output, plot, as_json):
+    """Monte Carlo over the outcome ranges of WORKBOOK: how sure is the allocation?
+
+    Each project's outcomes are drawn from triangular(low, estimate, high) (columns
+    jobs_low/jobs_high, …) and every draw is solved: the report gives how often each project
+    is funded (its selection frequency), those funded in every draw, in none and in between,
+    and the spread (mean, 5th and 95th percentiles) of what the allocation of the estimate
+    achieves. Exit 0 on success, 1 when the scenario has no allocation, 2 on bad input,
+    130 when interrupted (what was done is written).
+
+    \b
+    Examples:
+      allocator uncertainty scenarios/territoires-industrie.xlsx --samples 200 --seed 1 -o mc.xlsx
+      allocator uncertainty IN.xlsx --samples 1000 --robust-gamma 10 --scheduler tcp://host:8786
+    """
+    from . import load
+    from .files import check_output
+    from .uncertainty import monte_carlo, plot_uncertainty, summary_text, to_json, \
+        write_uncertainty
+
+    problem = load(workbook)
+    scenario = resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap)
+    if plot is None and output is not None:
+        plot = output.with_suffix(".png")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter(f"{plot}: a plot is .png or .svg", param_hint="--plot")
+    for path in (output, plot):
+        if path is not None:
+            check_output(path, inputs=(workbook,))
+    u = monte_carlo(problem, scenario, samples=samples, seed=seed, gamma=gamma, workers=workers,
+                    scheduler=scheduler, progress=None if not ctx.quiet else False)
+    if not u.ok:
+        failed = u.nominal if not u.nominal.solution.ok else u.robust
+        ctx.say(f"no allocation: the problem is {failed.solution.label}")
+        sys.exit(1)
+    if output is not None:
+        write_uncertainty(u, output, inputs=(workbook,))
+        ctx.say(f"wrote {output}")
+    if plot is not None and len(u.draws):
+        plot_uncertainty(u, plot)
+        ctx.say(f"wrote {plot}")
+    if as_json:
+        click.echo(json.dumps(to_json(u), ensure_ascii=False, default=str))
+    elif output is None or not ctx.quiet:
+        click.echo(summary_text(u))
+    if u.batch.interrupted:
+        _interrupted(ctx, len(u.draws), samples, "draws")
+
+
+@main.command("sweep")
+@click.argument("workbook", type=click.Path(exists=False, path_type=Path))
+@scenario_options
+@execution_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the comparison workbook (.xlsx, the layout of `allocator compare`).")
+@click.option("--json", "as_json", is_flag=True, help="Print one row per scenario as JSON.")
+@guarded
+@click.pass_obj
+def sweep_command(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap,
+                  workers, scheduler, output, as_json):
+    """Solve every combination of scenario variations of WORKBOOK, side by side.
+
+    Each --set takes one value, a list (a,b,c) or a range (start:stop:count, evenly spaced,
+    ends included); the sweep runs their cartesian product on top of --scenario. Exit 0 when
+    every scenario has an allocation, 1 when some have none, 2 on bad input, 130 when
+    interrupted (what was done is written).
+
+    \b
+    Examples:
+      allocator sweep scenarios/territoires-industrie.xlsx --set budget=60e6:140e6:9 --set weight.skills=0.5,1,2 -o sweep.xlsx
+      allocator sweep IN.xlsx -s jobs_first --set sites.max=30,40,50 --scheduler tcp://host:8786 --json
+    """
+    from . import load
+    from .compare import write_comparison
+    from .files import check_output
+    from .sweep import parse_variations, run_sweep
+
+    if not overrides:
+        raise click.UsageError("give at least one --set KEY=VALUES to vary")
+    variations = parse_variations(overrides)
+    problem = load(workbook)
+    base = resolve_scenario(problem, scenario_name, (), backend, time_limit, gap)
+    if output is not None:
+        check_output(output, inputs=(workbook,))
+    sweep = run_sweep(problem, base, variations, workers=workers, scheduler=scheduler,
+                      progress=None if not ctx.quiet else False)
+    table = sweep.table
+    comparison = sweep.comparison(problem, str(workbook))
+    if output is not None and comparison is not None:
+        write_comparison(comparison, output, inputs=(workbook,))
+        ctx.say(f"wrote {output}")
+    if as_json:
+        click.echo(json.dumps({"executor": sweep.batch.executor,
+                               "interrupted": sweep.batch.interrupted,
+                               "seconds": round(sweep.batch.seconds, 3),
+                               "scenarios": json.loads(table.to_json(orient="records",
+                                                                     double_precision=10))},
+                              ensure_ascii=False, default=str))
+    elif output is None or not ctx.quiet:
+        click.echo(table.drop(columns=["solve_seconds"], errors="ignore")
+                   .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    if sweep.batch.interrupted:
+        _interrupted(ctx, sweep.batch.done, sweep.batch.total, "scenarios")
+    missing = [s.name for s, r in zip(sweep.scenarios, sweep.results)
+               if r is not None and not r.solution.ok]
+    if missing:
+        ctx.say(f"no allocation for {len(missing)} scenario(s): {', '.join(missing[:10])}")
         sys.exit(1)
 
 

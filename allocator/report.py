@@ -93,22 +93,52 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
             out.frame("by_territory", result.by_territory)
             out.frame("by_theme", result.by_theme)
             out.frame("outcomes", result.outcomes)
+            if result.shadow_prices is not None:
+                out.frame("shadow_prices", result.shadow_prices, widths={"note": 60, "step": 24})
+        if result.diagnosis is not None:
+            out.frame("diagnosis", result.diagnosis, widths={"statement": 90, "to_relax": 40})
         out.pairs("scenario", {"name": result.scenario.name, **result.scenario.parameters()})
         out.pairs("run", {**result.run, "allocator_version": __version__,
                           "levels": list(result.solution.levels)}, header=("item", "value"))
         out.close()
 
 
+def write_budget_curve(curve: pd.DataFrame, scenario, path, *, inputs: tuple = ()) -> None:
+    """The budget curve as a table and a native Excel line chart of the objective."""
+    with atomic_output(path, inputs=inputs) as tmp:
+        out = Sheets(tmp)
+        ws = out.frame("budget_curve", curve)
+        n = len(curve)
+        chart = out.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        col = list(curve.columns).index("objective")
+        chart.add_series({"name": "objective", "categories": ["budget_curve", 1, 0, n, 0],
+                          "values": ["budget_curve", 1, col, n, col]})
+        chart.set_title({"name": f"Optimum against the envelope — {scenario.name}"})
+        chart.set_x_axis({"name": "envelope (€)", "num_format": '#,##0,,"M€"'})
+        chart.set_y_axis({"name": "objective"})
+        chart.set_legend({"none": True})
+        ws.insert_chart(1, len(curve.columns) + 1, chart, {"x_scale": 1.6, "y_scale": 1.4})
+        out.pairs("scenario", {"name": scenario.name, **scenario.parameters()})
+        out.close()
+
+
 def to_json(result: Result) -> dict:
     """One JSON-able object: status, objective, bound, gap, scenario, totals, allocation."""
     alloc = result.allocation
-    records = [] if alloc is None else json.loads(alloc.to_json(orient="records", double_precision=10))
+    records = _records(alloc)
     return {**result.run, "scenario": {"name": result.scenario.name,
                                        **{k: v for k, v in result.scenario.parameters().items()}},
             "totals": result.totals,
-            "outcomes": [] if result.outcomes is None else
-            json.loads(result.outcomes.to_json(orient="records")),
+            "outcomes": _records(result.outcomes),
+            "shadow_prices": _records(result.shadow_prices),
+            "diagnosis": None if result.diagnosis is None else {
+                "summary": result.diagnosis.attrs.get("summary"),
+                "rules": _records(result.diagnosis)},
             "allocation": records}
+
+
+def _records(frame: pd.DataFrame | None) -> list:
+    return [] if frame is None else json.loads(frame.to_json(orient="records", double_precision=10))
 
 
 def summary_text(result: Result) -> str:
@@ -119,6 +149,10 @@ def summary_text(result: Result) -> str:
     if s.objective is not None:
         lines.append(f"objective  {s.objective:.6g}  (bound {s.bound:.6g})" if s.bound is not None
                      else f"objective  {s.objective:.6g}")
+    if result.diagnosis is not None:
+        lines.append(f"conflict   {result.diagnosis.attrs.get('summary', '')}")
+        for r in result.diagnosis.itertuples():
+            lines.append(f"  - {r.statement}" + (f" → {r.to_relax}" if r.to_relax else ""))
     t = result.totals
     if t:
         lines.append(f"awarded    {_euros(t['awarded'])} of {_euros(t['budget'])}, "

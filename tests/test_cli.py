@@ -31,7 +31,8 @@ def digest(path: Path) -> str:
 def test_solve_each_preset_to_proven_optimality_and_verify(tmp_path, scenario, backend):
     before = digest(BUNDLED)
     out = tmp_path / "out.xlsx"
-    r = run("solve", BUNDLED, "--scenario", scenario, "--backend", backend, "-o", out, "--json")
+    r = run("solve", BUNDLED, "--scenario", scenario, "--backend", backend, "-o", out, "--json",
+            "--near-misses", "0")
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert result["status"] == "optimal"
@@ -41,14 +42,16 @@ def test_solve_each_preset_to_proven_optimality_and_verify(tmp_path, scenario, b
     assert digest(BUNDLED) == before, "the input workbook was modified"
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames == ["allocation", "by_region", "by_territory", "by_theme", "outcomes",
-                               "scenario", "run"]
+                               "shadow_prices", "scenario", "run"]
+    header = [c.value for c in next(book["allocation"].iter_rows(max_row=1))]
+    assert {"reason", "price_of_inclusion", "displaces"} <= set(header)
 
 
 def test_backends_agree_on_the_bundled_workbook():
     objectives = {}
     for backend in ("highs", "scip", "cbc"):
         r = run("solve", BUNDLED, "--scenario", "jobs_first", "--backend", backend,
-                "--gap", "1e-7", "--json")
+                "--gap", "1e-7", "--json", "--near-misses", "0")
         assert r.returncode == 0, r.stderr
         objectives[backend] = json.loads(r.stdout)["objective"]
     reference = objectives["highs"]
@@ -57,7 +60,8 @@ def test_backends_agree_on_the_bundled_workbook():
 
 
 def test_json_output_holds_the_contract():
-    r = run("solve", BUNDLED, "--json", "--set", "budget=60e6", "--set", "weight.jobs=2")
+    r = run("solve", BUNDLED, "--json", "--set", "budget=60e6", "--set", "weight.jobs=2",
+            "--near-misses", "3")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     for key in ("status", "objective", "bound", "gap", "scenario", "totals", "allocation"):
@@ -68,11 +72,15 @@ def test_json_output_holds_the_contract():
     assert awarded <= 60e6 + 0.01
     assert {"project_id", "award", "funded"} <= set(data["allocation"][0])
     assert sum(p["funded"] for p in data["allocation"]) == data["totals"]["projects_funded"]
+    priced = [p for p in data["allocation"] if p["price_of_inclusion"] is not None]
+    assert len(priced) == 3 and all(not p["funded"] and p["price_of_inclusion"] >= 0 for p in priced)
+    assert all(p["reason"] for p in data["allocation"])
+    assert any(s["rule"] == "budget" for s in data["shadow_prices"])
 
 
 def test_output_sheets_carry_extra_columns_and_keep_text_as_text(tmp_path):
     out = tmp_path / "out.xlsx"
-    assert run("solve", BUNDLED, "-o", out).returncode == 0
+    assert run("solve", BUNDLED, "-o", out, "--near-misses", "0").returncode == 0
     ws = openpyxl.load_workbook(out)["allocation"]
     header = [c.value for c in ws[1]]
     assert "note" in header, "the analyst's extra column is carried through"
@@ -80,13 +88,15 @@ def test_output_sheets_carry_extra_columns_and_keep_text_as_text(tmp_path):
     assert formulas == []
 
 
-def test_infeasible_rules_exit_1_without_output(tmp_path):
+def test_infeasible_rules_exit_1_with_a_diagnosis_and_no_allocation(tmp_path):
     out = tmp_path / "out.xlsx"
     r = run("solve", BUNDLED, "--set", "budget=1e6", "--set", "coverage=1", "-o", out)
     assert r.returncode == 1
     assert "infeasible" in r.stdout + r.stderr
-    assert not out.exists()
     assert "Traceback" not in r.stderr
+    assert "budget is €1.00M" in r.stdout
+    sheets = openpyxl.load_workbook(out, read_only=True).sheetnames
+    assert "diagnosis" in sheets and "allocation" not in sheets
 
 
 def test_bad_scenario_parameter_exits_2_naming_it():
@@ -105,7 +115,7 @@ def test_output_equal_to_input_is_refused(tmp_path):
     copy = tmp_path / "in.xlsx"
     copy.write_bytes(BUNDLED.read_bytes())
     before = digest(copy)
-    r = run("solve", copy, "-o", copy)
+    r = run("solve", copy, "-o", copy, "--near-misses", "0")
     assert r.returncode == 2 and "overwrite the input" in r.stderr
     assert digest(copy) == before
 
@@ -113,7 +123,8 @@ def test_output_equal_to_input_is_refused(tmp_path):
 def test_toml_scenario_and_set_precedence(tmp_path):
     toml = tmp_path / "policy.toml"
     toml.write_text('budget = 50e6\n[weight]\njobs = 1\nskills = 0\ninnovation = 0\n', encoding="utf-8")
-    r = run("solve", BUNDLED, "--scenario", toml, "--set", "budget=40e6", "--json")
+    r = run("solve", BUNDLED, "--scenario", toml, "--set", "budget=40e6", "--json",
+            "--near-misses", "0")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["scenario"]["name"] == "policy"
@@ -123,7 +134,7 @@ def test_toml_scenario_and_set_precedence(tmp_path):
 
 def test_export_model_writes_an_mps_file(tmp_path):
     mps = tmp_path / "model.mps"
-    r = run("solve", BUNDLED, "--export-model", mps, "-q")
+    r = run("solve", BUNDLED, "--export-model", mps, "-q", "--near-misses", "0")
     assert r.returncode == 0, r.stderr
     text = mps.read_text()
     assert text.startswith("*") or "ROWS" in text

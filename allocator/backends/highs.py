@@ -5,6 +5,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 
 import highspy
 import numpy as np
@@ -106,3 +107,48 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
         duals = np.asarray(h.getSolution().row_dual, float)
     return SolverOutput(state, values, objective, bound, seconds, "HiGHS",
                         h.version(), log, duals, h.modelStatusToString(status))
+
+
+class Session:
+    """One HiGHS instance holding a model, re-solved with small changes and then restored.
+
+    Analyses (re-solves, near misses, budget curves, Monte Carlo draws) change a few bounds or
+    the objective and solve again: building the instance once saves the hand-over, and the
+    previous allocation is offered as a starting solution where it stays feasible.
+    """
+
+    def __init__(self, model, relax: bool = False):
+        self.model = model
+        self.relax = relax
+        self.h = build(model, relax)
+
+    def solve(self, options: SolveOptions, *, cols=None, rows=None, cost=None) -> SolverOutput:
+        """Solve with ``cols``/``rows`` = (indices, lower, upper) and ``cost`` = (indices, c)
+        changed for this solve only."""
+        h, m = self.h, self.model
+        if cols is not None:
+            idx, lo, hi = (np.asarray(a) for a in cols)
+            h.changeColsBounds(len(idx), idx.astype(np.int32), lo.astype(float), hi.astype(float))
+        if rows is not None:
+            idx, lo, hi = (np.asarray(a) for a in rows)
+            h.changeRowsBounds(len(idx), idx.astype(np.int32), lo.astype(float), hi.astype(float))
+        if cost is not None:
+            idx, c = (np.asarray(a) for a in cost)
+            h.changeColsCost(len(idx), idx.astype(np.int32), c.astype(float))
+        try:
+            return run(h, m, replace(options, relax=self.relax))
+        finally:
+            self._restore(cols, rows, cost)
+
+    def _restore(self, cols, rows, cost):
+        h, m = self.h, self.model
+        if cols is not None:
+            idx = np.asarray(cols[0])
+            h.changeColsBounds(len(idx), idx.astype(np.int32), m.col_lo[idx], m.col_hi[idx])
+        if rows is not None:
+            idx = np.asarray(rows[0])
+            h.changeRowsBounds(len(idx), idx.astype(np.int32), m.row_lo[idx], m.row_hi[idx])
+        if cost is not None:
+            idx = np.asarray(cost[0])
+            h.changeColsCost(len(idx), idx.astype(np.int32), m.c[idx])
+        h.clearSolver()

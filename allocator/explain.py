@@ -1,0 +1,288 @@
+"""Why this allocation: shadow prices of the binding rules, and a reason for every project.
+
+Shadow prices come two ways. The LP duals with every selection fixed at the optimum say what a
+marginal euro is worth to the partially funded projects; they can mislead on a MILP, where one
+more euro may let a whole project in (or nothing at all). So each binding rule is also re-solved
+with its limit moved by a meaningful step (+€1M on a cap, −€1M on a floor, +1 site, +1% of a
+resource) and both are reported, with the one to trust.
+
+Reasons: an unfunded project is blocked by a rule (locked out, requires an unfunded project,
+excluded by a funded one, site limit, net artificialisation, a territory or regional cap, a
+payment ceiling, a theme's maximum share) or, when nothing blocks it, it yields less per euro
+than the cut-off of its region (the least a funded project there yields). For the best near
+misses the price of forcing it in is measured: the objective lost when it is locked in, and
+the funded projects it would displace. Re-solves reuse one HiGHS model per worker thread.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+import numpy as np
+import pandas as pd
+
+from .backends import SolveOptions
+from .backends.highs import Session
+from .formulate import MEUR, Model
+from .problem import Problem
+from .scenario import Scenario
+from .solve import Solution
+
+TOL = 1e-6
+# rule families whose binding rows get a shadow price, with the step a re-solve moves them by
+# (in model units, signed to relax the rule) and the user unit of one step
+STEPS = {
+    "budget": (1.0, "€1M more"), "region_cap": (1.0, "€1M more"),
+    "region_floor": (-1.0, "€1M less"), "territory_cap": (1.0, "€1M more"),
+    "territory_floor": (-1.0, "€1M less"), "theme_min": (-1.0, "€1M less"),
+    "theme_max": (1.0, "€1M more"), "fairness_min": (-1.0, "€1M less"),
+    "fairness_max": (1.0, "€1M more"), "resource": (0.01, "1% more"),
+    "sites": (1.0, "1 more site"), "net_artificialisation": (1.0, "1 ha more"),
+    "coverage": (-1.0, "1 project less"), "min_outcome": (None, "1% less"),
+}
+# families with one row per territory: many rows bind, so only the LP dual is given
+LP_ONLY = {"territory_cap", "territory_floor", "coverage"}
+
+
+class Resolver:
+    """Re-solves one model with small changes, one HiGHS session per worker thread."""
+
+    def __init__(self, model: Model, options: SolveOptions, workers: int = 2):
+        self.model, self.options, self.workers = model, options, max(1, workers)
+        self._local = threading.local()
+
+    def _session(self) -> Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = Session(self.model)
+        return self._local.session
+
+    def map(self, changes: list[dict]):
+        """Solve once per change (kwargs of Session.solve), in parallel threads."""
+        if not changes:
+            return []
+        if self.workers == 1 or len(changes) == 1:
+            return [self._session().solve(self.options, **c) for c in changes]
+        with ThreadPoolExecutor(self.workers) as pool:
+            return list(pool.map(lambda c: self._session().solve(self.options, **c), changes))
+
+
+def _outcome_totals(model: Model, values) -> np.ndarray:
+    return np.asarray(model.outcome @ values).ravel()
+
+
+def binding_rows(model: Model, values: np.ndarray) -> pd.DataFrame:
+    """Rows of reportable families whose limit is reached, with the side that binds."""
+    activity = np.asarray(model.A @ values).ravel()
+    out = []
+    for g in model.groups:
+        if g.name not in STEPS:
+            continue
+        idx = np.arange(g.start, g.stop)
+        hi, lo, act = model.row_hi[idx], model.row_lo[idx], activity[idx]
+        at_hi = np.isfinite(hi) & (np.abs(act - hi) <= TOL * np.maximum(1, np.abs(hi)))
+        at_lo = np.isfinite(lo) & (np.abs(act - lo) <= TOL * np.maximum(1, np.abs(lo)))
+        for k in np.flatnonzero(at_hi | at_lo):
+            out.append({"rule": g.name, "subject": g.labels[k], "row": int(idx[k]),
+                        "side": "hi" if at_hi[k] else "lo", "limit": hi[k] if at_hi[k] else lo[k],
+                        "scale": g.scale, "help": g.help})
+    return pd.DataFrame(out, columns=["rule", "subject", "row", "side", "limit", "scale", "help"])
+
+
+def shadow_prices(problem: Problem, model: Model, solution: Solution,
+                  resolver: Resolver) -> pd.DataFrame:
+    """One row per binding rule: LP dual and re-solve value of relaxing it by one step.
+
+    Columns: rule, subject, limit (user units), step, lp_dual_per_step (objective per step
+    from the LP with selections fixed), resolve_per_step (objective gained by an actual
+    re-solve), Δ<outcome> per step from the re-solve, trust, note.
+    """
+    values = solution.values
+    rows = binding_rows(model, values)
+    if rows.empty:
+        return rows
+    fixed = model.with_bounds(col_lo=np.where(model.integer, values, model.col_lo),
+                              col_hi=np.where(model.integer, values, model.col_hi))
+    lp = Session(fixed, relax=True).solve(SolveOptions(time_limit=30))
+    duals = lp.row_duals if lp.row_duals is not None else np.zeros(model.A.shape[0])
+    caps = problem.resources.set_index("resource")["capacity"] if len(problem.resources) else {}
+    steps, changes = [], []
+    for r in rows.itertuples():
+        step, label = STEPS[r.rule]
+        if r.rule == "min_outcome":
+            step = -0.01 * abs(r.limit)
+        elif r.rule == "resource":
+            label = f"+{0.01 * caps[r.subject]:,.0f} (1% of capacity)".replace(",", " ")
+        steps.append((step, label))
+        if r.rule in LP_ONLY:
+            continue
+        lo, hi = model.row_lo[r.row], model.row_hi[r.row]
+        lo, hi = (lo, hi + step) if r.side == "hi" else (lo + step, hi)
+        changes.append({"rows": ([r.row], [lo], [hi])})
+    outs = iter(resolver.map(changes))
+    base = _outcome_totals(model, values)
+    records = []
+    for r, (step, label) in zip(rows.itertuples(), steps):
+        dual = float(duals[r.row]) * abs(step)
+        record = {"rule": r.rule, "subject": r.subject, "limit": r.limit * r.scale
+                  if r.rule != "resource" else caps.get(r.subject, np.nan),
+                  "step": label, "lp_dual_per_step": dual}
+        if r.rule in LP_ONLY:
+            record.update(resolve_per_step=np.nan, trust="LP dual",
+                          note="one row per territory: re-solve not run; the dual is a local rate")
+        else:
+            out = next(outs)
+            if out.values is None or out.objective is None:
+                record.update(resolve_per_step=np.nan, trust="LP dual", note=f"re-solve {out.status}")
+            else:
+                gain = out.objective - solution.objective
+                record["resolve_per_step"] = gain
+                for o, d in zip(model.outcomes, _outcome_totals(model, out.values) - base):
+                    record[f"Δ{o}"] = d
+                agree = abs(gain - dual) <= 0.1 * max(abs(gain), abs(dual), 1e-12) and \
+                    (np.sign(gain) == np.sign(dual) or max(abs(gain), abs(dual)) < 1e-9)
+                record["trust"] = "both agree" if agree else "re-solve"
+                record["note"] = ("" if agree else "the LP dual prices a marginal euro; the re-solve "
+                                  "shows what a whole step buys once projects can change")
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
+            award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
+            resolver: Resolver | None = None) -> pd.DataFrame:
+    """reason, price_of_inclusion and displaces for every project (positional index)."""
+    p = problem.projects
+    n = len(p)
+    ids = p["project_id"].to_numpy(object)
+    entry = np.where(p["partial"], p["min_award"].fillna(0.0), p["max_award"]).astype(float)
+    value = np.asarray(model.c[:n], float).copy()  # objective per full selection (x column)
+    part = np.flatnonzero(p["partial"].to_numpy(bool))
+    value[part] = model.c[n:n + len(part)] * p["max_award"].to_numpy(float)[part] / MEUR
+    per_meur = np.where(p["max_award"] > 0, value / (p["max_award"].to_numpy(float) / MEUR), 0.0)
+    lock = p["lock"].to_numpy(object)
+    reason = np.full(n, "", dtype=object)
+    position = {pid: i for i, pid in enumerate(ids)}
+
+    # funded: locked in, required by another funded project, or above the cut-off
+    required_by: dict[int, str] = {}
+    for i in np.flatnonzero(funded):
+        for other in p["requires"].iloc[i]:
+            required_by.setdefault(position[other], ids[i])
+    region = p["region"].to_numpy(object)
+    free = funded & (lock != "in")
+    cutoff = pd.Series(per_meur[free]).groupby(region[free]).min().to_dict()
+    for i in np.flatnonzero(funded):
+        if lock[i] == "in":
+            reason[i] = "funded: locked in"
+        elif i in required_by and per_meur[i] < cutoff.get(region[i], -np.inf) + 1e-12:
+            reason[i] = f"funded: required by {required_by[i]}"
+        else:
+            reason[i] = (f"funded: yields {per_meur[i]:.4g} per €M, at or above the cut-off "
+                         f"{cutoff.get(region[i], per_meur[i]):.4g} of {region[i] or 'its region'}")
+
+    used = _usage(problem, scenario, award, funded)
+    for i in np.flatnonzero(~funded):
+        reason[i] = _block(problem, scenario, i, award, funded, entry, used, position) or (
+            f"not funded: yields {per_meur[i]:.4g} per €M, below the cut-off "
+            f"{cutoff[region[i]]:.4g} of {region[i] or 'its region'}"
+            if region[i] in cutoff and per_meur[i] < cutoff[region[i]] else
+            f"not funded: yields {per_meur[i]:.4g} per €M, but the envelope is spent on "
+            f"combinations worth more (€{entry[i]:,.0f} needed)".replace(",", " "))
+
+    price = np.full(n, np.nan)
+    displaces = np.full(n, "", dtype=object)
+    if near_misses and resolver is not None and solution.objective is not None:
+        candidates = np.flatnonzero(~funded & (lock != "out") & (p["max_award"].to_numpy() > 0))
+        order = candidates[np.lexsort((ids[candidates], -per_meur[candidates]))][:near_misses]
+        for i, (cost, gone) in zip(order, price_of_inclusion(problem, model, solution, order, resolver)):
+            price[i] = np.nan if cost is None else cost
+            displaces[i] = gone
+    return pd.DataFrame({"reason": reason, "price_of_inclusion": price, "displaces": displaces})
+
+
+def price_of_inclusion(problem: Problem, model: Model, solution: Solution, positions,
+                       resolver: Resolver) -> list[tuple[float | None, str]]:
+    """For each project position: objective lost when it is locked in, and whom it displaces."""
+    ids = problem.projects["project_id"].to_numpy(object)
+    funded = np.asarray(model.select @ solution.values).ravel() > 0.5
+    outs = resolver.map([{"cols": ([i], [1.0], [1.0])} for i in positions])
+    prices = []
+    for i, out in zip(positions, outs):
+        if funded[i]:
+            prices.append((0.0, ""))
+        elif out.values is None:
+            prices.append((None, f"cannot be forced in: the rules then are {out.status}"))
+        else:
+            now = np.asarray(model.select @ out.values).ravel() > 0.5
+            gone = ids[funded & ~now]
+            prices.append((max(0.0, solution.objective - out.objective),
+                           ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")))
+    return prices
+
+
+def _usage(problem: Problem, scenario: Scenario, award, funded) -> dict:
+    p = problem.projects
+    awards = pd.Series(award)
+    used = {"territory": awards.groupby(p["territory_id"].to_numpy()).sum().to_dict(),
+            "region": awards.groupby(p["region"].to_numpy()).sum().to_dict(),
+            "theme": awards.groupby(p["theme"].to_numpy()).sum().to_dict(),
+            "total": float(award.sum()),
+            "sites": int((funded & p["is_site"].to_numpy(bool)).sum()),
+            "ha": float(p["net_artificialised_ha"].to_numpy(float)[funded].sum())}
+    share = award / p["requested"].to_numpy(float)
+    used["resource"] = {r: float((problem.resource_use[r].to_numpy() * share).sum())
+                        for r in problem.resource_use.columns}
+    return used
+
+
+def _euros(v: float) -> str:
+    return f"€{v:,.0f}".replace(",", " ")
+
+
+def _block(problem: Problem, scenario: Scenario, i: int, award, funded, entry, used,
+           position) -> str:
+    """The rule that stops project i from being added to the allocation as it stands."""
+    p = problem.projects
+    row = p.iloc[i]
+    if row["lock"] == "out":
+        return "not funded: locked out"
+    if row["max_award"] <= 0:
+        return "not funded: its aid-rate cap allows no award"
+    for other in row["requires"]:
+        if not funded[position[other]]:
+            return f"not funded: requires {other}, which is unfunded"
+    if row["exclusive_group"]:
+        group = p["exclusive_group"].to_numpy(object) == row["exclusive_group"]
+        rivals = p["project_id"].to_numpy(object)[group & funded]
+        if len(rivals):
+            return f"not funded: excluded by {rivals[0]} in the same group {row['exclusive_group']}"
+    if row["is_site"] and scenario.sites_max is not None and used["sites"] >= scenario.sites_max:
+        return f"not funded: site limit reached ({used['sites']} of {scenario.sites_max} sites funded)"
+    ha = float(row["net_artificialised_ha"])
+    if scenario.sites_max_net_ha is not None and ha > 0 and used["ha"] + ha > scenario.sites_max_net_ha + TOL:
+        return (f"not funded: net artificialisation — it would consume {ha:g} ha, and funded "
+                f"projects already total {used['ha']:g} ha against a limit of {scenario.sites_max_net_ha:g} ha")
+    need = entry[i]
+    t = problem.territories
+    if len(t):
+        cap = t.set_index("territory_id")["cap"].get(row["territory_id"], np.nan)
+        got = used["territory"].get(row["territory_id"], 0.0)
+        if np.isfinite(cap) and got + need > cap + 0.01:
+            return (f"not funded: territory cap of {row['territory_id']} reached "
+                    f"({_euros(got)} of {_euros(cap)}; it needs {_euros(need)})")
+    if problem.regions is not None:
+        cap = problem.regions.set_index("region")["cap"].get(row["region"], np.nan)
+        got = used["region"].get(row["region"], 0.0)
+        if np.isfinite(cap) and got + need > cap + 0.01:
+            return (f"not funded: regional cap of {row['region']} reached "
+                    f"({_euros(got)} of {_euros(cap)}; it needs {_euros(need)})")
+    share = need / row["requested"]
+    for r, total in used["resource"].items():
+        cap = problem.resources.set_index("resource")["capacity"].get(r)
+        extra = problem.resource_use[r].iloc[i] * share
+        if extra > 0 and total + extra > cap * (1 + 1e-9):
+            return (f"not funded: {r} ceiling reached ({total:,.0f} of {cap:,.0f} used; "
+                    f"it needs {extra:,.0f} more)").replace(",", " ")
+    limit = scenario.theme_max.get(row["theme"])
+    if limit is not None and used["theme"].get(row["theme"], 0.0) + need > limit * (used["total"] + need) + 0.01:
+        return f"not funded: theme {row['theme']} at its maximum share ({limit:.0%})"
+    return ""
