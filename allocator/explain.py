@@ -249,7 +249,8 @@ def _block(problem: Problem, scenario: Scenario, i: int, award, funded, entry, u
         return "not funded: its aid-rate cap allows no award"
     for other in row["requires"]:
         if not funded[position[other]]:
-            return f"not funded: requires {other}, which is unfunded"
+            why = "locked out" if p["lock"].iloc[position[other]] == "out" else "unfunded"
+            return f"not funded: requires {other}, which is {why}"
     if row["exclusive_group"]:
         group = p["exclusive_group"].to_numpy(object) == row["exclusive_group"]
         rivals = p["project_id"].to_numpy(object)[group & funded]

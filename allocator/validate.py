@@ -84,10 +84,13 @@ def parse_column(check: _Checker, column: Column) -> pd.Series:
         return values
     if column.kind == BOOLEAN:
         return _booleans(check, column, raw)
-    text = raw.map(_text, na_action="ignore")
+    text = _texts(raw)
     if column.kind == ID_LIST:
-        return text.map(lambda s: tuple(p.strip() for p in re.split(r"[;,]", s) if p.strip())
-                        if isinstance(s, str) else ())
+        lists = pd.Series([()] * len(text), dtype=object)
+        given = text.notna().to_numpy()
+        lists[given] = text[given].map(
+            lambda s: tuple(p.strip() for p in re.split(r"[;,]", s) if p.strip()))
+        return lists
     if column.kind == CHOICE and column.choices:
         lowered = text.str.lower()
         bad = lowered.notna() & ~lowered.isin(column.choices)
@@ -108,6 +111,13 @@ def _default_series(column: Column, n: int) -> pd.Series:
     return pd.Series([""] * n, dtype=object) if column.kind == CHOICE else pd.Series([None] * n, dtype=object)
 
 
+def _texts(raw: pd.Series) -> pd.Series:
+    """Cells as stripped text (None where empty); whole numbers without a trailing .0."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        return raw.str.strip()  # every cell is text: one vectorised pass
+    return raw.map(_text, na_action="ignore")
+
+
 def _text(v) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -116,15 +126,20 @@ def _text(v) -> str:
 
 def _numbers(check: _Checker, name: str, raw: pd.Series, expectation: str) -> pd.Series:
     """Floats of a number column. Text numbers are accepted (French format with a warning)."""
-    kinds = raw.map(type)
-    numeric = kinds.isin([float, int]).to_numpy()
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("floating", "integer",
+                                                       "mixed-integer-float", "empty"):
+        numeric = raw.notna().to_numpy()  # numbers only (no text, no true/false cells)
+    else:
+        numeric = raw.map(type).isin([float, int]).to_numpy()
     values = np.full(len(raw), np.nan)
     values[numeric] = raw[numeric].astype(float).to_numpy()
     pending = np.flatnonzero(raw.notna().to_numpy() & ~numeric)
     if len(pending):
         # plain numbers written as text (all of a CSV, a few in an .xlsx) parse in one pass
-        plain = pd.to_numeric(raw.iloc[pending].map(lambda v: v.strip() if isinstance(v, str) else None),
-                              errors="coerce").to_numpy(dtype=float)
+        given = raw.iloc[pending]
+        given = given.str.strip() if pd.api.types.infer_dtype(given) == "string" else \
+            given.map(lambda v: v.strip() if isinstance(v, str) else None)
+        plain = pd.to_numeric(given, errors="coerce").to_numpy(dtype=float)
         ok = ~np.isnan(plain)
         values[pending[ok]] = plain[ok]
         if not check.table.text_cells:
@@ -224,7 +239,9 @@ def _parse_sheet(table: Table, sheet: Sheet, findings: list[Finding]) -> tuple[p
 
 
 def _unique(check: _Checker, column: str, ids: pd.Series) -> None:
-    folded = ids.map(lambda s: re.sub(r"\s+", "", s).casefold() if isinstance(s, str) else s)
+    folded = ids.str.replace(r"\s+", "", regex=True).str.casefold() \
+        if pd.api.types.infer_dtype(ids, skipna=True) == "string" else \
+        ids.map(lambda s: re.sub(r"\s+", "", s).casefold() if isinstance(s, str) else s)
     first: dict[str, int] = {}
     for pos in np.flatnonzero(folded.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()):
         key = folded.iloc[pos]
