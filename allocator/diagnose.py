@@ -56,7 +56,6 @@ class _Oracle:
         self.solves = 0
 
     def infeasible(self, on: set[int]) -> bool:
-        m = self.model
         off = [u for i, u in enumerate(self.units) if i not in on]
         rows = [u.row for u in off if u.row is not None]
         cols = [u.column for u in off if u.column is not None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Kinds of column: how a cell is parsed and checked.
 ID, TEXT, NUMBER, INTEGER, BOOLEAN, CHOICE, ID_LIST = (

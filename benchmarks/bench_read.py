@@ -236,7 +236,6 @@ def run(quick: bool = False) -> str:
                 assert result.n == n and not result.warnings, result.warnings[:3]
             del result
         load_after = _load()
-    base = next(s for label, s, _, _ in rows if label.startswith("python-calamine"))
     base_cpu = next(c for label, _, c, _ in rows if label.startswith("python-calamine"))
     openpyxl_s = rows[0][1]
     lines = [

@@ -5,7 +5,6 @@ findings it must produce: severity, sheet, Excel row, column header as written, 
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
