@@ -22,6 +22,8 @@ MAX_SHOWN = 60
 
 
 class Context:
+    force = False  # --force: replace existing outputs that allocator did not write
+
     def __init__(self, quiet=False, verbose=False, debug=False):
         self.quiet, self.verbose, self.debug = quiet, verbose, debug
 
@@ -43,6 +45,16 @@ def _show_findings(ctx: Context, findings: list[Finding], as_json: bool = False)
     if errors:
         click.echo(f"{len(errors)} error(s), {len(warnings)} warning(s): fix the errors and run "
                    "again", err=True)
+
+
+def force_option(command):
+    """--force, for commands that write files; it reaches ``check_output`` through the Context."""
+    def remember(click_ctx, param, value):
+        click_ctx.find_object(Context).force = value
+        return value
+    return click.option("--force", is_flag=True, expose_value=False, callback=remember,
+                        help="Replace output files that exist, even ones allocator did not "
+                             "write (those it wrote are replaced anyway).")(command)
 
 
 def guarded(command):
@@ -103,6 +115,7 @@ def main(ctx, quiet, verbose, debug):
 
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@force_option
 @guarded
 @click.pass_obj
 def template(ctx: Context, out: Path):
@@ -115,7 +128,9 @@ def template(ctx: Context, out: Path):
     Example:
       allocator template projets-2026.xlsx
     """
+    from .files import check_output
     from .template import write_template
+    check_output(out, force=ctx.force)  # a filled-in workbook is not replaced without --force
     write_template(out)
     ctx.say(f"wrote {out}")
 
@@ -213,7 +228,8 @@ def resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap
 @click.argument("workbook", type=click.Path(exists=False, path_type=Path))
 @scenario_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the result workbook (.xlsx) here.")
+              help="Write the result here: a workbook (.xlsx), or the allocation alone "
+                   "(.csv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("--export-model", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the model as .mps or .lp, for audit.")
@@ -224,6 +240,7 @@ def resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap
                                       "fund down the list under the same rules (a reference).")
 @click.option("--rank", type=click.Choice(["score", "ratio"]), default="score", show_default=True,
               help="With --method greedy: rank by weighted score, or by score per euro.")
+@force_option
 @guarded
 @click.pass_obj
 def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,
@@ -248,9 +265,10 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     problem = load(workbook)
     _show_findings(ctx, list(problem.warnings)) if ctx.verbose else None
     scenario = resolve_scenario(problem, scenario_name, overrides, backend, time_limit, gap)
-    if output is not None:
-        from .files import check_output
-        check_output(output, inputs=(workbook,))
+    for path in (output, export_model):
+        if path is not None:
+            from .files import check_output
+            check_output(path, inputs=(workbook,), force=ctx.force)
     if method == "greedy":
         from .greedy import greedy
         model, solution = greedy(problem, scenario, rank=rank)
@@ -269,7 +287,12 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     # diagnosis of the model would speak of the optimum, not of it
     result = analyse(problem, scenario, model, solution, near_misses=near_misses,
                      explain=method == "optimal")
-    if output is not None and (solution.ok or result.diagnosis is not None):
+    if output is not None and output.suffix.lower() == ".csv":
+        if solution.ok:
+            from .report import write_allocation_csv
+            write_allocation_csv(result, output, inputs=(workbook,))
+            ctx.say(f"wrote {output}")
+    elif output is not None and (solution.ok or result.diagnosis is not None):
         write_result(result, output, inputs=(workbook,))
         ctx.say(f"wrote {output}")
     if as_json:
@@ -278,7 +301,9 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
         click.echo(summary_text(result))
     if not solution.ok:
         ctx.say(f"no allocation: {solution.message}" if method == "greedy" else
-                f"no allocation: the problem is {solution.label}")
+                f"no allocation: the problem is {solution.label}"
+                if solution.status in ("infeasible", "unbounded") else
+                f"no allocation: {solution.message or solution.label}")
         sys.exit(1)
 
 
@@ -346,6 +371,7 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
               help="Write the curve workbook (.xlsx, with a native line chart) here.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG plot here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the curve as JSON.")
+@force_option
 @guarded
 @click.pass_obj
 def budget_curve_command(ctx: Context, workbook, start, stop, steps, scenario_name, overrides,
@@ -368,7 +394,7 @@ def budget_curve_command(ctx: Context, workbook, start, stop, steps, scenario_na
     for path in (output, png):
         if path is not None:
             from .files import check_output
-            check_output(path, inputs=(workbook,))
+            check_output(path, inputs=(workbook,), force=ctx.force)
     curve = budget_curve(problem, scenario, np.linspace(start, stop, steps))
     if output is not None:
         write_budget_curve(curve, scenario, output, inputs=(workbook,))
@@ -398,6 +424,7 @@ def budget_curve_command(ctx: Context, workbook, start, stop, steps, scenario_na
 @click.option("--workers", type=click.IntRange(min=1),
               help="Scenarios solved at once on local processes (default: the cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
+@force_option
 @guarded
 @click.pass_obj
 def compare_command(ctx: Context, sources, scenario_name, overrides, backend, time_limit, gap,
@@ -424,7 +451,7 @@ def compare_command(ctx: Context, sources, scenario_name, overrides, backend, ti
         raise click.BadParameter(f"{report}: a review report is .html or .md", param_hint="--report")
     for path in (output, report):
         if path is not None:
-            check_output(path, inputs=sources)
+            check_output(path, inputs=sources, force=ctx.force)
     runs, references, territories = [], [], None
     for source in sources:
         if is_result_workbook(source):
@@ -481,6 +508,7 @@ def compare_command(ctx: Context, sources, scenario_name, overrides, backend, ti
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Points solved at once on local processes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the frontier as JSON on stdout.")
+@force_option
 @guarded
 @click.pass_obj
 def frontier_command(ctx: Context, workbook, x, y, points, scenario_name, overrides, backend,
@@ -506,13 +534,13 @@ def frontier_command(ctx: Context, workbook, x, y, points, scenario_name, overri
         plot = output.with_suffix(".png")
     for path in (output, plot):
         if path is not None:
-            check_output(path, inputs=(workbook,))
+            check_output(path, inputs=(workbook,), force=ctx.force)
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise click.BadParameter(f"{plot}: a plot is .png, .svg or .pdf", param_hint="--plot")
     result = frontier(problem, scenario, x, y, points, allocations=allocations,
                       workers=workers, progress=None if not ctx.quiet else False)
     if not result.ok:
-        ctx.say(f"no frontier: no allocation satisfies the scenario's rules")
+        ctx.say("no frontier: no allocation satisfies the scenario's rules")
         sys.exit(1)
     if output is not None:
         write_frontier(result, output, inputs=(workbook,))
@@ -566,6 +594,7 @@ def _interrupted(ctx: Context, done: int, total: int, what: str):
               help="Write the histograms here (.png or .svg; default: beside the workbook, "
                    "as .png).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
+@force_option
 @guarded
 @click.pass_obj
 def uncertainty_command(ctx: Context, workbook, samples, seed, gamma, scenario_name, overrides,
@@ -597,7 +626,7 @@ def uncertainty_command(ctx: Context, workbook, samples, seed, gamma, scenario_n
         raise click.BadParameter(f"{plot}: a plot is .png or .svg", param_hint="--plot")
     for path in (output, plot):
         if path is not None:
-            check_output(path, inputs=(workbook,))
+            check_output(path, inputs=(workbook,), force=ctx.force)
     u = monte_carlo(problem, scenario, samples=samples, seed=seed, gamma=gamma, workers=workers,
                     scheduler=scheduler, progress=None if not ctx.quiet else False)
     if not u.ok:
@@ -625,6 +654,7 @@ def uncertainty_command(ctx: Context, workbook, samples, seed, gamma, scenario_n
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the comparison workbook (.xlsx, the layout of `allocator compare`).")
 @click.option("--json", "as_json", is_flag=True, help="Print one row per scenario as JSON.")
+@force_option
 @guarded
 @click.pass_obj
 def sweep_command(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap,
@@ -652,7 +682,7 @@ def sweep_command(ctx: Context, workbook, scenario_name, overrides, backend, tim
     problem = load(workbook)
     base = resolve_scenario(problem, scenario_name, (), backend, time_limit, gap)
     if output is not None:
-        check_output(output, inputs=(workbook,))
+        check_output(output, inputs=(workbook,), force=ctx.force)
     sweep = run_sweep(problem, base, variations, workers=workers, scheduler=scheduler,
                       progress=None if not ctx.quiet else False)
     table = sweep.table

@@ -11,17 +11,20 @@ excluded by a funded one, site limit, net artificialisation, a territory or regi
 payment ceiling, a theme's maximum share) or, when nothing blocks it, it yields less per euro
 than the cut-off of its region (the least a funded project there yields). For the best near
 misses the price of forcing it in is measured: the objective lost when it is locked in, and
-the funded projects it would displace. Re-solves reuse one HiGHS model per worker thread.
+the funded projects it would displace.
+
+Re-solves start from what the optimum already knows (``backends.highs_mip.Nearby``: the LP
+warm-started, a small MILP around the optimum's allocation, the optimum's bound, reduced-cost
+fixing) and run in two forked worker processes: on the bundled workbook the 20 near misses
+cost about half the CPU time of cold re-solves, with the same exactness (each within the
+solver's gap): see benchmarks/bench_end_to_end.py.
 """
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
 from .backends import SolveOptions
-from .backends.highs import Session
 from .formulate import MEUR, Model
 from .problem import Problem
 from .scenario import Scenario
@@ -44,25 +47,135 @@ LP_ONLY = {"territory_cap", "territory_floor", "coverage"}
 
 
 class Resolver:
-    """Re-solves one model with small changes, one HiGHS session per worker thread."""
+    """Re-solves one model with small changes (``backends.highs_mip.Nearby``: warm LP, a small
+    MILP around the known allocation, then the MILP only when bounds do not meet).
+
+    They run in ``workers`` processes forked from this one where a fork is safe
+    (``solve.can_fork``); threads would not help, highspy holds the GIL while HiGHS runs.
+    Elsewhere they run here, one after the other.
+    """
 
     def __init__(self, model: Model, options: SolveOptions, workers: int = 2):
         self.model, self.options, self.workers = model, options, max(1, workers)
-        self._local = threading.local()
+        self._here = None
 
-    def _session(self) -> Session:
-        if not hasattr(self._local, "session"):
-            self._local.session = Session(self.model)
-        return self._local.session
+    def _nearby(self):
+        if self._here is None:
+            from .backends.highs_mip import Nearby
+            self._here = Nearby(self.model, self.options)
+        return self._here
 
     def map(self, changes: list[dict]):
-        """Solve once per change (kwargs of Session.solve), in parallel threads."""
+        """One SolverOutput per change (kwargs of ``Nearby.solve``), in order."""
         if not changes:
             return []
-        if self.workers == 1 or len(changes) == 1:
-            return [self._session().solve(self.options, **c) for c in changes]
-        with ThreadPoolExecutor(self.workers) as pool:
-            return list(pool.map(lambda c: self._session().solve(self.options, **c), changes))
+        from .solve import can_fork
+        if self.workers == 1 or len(changes) == 1 or self._here is not None or not can_fork():
+            return [self._nearby().solve(**c) for c in changes]
+        return _fan_out(self.model, self.options, changes, min(self.workers, len(changes)))
+
+
+def _fan_out(model: Model, options: SolveOptions, changes: list[dict], workers: int) -> list:
+    """``Nearby.solve(**change)`` for each change in forked worker processes, each taking the
+    next change as soon as it is free; a worker silent for the time limit plus a minute is
+    stopped and its change reported without a solution."""
+    import multiprocessing
+    import time
+    from dataclasses import replace
+    from multiprocessing.connection import wait
+
+    from .backends import NO_SOLUTION, SolverOutput
+    context = multiprocessing.get_context("fork")
+    options = replace(options, threads=1, on_solution=None)  # one core per worker
+    patience = options.time_limit + 60.0
+    workers_ = []
+
+    def start():
+        mine, theirs = context.Pipe()
+        proc = context.Process(target=_serve, args=(model, options, theirs), daemon=True)
+        proc.start()
+        theirs.close()
+        workers_.append((proc, mine))
+        return proc, mine
+    for _ in range(workers):
+        start()
+    results: list = [None] * len(changes)
+    queue = list(range(len(changes)))[::-1]
+    busy: dict = {}  # connection → (change index, process, started)
+
+    def give(proc, conn):
+        if queue:
+            k = queue.pop()
+            conn.send((k, changes[k]))
+            busy[conn] = (k, proc, time.perf_counter())
+    try:
+        for proc, conn in workers_:
+            give(proc, conn)
+        while busy:
+            timeout = max(0.0, min(t + patience for _, _, t in busy.values()) - time.perf_counter())
+            ready = wait(list(busy), timeout)
+            if not ready:  # a worker outlived its patience: stop it, say so
+                for conn, (k, proc, t) in list(busy.items()):
+                    if time.perf_counter() - t >= patience:
+                        proc.kill()
+                        del busy[conn]
+                        results[k] = SolverOutput(NO_SOLUTION, None, None, None, patience,
+                                                  "HiGHS", "", "", None, "re-solve stopped")
+                        give(*start())  # a fresh worker takes over the queue
+                continue
+            for conn in ready:
+                k, proc, _ = busy.pop(conn)
+                try:
+                    _, out = conn.recv()
+                except EOFError:
+                    raise RuntimeError(f"a re-solve worker died (exit code {proc.exitcode})")
+                if isinstance(out, BaseException):
+                    raise out
+                results[k] = out
+                give(proc, conn)
+    finally:
+        for proc, conn in workers_:
+            try:
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
+            conn.close()
+        for proc, _ in workers_:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+    return results
+
+
+def _serve(model: Model, options: SolveOptions, conn) -> None:
+    """A re-solve worker: changes in, SolverOutputs (without logs) out, until told to stop."""
+    import signal
+    import sys
+    from dataclasses import replace
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if sys.platform.startswith("linux"):
+        try:  # die with the parent, even when it is killed
+            import ctypes
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+        except OSError:
+            pass
+    from .backends.highs_mip import Nearby
+    nearby = Nearby(model, options)
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            break
+        if message is None:
+            break
+        k, change = message
+        try:
+            out = replace(nearby.solve(**change), log="")
+        except Exception as exc:  # noqa: BLE001 -- raised again in the parent
+            out = RuntimeError(f"{type(exc).__name__}: {exc}")
+        conn.send((k, out))
+    conn.close()
 
 
 def _outcome_totals(model: Model, values) -> np.ndarray:
@@ -99,12 +212,11 @@ def shadow_prices(problem: Problem, model: Model, solution: Solution,
     rows = binding_rows(model, values)
     if rows.empty:
         return rows
-    fixed = model.with_bounds(col_lo=np.where(model.integer, values, model.col_lo),
-                              col_hi=np.where(model.integer, values, model.col_hi))
-    lp = Session(fixed, relax=True).solve(SolveOptions(time_limit=30))
-    duals = lp.row_duals if lp.row_duals is not None else np.zeros(model.A.shape[0])
+    # the LP with every selection fixed at the optimum (its duals), then one re-solve per row
+    integer = np.flatnonzero(model.integer)
+    changes = [{"cols": (integer, values[integer], values[integer]), "relax": True}]
     caps = problem.resources.set_index("resource")["capacity"] if len(problem.resources) else {}
-    steps, changes = [], []
+    steps = []
     for r in rows.itertuples():
         step, label = STEPS[r.rule]
         if r.rule == "min_outcome":
@@ -116,8 +228,10 @@ def shadow_prices(problem: Problem, model: Model, solution: Solution,
             continue
         lo, hi = model.row_lo[r.row], model.row_hi[r.row]
         lo, hi = (lo, hi + step) if r.side == "hi" else (lo + step, hi)
-        changes.append({"rows": ([r.row], [lo], [hi])})
+        changes.append({"rows": ([r.row], [lo], [hi]), "start": values})
     outs = iter(resolver.map(changes))
+    lp = next(outs)
+    duals = lp.row_duals if lp.row_duals is not None else np.zeros(model.A.shape[0])
     base = _outcome_totals(model, values)
     records = []
     for r, (step, label) in zip(rows.itertuples(), steps):
@@ -146,6 +260,26 @@ def shadow_prices(problem: Problem, model: Model, solution: Solution,
     return pd.DataFrame(records)
 
 
+def value_per_meur(problem: Problem, model: Model) -> np.ndarray:
+    """Each project's objective per €M of its maximum award, funded in full."""
+    p = problem.projects
+    n = len(p)
+    value = np.asarray(model.c[:n], float).copy()  # objective per full selection (x column)
+    part = np.flatnonzero(p["partial"].to_numpy(bool))
+    value[part] = model.c[n:n + len(part)] * p["max_award"].to_numpy(float)[part] / MEUR
+    return np.where(p["max_award"] > 0, value / (p["max_award"].to_numpy(float) / MEUR), 0.0)
+
+
+def near_miss_positions(problem: Problem, model: Model, funded: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best unfunded projects that may be funded, by value per €M (then id)."""
+    p = problem.projects
+    ids = p["project_id"].to_numpy(object)
+    candidates = np.flatnonzero(~funded & (p["lock"].to_numpy(object) != "out")
+                                & (p["max_award"].to_numpy() > 0))
+    per_meur = value_per_meur(problem, model)
+    return candidates[np.lexsort((ids[candidates], -per_meur[candidates]))][:k]
+
+
 def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
             award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
             resolver: Resolver | None = None) -> pd.DataFrame:
@@ -154,10 +288,7 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     n = len(p)
     ids = p["project_id"].to_numpy(object)
     entry = np.where(p["partial"], p["min_award"].fillna(0.0), p["max_award"]).astype(float)
-    value = np.asarray(model.c[:n], float).copy()  # objective per full selection (x column)
-    part = np.flatnonzero(p["partial"].to_numpy(bool))
-    value[part] = model.c[n:n + len(part)] * p["max_award"].to_numpy(float)[part] / MEUR
-    per_meur = np.where(p["max_award"] > 0, value / (p["max_award"].to_numpy(float) / MEUR), 0.0)
+    per_meur = value_per_meur(problem, model)
     lock = p["lock"].to_numpy(object)
     reason = np.full(n, "", dtype=object)
     position = {pid: i for i, pid in enumerate(ids)}
@@ -191,8 +322,7 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     price = np.full(n, np.nan)
     displaces = np.full(n, "", dtype=object)
     if near_misses and resolver is not None and solution.objective is not None:
-        candidates = np.flatnonzero(~funded & (lock != "out") & (p["max_award"].to_numpy() > 0))
-        order = candidates[np.lexsort((ids[candidates], -per_meur[candidates]))][:near_misses]
+        order = near_miss_positions(problem, model, funded, near_misses)
         for i, (cost, gone) in zip(order, price_of_inclusion(problem, model, solution, order, resolver)):
             price[i] = np.nan if cost is None else cost
             displaces[i] = gone
@@ -204,7 +334,14 @@ def price_of_inclusion(problem: Problem, model: Model, solution: Solution, posit
     """For each project position: objective lost when it is locked in, and whom it displaces."""
     ids = problem.projects["project_id"].to_numpy(object)
     funded = np.asarray(model.select @ solution.values).ravel() > 0.5
-    outs = resolver.map([{"cols": ([i], [1.0], [1.0])} for i in positions])
+    # forcing a project in restricts the model: the optimum's bound bounds it too (when the
+    # solution is of this objective: a lexicographic level's is not)
+    bound = solution.bound
+    if bound is not None and not np.isclose(float(model.c @ solution.values + model.offset),
+                                            solution.objective, rtol=1e-9, atol=1e-12):
+        bound = None
+    outs = resolver.map([{"cols": ([i], [1.0], [1.0]), "start": solution.values, "bound": bound}
+                         for i in positions])
     prices = []
     for i, out in zip(positions, outs):
         if funded[i]:
@@ -231,6 +368,17 @@ def _usage(problem: Problem, scenario: Scenario, award, funded) -> dict:
     share = award / p["requested"].to_numpy(float)
     used["resource"] = {r: float((problem.resource_use[r].to_numpy() * share).sum())
                         for r in problem.resource_use.columns}
+    # lookups for _block, made once rather than once per unfunded project
+    t, regions, resources = problem.territories, problem.regions, problem.resources
+    used["territory_cap"] = dict(zip(t["territory_id"], t["cap"])) if len(t) else {}
+    used["region_cap"] = dict(zip(regions["region"], regions["cap"])) \
+        if regions is not None and "cap" in regions else {}
+    used["capacity"] = dict(zip(resources["resource"], resources["capacity"])) \
+        if len(resources) else {}
+    used["use"] = {r: problem.resource_use[r].to_numpy(float) for r in problem.resource_use.columns}
+    used["columns"] = {c: p[c].to_numpy(object) for c in (
+        "lock", "max_award", "requires", "exclusive_group", "project_id", "is_site",
+        "net_artificialised_ha", "territory_id", "region", "requested", "theme")}
     return used
 
 
@@ -241,19 +389,19 @@ def _euros(v: float) -> str:
 def _block(problem: Problem, scenario: Scenario, i: int, award, funded, entry, used,
            position) -> str:
     """The rule that stops project i from being added to the allocation as it stands."""
-    p = problem.projects
-    row = p.iloc[i]
+    columns = used["columns"]
+    row = {c: values[i] for c, values in columns.items()}
     if row["lock"] == "out":
         return "not funded: locked out"
     if row["max_award"] <= 0:
         return "not funded: its aid-rate cap allows no award"
     for other in row["requires"]:
         if not funded[position[other]]:
-            why = "locked out" if p["lock"].iloc[position[other]] == "out" else "unfunded"
+            why = "locked out" if columns["lock"][position[other]] == "out" else "unfunded"
             return f"not funded: requires {other}, which is {why}"
     if row["exclusive_group"]:
-        group = p["exclusive_group"].to_numpy(object) == row["exclusive_group"]
-        rivals = p["project_id"].to_numpy(object)[group & funded]
+        group = columns["exclusive_group"] == row["exclusive_group"]
+        rivals = columns["project_id"][group & funded]
         if len(rivals):
             return f"not funded: excluded by {rivals[0]} in the same group {row['exclusive_group']}"
     if row["is_site"] and scenario.sites_max is not None and used["sites"] >= scenario.sites_max:
@@ -263,23 +411,22 @@ def _block(problem: Problem, scenario: Scenario, i: int, award, funded, entry, u
         return (f"not funded: net artificialisation — it would consume {ha:g} ha, and funded "
                 f"projects already total {used['ha']:g} ha against a limit of {scenario.sites_max_net_ha:g} ha")
     need = entry[i]
-    t = problem.territories
-    if len(t):
-        cap = t.set_index("territory_id")["cap"].get(row["territory_id"], np.nan)
+    if used["territory_cap"]:
+        cap = used["territory_cap"].get(row["territory_id"], np.nan)
         got = used["territory"].get(row["territory_id"], 0.0)
         if np.isfinite(cap) and got + need > cap + 0.01:
             return (f"not funded: territory cap of {row['territory_id']} reached "
                     f"({_euros(got)} of {_euros(cap)}; it needs {_euros(need)})")
     if problem.regions is not None:
-        cap = problem.regions.set_index("region")["cap"].get(row["region"], np.nan)
+        cap = used["region_cap"].get(row["region"], np.nan)
         got = used["region"].get(row["region"], 0.0)
         if np.isfinite(cap) and got + need > cap + 0.01:
             return (f"not funded: regional cap of {row['region']} reached "
                     f"({_euros(got)} of {_euros(cap)}; it needs {_euros(need)})")
     share = need / row["requested"]
     for r, total in used["resource"].items():
-        cap = problem.resources.set_index("resource")["capacity"].get(r)
-        extra = problem.resource_use[r].iloc[i] * share
+        cap = used["capacity"].get(r)
+        extra = used["use"][r][i] * share
         if extra > 0 and total + extra > cap * (1 + 1e-9):
             return (f"not funded: {r} ceiling reached ({total:,.0f} of {cap:,.0f} used; "
                     f"it needs {extra:,.0f} more)").replace(",", " ")

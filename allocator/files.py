@@ -6,8 +6,10 @@ once complete: a crash, a full disk or Ctrl-C leaves the previous file intact an
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 
@@ -15,15 +17,25 @@ class OutputError(Exception):
     """An output cannot be written where the user asked (exit code 2)."""
 
 
-def check_output(path: str | os.PathLike, *, inputs: tuple = ()) -> Path:
+def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | None = None) -> Path:
     """Refuse, before any work is done, an output that would overwrite an input or has no folder.
 
-    ``inputs`` are the files the run read: the user's input is never modified.
+    ``inputs`` are the files (or folders of .csv files) the run read: the user's input is never
+    modified. ``force``: None leaves an existing file to the caller (library use); False
+    replaces it only when allocator wrote it (``written_by_allocator``); True replaces it.
     """
     target = Path(path)
     for source in inputs:
-        if Path(source).exists() and target.exists() and target.resolve() == Path(source).resolve():
+        source = Path(source)
+        if source.exists() and target.exists() and target.resolve() == source.resolve():
             raise OutputError(f"{target}: the output would overwrite the input; choose another path")
+        if source.is_dir() and target.suffix.lower() == ".csv" and \
+                target.resolve().parent == source.resolve():
+            raise OutputError(f"{target}: the output would land among the input's .csv files "
+                              f"in {source}; choose another folder")
+    if force is False and target.is_file() and not written_by_allocator(target):
+        raise OutputError(f"{target} exists and was not written by allocator; pass --force to "
+                          "replace it, or choose another path")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"{target}: folder {folder} does not exist; create it or choose another path")
@@ -37,7 +49,10 @@ def atomic_output(path: str | os.PathLike, *, inputs: tuple = ()):
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds."""
     target = check_output(path, inputs=inputs)
     folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    _remove_stale(folder, target.name)
+    # the writer's pid in the name: a run killed outright (SIGKILL, power cut) leaves its
+    # temporary file behind, and the next run into this folder removes it
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -51,3 +66,54 @@ def atomic_output(path: str | os.PathLike, *, inputs: tuple = ()):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _remove_stale(folder: Path, name: str) -> None:
+    """Remove temporary files of ``name`` left by writers that are no longer running."""
+    prefix = f".{name}."
+    for stale in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        pid = stale.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+# What allocator's own outputs hold near their start, by kind (xlsx: see written_by_allocator).
+# Plots are drawn with matplotlib, which signs them; CSV: the allocation's first columns.
+SIGNATURES = {".csv": b"project_id,territory_id,region,theme,title,", ".png": b"Matplotlib",
+              ".svg": b"Created with matplotlib", ".pdf": b"Matplotlib",
+              ".md": b"allocator", ".html": b"allocator", ".htm": b"allocator"}
+
+
+def written_by_allocator(path: str | os.PathLike) -> bool:
+    """Whether an existing file is one allocator wrote, so a new run may replace it.
+
+    An .xlsx: its document author (docProps/core.xml) is "allocator", as every workbook it
+    writes sets. Other kinds: the signature of SIGNATURES in its first 64 KB.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            with zipfile.ZipFile(target) as archive:
+                info = archive.getinfo("docProps/core.xml")
+                if info.file_size > 1 << 20:  # a real core.xml is under 1 KB
+                    return False
+                core = archive.read(info)
+            return b"<dc:creator>allocator</dc:creator>" in core
+        with open(target, "rb") as f:
+            head = f.read(1 << 16)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+    signature = SIGNATURES.get(suffix)
+    return signature is not None and signature in head

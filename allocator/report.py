@@ -1,7 +1,8 @@
 """Write results: an Excel workbook (xlsxwriter), JSON for scripts, a short text summary.
 
 Every workbook is written through ``files.atomic_output``. Text is always written as text:
-a title beginning with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
+a title beginning with ``=``, ``+``, ``-`` or ``@`` never becomes a formula (xlsxwriter's
+``strings_to_formulas`` is off; in CSV such text gets OWASP's leading ``'``).
 """
 from __future__ import annotations
 
@@ -103,6 +104,23 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
         out.close()
 
 
+# OWASP's CSV-injection advice: a cell starting with one of these is a formula to Excel and
+# LibreOffice; a leading ' makes it text (and is not shown)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_allocation_csv(result: Result, path: str | Path, *, inputs: tuple = ()) -> None:
+    """The allocation sheet as CSV (UTF-8, ','), text that a spreadsheet would run quoted by '."""
+    frame = result.allocation.copy()
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):  # object or pandas' str dtype
+            frame[column] = frame[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    with atomic_output(path, inputs=inputs) as tmp:
+        # CRLF as RFC 4180 says, and so that a CR inside a field gets the field quoted
+        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
+
+
 def write_budget_curve(curve: pd.DataFrame, scenario, path, *, inputs: tuple = ()) -> None:
     """The budget curve as a table and a native Excel line chart of the objective."""
     with atomic_output(path, inputs=inputs) as tmp:
@@ -125,19 +143,19 @@ def write_budget_curve(curve: pd.DataFrame, scenario, path, *, inputs: tuple = (
 def to_json(result: Result) -> dict:
     """One JSON-able object: status, objective, bound, gap, scenario, totals, allocation."""
     alloc = result.allocation
-    records = _records(alloc)
+    rows = records(alloc)
     return {**result.run, "scenario": {"name": result.scenario.name,
                                        **{k: v for k, v in result.scenario.parameters().items()}},
             "totals": result.totals,
-            "outcomes": _records(result.outcomes),
-            "shadow_prices": _records(result.shadow_prices),
+            "outcomes": records(result.outcomes),
+            "shadow_prices": records(result.shadow_prices),
             "diagnosis": None if result.diagnosis is None else {
                 "summary": result.diagnosis.attrs.get("summary"),
-                "rules": _records(result.diagnosis)},
-            "allocation": records}
+                "rules": records(result.diagnosis)},
+            "allocation": rows}
 
 
-def _records(frame: pd.DataFrame | None) -> list:
+def records(frame: pd.DataFrame | None) -> list:
     return [] if frame is None else json.loads(frame.to_json(orient="records", double_precision=10))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -69,6 +69,17 @@ class Scenario:
 
     def with_values(self, **changes) -> "Scenario":
         return replace(self, **changes)
+
+    def __reduce__(self):
+        # the read-only mapping views do not pickle, and scenarios cross process boundaries
+        # (sweeps, Monte Carlo workers, Dask): send plain dicts, freeze them again on arrival
+        state = {f.name: dict(v) if isinstance(v, MappingProxyType) else v
+                 for f in fields(self) for v in (getattr(self, f.name),)}
+        return _rebuild, (state,)
+
+
+def _rebuild(state: dict) -> Scenario:
+    return Scenario(**{k: _frozen(v) if isinstance(v, dict) else v for k, v in state.items()})
 
 
 # Dotted name → Scenario field, for the parameters that are not families.
@@ -148,7 +159,8 @@ def build_scenario(name: str, raw: Mapping[str, tuple[object, Where]], *,
             hi = "" if p.hi is None else f"{p.hi:g}"
             bad(f"{typed:g} is out of range (expected {'between ' + lo + ' and ' + hi if hi else '≥ ' + lo})")
             continue
-        if typed is not None and p.kind == CHOICE and typed not in p.choices:
+        if typed is not None and p.kind == CHOICE and typed not in p.choices and not (
+                p.name == "backend" and str(typed).startswith("pulp:")):  # any PuLP solver
             bad(f"'{typed}' is not one of {', '.join(p.choices)}")
             continue
         if member is not None:

@@ -16,15 +16,16 @@ import pandas as pd
 from .findings import ERROR, WARNING, Finding, InputError
 from .read import Table, Workbook
 from .scenario import Scenario, Where, build_scenario
-from .schema import (BOOLEAN, CHOICE, DEFAULT_OUTCOMES, DEFAULT_THEMES, ID, ID_LIST, INTEGER,
-                     NUMBER, PROJECTS, REGIONS, RESOURCES, SCENARIOS_SHEET, TERRITORIES, TEXT,
-                     THEMES, Column, Sheet)
+from .schema import (BOOLEAN, CHOICE, DEFAULT_OUTCOMES, DEFAULT_THEMES, ID_LIST, INTEGER,
+                     NUMBER, PROJECTS, REGIONS, RESOURCES, SCENARIOS_SHEET, TERRITORIES, THEMES, Column, Sheet)
 from .problem import Problem
 
 LARGEST = 1e15  # no euro amount, hectare or head count of this programme comes near it
 _TRUE = {"yes", "oui", "true", "vrai", "1", "x", "y", "o"}
 _FALSE = {"no", "non", "false", "faux", "0", "n", ""}
 _FRENCH_NUMBER = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|[-+]?\d+,\d+")
+# a number with its unit, as a CSV exported by Excel shows a formatted cell: 35 %, 1 200 000 €
+_UNIT_NUMBER = re.compile(r"(?P<number>[-+]?[\d \u00a0\u202f.,]*\d)[ \u00a0\u202f]*(?P<unit>%|€)")
 DEFAULT_THEME_LABELS = dict(zip(DEFAULT_THEMES, (
     "Transition écologique", "Innovation", "Compétences et recrutement", "Foncier industriel",
     "Attractivité")))
@@ -154,9 +155,15 @@ def _numbers(check: _Checker, name: str, raw: pd.Series, expectation: str) -> pd
                 check.error(name, pos, f"found a date ({v}): expected {expectation}; format "
                             "the cell as a number", str(v))
             elif isinstance(v, str) and _FRENCH_NUMBER.fullmatch(v.strip()):
-                values[pos] = float(re.sub(r"[ \u00a0\u202f]", "", v.strip()).replace(",", "."))
+                values[pos] = _french(v)
                 if not check.table.decimal_comma:
                     check.warn(name, pos, f"number written in French format ({v!r}); read as "
+                               f"{_show(values[pos])}", v)
+            elif isinstance(v, str) and (m := _UNIT_NUMBER.fullmatch(v.strip())) and \
+                    (number := _plain_or_french(m["number"])) is not None:
+                values[pos] = number / 100 if m["unit"] == "%" else number
+                if not check.table.decimal_comma:
+                    check.warn(name, pos, f"number written with its unit ({v!r}); read as "
                                f"{_show(values[pos])}", v)
             else:
                 check.error(name, pos, f"found {v!r}: expected {expectation}", v)
@@ -166,6 +173,19 @@ def _numbers(check: _Checker, name: str, raw: pd.Series, expectation: str) -> pd
                     "plausible size", values[pos])
         values[pos] = np.nan
     return pd.Series(values)
+
+
+def _french(text: str) -> float:
+    return float(re.sub(r"[ \u00a0\u202f]", "", text.strip()).replace(",", "."))
+
+
+def _plain_or_french(text: str) -> float | None:
+    if _FRENCH_NUMBER.fullmatch(text):
+        return _french(text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _all_numbers(raw: pd.Series) -> bool:
@@ -389,22 +409,36 @@ def _check_projects(check: _Checker, p: pd.DataFrame, themes: pd.DataFrame,
     p["theme"] = p["theme"].str.lower()
     if len(territories):
         known = set(territories["territory_id"].dropna())
+        near = _folded(known)
         for pos in np.flatnonzero((p["territory_id"].notna() & ~p["territory_id"].isin(known)).to_numpy()):
-            check.error("territory_id", pos, f"unknown territory '{p['territory_id'].iloc[pos]}': "
-                        "add it to the territories sheet or correct the id",
-                        p["territory_id"].iloc[pos])
+            given = p["territory_id"].iloc[pos]
+            hint = f"did you mean '{near[_fold(given)]}'? ids differ by case and spaces" \
+                if _fold(given) in near else "add it to the territories sheet or correct the id"
+            check.error("territory_id", pos, f"unknown territory '{given}': {hint}", given)
     _requires(check, p)
     p["exclusive_group"] = p["exclusive_group"].fillna("")
+
+
+def _fold(key: str) -> str:
+    return re.sub(r"\s+", "", key).casefold()
+
+
+def _folded(ids) -> dict[str, str]:
+    """Each id by its folded form (no spaces, no case), to suggest the id a user meant."""
+    return {_fold(k): k for k in ids if isinstance(k, str)}
 
 
 def _requires(check: _Checker, p: pd.DataFrame) -> None:
     ids = p["project_id"]
     position = {pid: i for i, pid in enumerate(ids) if isinstance(pid, str)}
     graph: dict[int, list[int]] = {}
+    near = _folded(position)
     for pos in np.flatnonzero(p["requires"].map(len).to_numpy()):
         for other in p["requires"].iloc[pos]:
             if other not in position:
-                check.error("requires", pos, f"requires unknown project '{other}'", other)
+                hint = f": did you mean '{near[_fold(other)]}'? ids differ by case and spaces" \
+                    if _fold(other) in near else ""
+                check.error("requires", pos, f"requires unknown project '{other}'{hint}", other)
             elif position[other] == pos:
                 check.error("requires", pos, f"project '{other}' requires itself", other)
             else:

@@ -161,3 +161,27 @@ def test_help_has_an_example_for_every_command():
     for command in ("template", "validate", "solve"):
         r = run(command, "--help")
         assert r.returncode == 0 and "Example" in r.stdout, command
+
+
+def test_budget_curve_writes_a_table_a_native_chart_and_a_png(tmp_path):
+    import zipfile
+    out, png = tmp_path / "curve.xlsx", tmp_path / "curve.png"
+    r = run("budget-curve", BUNDLED, "--from", "60e6", "--to", "120e6", "--steps", "3",
+            "-o", out, "--png", png, "--json")
+    assert r.returncode == 0, r.stderr
+    points = json.loads(r.stdout)
+    assert [p["budget"] for p in points] == [60e6, 90e6, 120e6]
+    assert all(p["awarded"] <= p["budget"] + 0.01 for p in points)
+    assert points[0]["objective"] < points[1]["objective"]
+    assert any(n.startswith("xl/charts/chart") for n in zipfile.ZipFile(out).namelist())
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_explain_one_project_names_its_reason():
+    r = run("explain", BUNDLED, "--project", "P-0001", "--json")
+    assert r.returncode == 0, r.stderr
+    [record] = json.loads(r.stdout)
+    assert record["project_id"] == "P-0001" and record["reason"].startswith(
+        "funded" if record["funded"] else "not funded")
+    r = run("explain", BUNDLED, "--project", "P-9999")
+    assert r.returncode == 2 and "P-9999" in r.stderr

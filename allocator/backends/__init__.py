@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -26,6 +27,9 @@ class SolveOptions:
     threads: int | None = None
     start: np.ndarray | None = None  # a feasible column vector to start from
     relax: bool = False  # solve the LP relaxation (integrality dropped), with duals
+    # called with (values, objective, bound) on each improving solution, by the backends that
+    # can (HiGHS): a watchdog that stops a late solver keeps the best one (see solve.py)
+    on_solution: Callable[[np.ndarray, float, float], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,11 @@ def solve_model(model, backend: str, options: SolveOptions) -> SolverOutput:
     else:
         raise BackendUnavailable(f"unknown backend '{backend}'; available: {', '.join(available())}")
     impl = importlib.import_module(f".{module}", __name__)
-    return impl.solve(model, solver, options)
+    try:
+        return impl.solve(model, solver, options)
+    except BackendUnavailable as exc:  # the user needs to know what to ask for instead
+        raise BackendUnavailable(f"{exc}; backends available here: "
+                                 f"{', '.join(available())}") from None
 
 
 def available() -> list[str]:

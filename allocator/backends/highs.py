@@ -18,6 +18,13 @@ def is_available(solver: str) -> bool:
     return True
 
 
+# A forked child inherits HiGHS's process-wide thread pool without its threads, and a MIP
+# solve there waits on them for ever: every child forked from a process that uses allocator
+# (the solve watchdog, re-solve workers) starts a pool of its own.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: highspy.Highs.resetGlobalScheduler(False))
+
+
 def _new_highs() -> highspy.Highs:
     """A Highs instance, without the banner it prints on stdout (where --json output goes)."""
     sys.stdout.flush()
@@ -57,6 +64,9 @@ def build(model, relax: bool = False) -> highspy.Highs:
 
 
 def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
+    if not options.relax and options.start is None and model.integer.any():
+        from . import highs_mip  # LP first, RENS, reduced-cost fixing, then the MILP
+        return highs_mip.solve(model, options)
     h = build(model, options.relax)
     return run(h, model, options)
 
@@ -78,8 +88,18 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
             start.col_value = np.asarray(options.start, float)
             start.value_valid = True
             h.setSolution(start)
+        if options.on_solution is not None and not options.relax:
+            def improving(event, report=options.on_solution):
+                out = event.data_out
+                report(np.array(out.mip_solution, float), float(out.objective_function_value),
+                       float(out.mip_dual_bound))
+            h.cbMipImprovingSolution.subscribe(improving)
         t0 = time.perf_counter()
-        h.run()
+        try:
+            h.run()
+        finally:
+            if options.on_solution is not None and not options.relax:
+                h.cbMipImprovingSolution.unsubscribe(improving)  # a Session solves again
         seconds = time.perf_counter() - t0
         h.setOptionValue("log_file", "")
         with open(log_path, encoding="utf-8", errors="replace") as f:

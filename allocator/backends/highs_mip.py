@@ -1,0 +1,433 @@
+"""HiGHS on an allocation MILP, LP first: relaxation, RENS, reduced-cost fixing, then the MILP.
+
+Allocation models have a tiny integrality gap at scale (the LP bound is within 3e-5 of the
+optimum at 10,000 and 100,000 projects, where only a handful of selections are fractional),
+while HiGHS's own MILP path spends most of its time in presolve (146 of 173 s at 100,000
+projects). So, before the MILP:
+
+1. the LP relaxation is solved: its objective ``U`` bounds every allocation;
+2. RENS: every selection the LP leaves integral is fixed at its LP value and the small MILP
+   over the fractional ones is solved; its allocation (objective ``L``) satisfies every rule;
+3. when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and no
+   full MILP runs;
+4. otherwise reduced-cost fixing (exact): a selection at a bound of the LP whose reduced cost
+   exceeds ``U - L`` cannot change in any allocation better than ``L``, so it is fixed; the
+   MILP over the rest starts from ``L``. Its dual bound, capped by ``U``, is a bound of the
+   whole problem (anything it excluded is worth less than ``L``).
+
+Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
+whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOptions, SolverOutput
+from . import highs as H
+
+INT_TOL = 1e-6  # a selection within this of 0 or 1 is integral
+MIN_RENS_SECONDS = 2.0  # RENS gets at least this long, or a fifth of the limit …
+RENS_SHARE = 0.2
+# HiGHS's MIP presolve costs ~0.2 s even on a 173 × 665 sub-MIP that ``restrict`` already
+# reduced (0.014 s without it, at 10,000 projects)
+RENS_OPTIONS = {"presolve": "off"}
+# every solve of a restricted model: HiGHS's MIP accepts rows broken by up to 1e-6 (its
+# default), and without its presolve (then postsolve) nothing cleans that: an award 3.4e-7 M€
+# over a territory cap was returned (tests/test_bruteforce.py); 1e-7 is its LP tolerance
+SUB_OPTIONS = {"mip_feasibility_tolerance": 1e-7}
+# the LP relaxation without presolve: half the time at every size measured (0.12 → 0.06 s at
+# 10,000 projects, 10.2 → 8.5 s at 100,000), the same optimum
+LP_OPTIONS = {"presolve": "off"}
+MILP_OPTIONS: dict = {}
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float:
+    if objective is None or bound is None or not np.isfinite(bound):
+        return np.inf
+    return max(0.0, bound - objective) / max(abs(objective), 1e-9)
+
+
+def solve(model, options: SolveOptions) -> SolverOutput:
+    """A maximisation MILP, LP first (see the module's docstring); same contract as
+    ``highs.solve``."""
+    t0 = time.perf_counter()
+    deadline = t0 + options.time_limit
+    notes = []
+
+    # 1. the LP relaxation: its bound, values and reduced costs
+    h = H.build(model, relax=True)
+    for key, value in LP_OPTIONS.items():
+        h.setOptionValue(key, value)
+    lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None))
+    if lp.status == INFEASIBLE:
+        return replace(lp, seconds=time.perf_counter() - t0, bound=None,
+                       message="Infeasible (LP relaxation)")
+    if lp.values is None or lp.status != OPTIMAL:  # unbounded or out of time: HiGHS's own way
+        return _plain(model, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+    x = lp.values
+    reduced = np.asarray(h.getSolution().col_dual, float)
+    del h
+    U = lp.objective
+    notes.append(f"LP relaxation: bound {U:.10g} in {lp.seconds:.3f} s")
+
+    # 2. RENS: the MILP over the selections the LP leaves fractional
+    integer = model.integer
+    fractional = integer & (np.abs(x - np.round(x)) > INT_TOL)
+    fixed = integer & ~fractional
+    lo, hi = model.col_lo.copy(), model.col_hi.copy()
+    lo[fixed] = hi[fixed] = np.clip(np.round(x[fixed]), model.col_lo[fixed], model.col_hi[fixed])
+    rens_limit = min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))
+    report = options.on_solution
+    rens = run_restricted(model, lo, hi, replace(
+        options, start=None, time_limit=rens_limit,
+        on_solution=None if report is None else (lambda v, o, b: report(v, o, U))),
+        scale=U, **RENS_OPTIONS)
+    notes.append(f"RENS over {int(fractional.sum())} fractional selections: "
+                 + (f"{rens.objective:.10g}" if rens.values is not None else rens.message)
+                 + f" in {rens.seconds:.3f} s")
+    # 3. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
+    return finish(model, model.col_lo, model.col_hi, options, deadline, t0, notes, x, reduced,
+                  U, U, rens.values, rens.objective, MILP_OPTIONS)
+
+
+def finish(model, lo, hi, options: SolveOptions, deadline: float, t0: float, notes: list,
+           x: np.ndarray, reduced: np.ndarray, lp_bound: float, U: float,
+           start: np.ndarray | None, L: float | None, milp_options: dict) -> SolverOutput:
+    """Given the LP relaxation of the model with column bounds ``lo``, ``hi`` (values ``x``,
+    reduced costs ``reduced``, objective ``lp_bound``), a bound ``U`` ≤ ``lp_bound`` and an
+    allocation ``start`` worth ``L`` (or None): done when they meet within the gap, else
+    reduced-cost fixing against ``L`` and the MILP from ``start``."""
+    version = highspy_version()
+    if start is None:
+        L = None
+    if L is not None and relative_gap(L, U) <= max(options.gap, 1e-9):
+        notes.append(f"proven within {relative_gap(L, U):.2e} of the bound {U:.10g}: no search")
+        if options.on_solution is not None:
+            options.on_solution(start, L, U)
+        return SolverOutput(OPTIMAL, start, L, U, time.perf_counter() - t0, "HiGHS", version,
+                            "\n".join(notes) + "\n", None, "Optimal (bound met)")
+    lo, hi = np.array(lo, float), np.array(hi, float)
+    if L is not None:
+        threshold = (lp_bound - L) + 1e-7 * max(1.0, abs(lp_bound))
+        free = model.integer & (lo < hi)
+        at_lo = free & (x <= lo + 1e-9) & (-reduced > threshold)
+        at_hi = free & (x >= hi - 1e-9) & (reduced > threshold)
+        hi[at_lo] = lo[at_lo]
+        lo[at_hi] = hi[at_hi]
+        notes.append(f"reduced-cost fixing: {int(at_lo.sum() + at_hi.sum())} of "
+                     f"{int(free.sum())} selections fixed")
+    report = options.on_solution
+    out = run_restricted(model, lo, hi, replace(
+        options, start=start, time_limit=_left(deadline),
+        on_solution=None if report is None else (lambda v, o, b: report(v, o, min(b, U)))),
+        scale=U, **milp_options)
+    log = "\n".join(notes) + "\n" + out.log
+    seconds = time.perf_counter() - t0
+    gap = max(options.gap, 1e-9)  # below that, rounding
+    if out.values is None or (L is not None and out.objective < L - 1e-9 * max(1.0, abs(L))):
+        if L is None:
+            return replace(out, seconds=seconds, log=log)
+        # nothing better than the start: it stands, proven only if the search finished
+        bound = U if out.bound is None or out.values is None else min(U, max(out.bound, L))
+        status = OPTIMAL if (out.values is not None and out.status == OPTIMAL) or \
+            relative_gap(L, bound) <= gap else FEASIBLE
+        return SolverOutput(status, start, L, bound, seconds, "HiGHS", version, log, None,
+                            out.message)
+    bound = U if out.bound is None else min(U, max(out.bound, out.objective))
+    status = out.status
+    if status == FEASIBLE and relative_gap(out.objective, bound) <= gap:
+        status = OPTIMAL
+    return SolverOutput(status, out.values, out.objective, bound, seconds, "HiGHS", version,
+                        log, None, out.message)
+
+
+@dataclass(frozen=True)
+class Restricted:
+    """A model with its fixed columns taken out (their part moved into the row bounds and the
+    offset) and the rows left without a free column dropped: what ``highs.build`` reads.
+
+    HiGHS's presolve does the same, but slowly on a big model with few free columns (0.3 s
+    at 10,000 projects to leave 651 of 12,925 columns); a sparse column slice takes ms.
+    """
+    c: np.ndarray
+    A: sp.csc_array
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integer: np.ndarray
+    offset: float
+    keep: np.ndarray
+    values: np.ndarray  # the full column vector, free columns at 0
+
+    def expand(self, v: np.ndarray) -> np.ndarray:
+        full = self.values.copy()
+        full[self.keep] = v
+        return full
+
+
+def restrict(model, lo: np.ndarray, hi: np.ndarray) -> Restricted | None:
+    """``model`` with column bounds ``lo``, ``hi`` and the fixed columns taken out; None when
+    the bounds alone break a row.
+
+    Rows left with one free column become bounds of that column (a partial project's award
+    is 0 once its selection is fixed at 0, in [min, max] once fixed at 1), which may fix more
+    columns: a few passes of that, then rows left without a free column are dropped.
+    """
+    lo, hi = np.asarray(lo, float).copy(), np.asarray(hi, float).copy()
+    A = sp.csr_array(model.A)
+    integer = np.asarray(model.integer, bool)
+    rows = np.ones(A.shape[0], bool)  # rows still in the model
+    for _ in range(4):
+        fixed = lo >= hi
+        values = np.where(fixed, lo, 0.0)
+        activity = A @ values
+        row_lo, row_hi = model.row_lo - activity, model.row_hi - activity
+        free_nz = A.copy()
+        free_nz.data = np.where(fixed[A.indices], 0.0, A.data)
+        free_nz.eliminate_zeros()
+        count = np.diff(free_nz.indptr)
+        tol = 1e-9 * np.maximum(1.0, np.abs(activity))
+        empty = rows & (count == 0)
+        if np.any(row_lo[empty] > tol[empty]) or np.any(row_hi[empty] < -tol[empty]):
+            return None
+        rows &= count > 0
+        single = np.flatnonzero(rows & (count == 1))
+        if not len(single):
+            break
+        j = free_nz.indices[free_nz.indptr[single]]
+        a = free_nz.data[free_nz.indptr[single]]
+        low = np.where(a > 0, row_lo[single], row_hi[single]) / a
+        high = np.where(a > 0, row_hi[single], row_lo[single]) / a
+        new_lo, new_hi = lo.copy(), hi.copy()
+        np.maximum.at(new_lo, j, low)
+        np.minimum.at(new_hi, j, high)
+        snap = 1e-9 * np.maximum(1.0, np.abs(new_lo))
+        new_lo[integer] = np.ceil(new_lo[integer] - 1e-6)
+        new_hi[integer] = np.floor(new_hi[integer] + 1e-6)
+        if np.any(new_lo > new_hi + snap):
+            return None
+        close = new_hi - new_lo <= snap
+        new_hi[close] = new_lo[close]  # a range of rounding error is a fixed value
+        lo, hi = new_lo, new_hi
+        rows[single] = False
+    fixed = lo >= hi
+    keep = np.flatnonzero(~fixed)
+    values = np.where(fixed, lo, 0.0)
+    activity = A @ values
+    live = np.flatnonzero(rows)
+    Ak = sp.csc_array(A[live][:, keep])
+    return Restricted(c=model.c[keep], A=Ak, row_lo=(model.row_lo - activity)[live],
+                      row_hi=(model.row_hi - activity)[live], col_lo=lo[keep],
+                      col_hi=hi[keep], integer=integer[keep],
+                      offset=float(model.offset + model.c @ values), keep=keep, values=values)
+
+
+def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = None,
+                   **highs_options) -> SolverOutput:
+    """Solve ``model`` with column bounds ``lo``, ``hi``, the fixed columns taken out first;
+    values (and those passed to ``on_solution``) are full column vectors. ``highs_options``:
+    HiGHS options for this solve.
+
+    The fixed columns' part of the objective is added back here, not handed to HiGHS as an
+    offset: HiGHS 1.16 then misvalues a MIP start in its presolved space (it reported 1.097
+    for an allocation worth 0.917 on a 6-project case of tests/test_bruteforce.py). Without
+    the offset its relative gap would apply to the free columns' part alone, far stricter than
+    asked: ``scale`` (the objective's size) turns the gap asked into an absolute one.
+    """
+    r = restrict(model, lo, hi)
+    if r is None:
+        return SolverOutput(INFEASIBLE, None, None, None, 0.0, "HiGHS", "", "", None,
+                            "Infeasible (fixed columns)")
+    report = options.on_solution
+    if not len(r.keep):  # every column fixed, every row checked: nothing left to solve
+        if report is not None:
+            report(r.values, r.offset, r.offset)
+        return SolverOutput(OPTIMAL, r.values.copy(), r.offset, r.offset, 0.0, "HiGHS",
+                            highspy_version(), "", None, "Optimal (all columns fixed)")
+    start = None if options.start is None else np.asarray(options.start)[r.keep]
+    offset = r.offset
+    r = replace(r, offset=0.0)
+
+    def worth(v):  # what an allocation is worth, from its values (never HiGHS's word)
+        return float(r.c @ v) + offset
+
+    def attempt(**extra):
+        h = H.build(r)
+        if scale is not None and options.gap > 0 and np.isfinite(scale):
+            h.setOptionValue("mip_abs_gap", max(1e-9, options.gap * abs(scale)))
+        for key, value in {**SUB_OPTIONS, **highs_options, **extra}.items():
+            h.setOptionValue(key, value)
+        return H.run(h, r, replace(options, start=start, on_solution=None if report is None
+                                   else (lambda v, o, b: report(r.expand(v), worth(v), b + offset))))
+    out = attempt()
+    if start is not None and out.values is not None and \
+            abs(worth(out.values) - (out.objective + offset)) > 1e-7 * max(1.0, abs(worth(out.values))):
+        # HiGHS 1.16 with a MIP start and its presolve can value the start in its presolved
+        # space above what it is worth (a column presolve fixed at 1 is counted though the
+        # start has it at 0), stop, and hand back the start with the optimum's objective
+        # (found by tests/test_bruteforce.py). Without presolve it does not.
+        out = attempt(presolve="off")
+        out = replace(out, log="(HiGHS misvalued the start with presolve: solved again "
+                               "without)\n" + out.log)
+    return replace(out, values=None if out.values is None else r.expand(out.values),
+                   objective=None if out.values is None else worth(out.values),
+                   bound=None if out.bound is None else out.bound + offset)
+
+
+def highspy_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("highspy")
+    except PackageNotFoundError:
+        return ""
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.perf_counter())
+
+
+def _plain(model, options, deadline, t0, notes) -> SolverOutput:
+    out = H.run(H.build(model), model, replace(options, time_limit=_left(deadline)))
+    return replace(out, seconds=time.perf_counter() - t0, log="\n".join(notes) + "\n" + out.log)
+
+
+# ----------------------------------------------------------------------------- re-solves
+
+NEIGHBOURS = 100  # selections freed around a known allocation, besides those the change moves
+BIG_ROW = 50  # rows over more columns than this (budget, regions, payments) make no neighbourhood
+RESOLVE_OPTIONS = {"presolve": "off"}  # on restricted re-solves: 6.1 s instead of 8.8 s for the
+# bundled workbook's 20 near misses (and presolve_mode 2: 6.3 s), measured side by side
+
+
+class Nearby:
+    """Re-solves of one model with a few bounds changed, near a known allocation.
+
+    Near misses (a project forced in) and shadow prices (a rule relaxed by a step) each
+    change one or two bounds of a model already solved. Each re-solve here:
+
+    1. solves the changed LP relaxation, warm-started from the last one (milliseconds): when
+       it is infeasible, so is the MILP;
+    2. solves a small MILP around the known allocation: the columns the change touches, those
+       of the small rows they are in (their territory, exclusive group, ``requires``), the
+       selections the LP moves or leaves fractional, and the ``NEIGHBOURS`` selections of
+       smallest reduced cost are free, every other selection keeps its value;
+    3. stops when that allocation meets the bound (the LP's, or ``bound``: the optimum of the
+       unchanged model bounds every restriction of it), else fixes selections by reduced cost
+       against it and solves the MILP from it (``finish``).
+
+    Exact to the gap asked, as a cold re-solve; 2.3× less time on the bundled workbook's
+    near misses (see benchmarks/bench_end_to_end.py).
+    """
+
+    def __init__(self, model, options: SolveOptions):
+        self.model, self.options = model, options
+        self._lp = None
+        A = sp.csr_array(model.A)
+        self._rows, self._cols = A, sp.csc_array(model.A)
+        self._small = np.diff(A.indptr) <= BIG_ROW
+
+    def _relaxation(self):
+        if self._lp is None:
+            self._lp = H.build(self.model, relax=True)
+            for key, value in LP_OPTIONS.items():  # and warm starts need no presolve
+                self._lp.setOptionValue(key, value)
+        return self._lp
+
+    def solve(self, *, cols=None, rows=None, start=None, bound=None, relax=False
+              ) -> SolverOutput:
+        """Solve with ``cols``/``rows`` = (indices, lower, upper) changed; ``start``: a known
+        allocation of the unchanged model; ``bound``: a bound valid for the changed model.
+        ``relax``: the LP relaxation only, with duals."""
+        t0 = time.perf_counter()
+        m, options = self.model, self.options
+        deadline = t0 + options.time_limit
+        if relax:  # duals: a fresh instance with HiGHS's defaults, as ``Session`` gives them
+            # (an LP with binding rows in several families has many dual solutions; warm
+            # from another basis and without presolve it gave the budget a dual of 0 where
+            # the re-solve shows it is worth 0.012 per €M: tests/test_explain.py)
+            lo, hi = m.col_lo.copy(), m.col_hi.copy()
+            row_lo, row_hi = m.row_lo.copy(), m.row_hi.copy()
+            if cols is not None:
+                idx = np.asarray(cols[0])
+                lo[idx], hi[idx] = cols[1], cols[2]
+            if rows is not None:
+                idx = np.asarray(rows[0])
+                row_lo[idx], row_hi[idx] = rows[1], rows[2]
+            changed = replace(m, col_lo=lo, col_hi=hi, row_lo=row_lo, row_hi=row_hi)
+            out = H.solve(changed, "highs", replace(options, relax=True, on_solution=None))
+            return replace(out, seconds=time.perf_counter() - t0, log="")
+        h = self._relaxation()
+        col_lo, col_hi = m.col_lo.copy(), m.col_hi.copy()
+        row_lo, row_hi = m.row_lo.copy(), m.row_hi.copy()
+        if cols is not None:
+            idx, lo, hi = (np.asarray(a) for a in cols)
+            col_lo[idx], col_hi[idx] = lo, hi
+            h.changeColsBounds(len(idx), idx.astype(np.int32), lo.astype(float), hi.astype(float))
+        if rows is not None:
+            idx, lo, hi = (np.asarray(a) for a in rows)
+            row_lo[idx], row_hi[idx] = lo, hi
+            h.changeRowsBounds(len(idx), idx.astype(np.int32), lo.astype(float), hi.astype(float))
+        try:
+            lp = H.run(h, m, replace(options, relax=True, on_solution=None, start=None))
+            reduced = np.asarray(h.getSolution().col_dual, float) if lp.values is not None \
+                else None
+        finally:
+            if cols is not None:
+                idx = np.asarray(cols[0]).astype(np.int32)
+                h.changeColsBounds(len(idx), idx, m.col_lo[idx], m.col_hi[idx])
+            if rows is not None:
+                idx = np.asarray(rows[0]).astype(np.int32)
+                h.changeRowsBounds(len(idx), idx, m.row_lo[idx], m.row_hi[idx])
+        if relax or lp.status == INFEASIBLE or lp.values is None or lp.status != OPTIMAL:
+            if relax or lp.status == INFEASIBLE:
+                return replace(lp, seconds=time.perf_counter() - t0, log="")
+            changed = replace(m, col_lo=col_lo, col_hi=col_hi, row_lo=row_lo, row_hi=row_hi)
+            return _plain(changed, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+        changed = replace(m, col_lo=col_lo, col_hi=col_hi, row_lo=row_lo, row_hi=row_hi)
+        x = lp.values
+        U = lp.objective if bound is None else min(lp.objective, bound)
+        notes = [f"LP relaxation: bound {lp.objective:.10g}"]
+        L = values = None
+        if start is not None:
+            free = self._neighbourhood(np.asarray(start, float), x, reduced, cols, rows)
+            fix = m.integer & ~free
+            lo, hi = col_lo.copy(), col_hi.copy()
+            lo[fix] = hi[fix] = np.clip(np.round(start[fix]), col_lo[fix], col_hi[fix])
+            near = run_restricted(changed, lo, hi, replace(
+                options, start=None, on_solution=None,
+                time_limit=min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))),
+                scale=lp.objective, presolve="off")
+            L, values = near.objective, near.values
+            notes.append(f"around the known allocation ({int((free & m.integer).sum())} "
+                         f"selections free): {near.message}")
+        return finish(changed, col_lo, col_hi, options, deadline, t0, notes, x, reduced,
+                      lp.objective, U, values, L, RESOLVE_OPTIONS)
+
+    def _neighbourhood(self, start, x, reduced, cols, rows) -> np.ndarray:
+        m = self.model
+        n = len(m.c)
+        free = np.zeros(n, bool)
+        touched = []
+        if cols is not None:
+            idx = np.asarray(cols[0])
+            free[idx] = True
+            C = self._cols
+            touched.append(np.concatenate([C.indices[C.indptr[j]:C.indptr[j + 1]] for j in idx]))
+        if rows is not None:
+            touched.append(np.asarray(rows[0]))
+        if touched:
+            R = self._rows
+            for r in np.unique(np.concatenate(touched)):
+                if self._small[r]:
+                    free[R.indices[R.indptr[r]:R.indptr[r + 1]]] = True
+        integer = m.integer
+        free |= integer & (np.abs(x - np.round(x)) > INT_TOL)
+        free |= integer & (np.abs(x - start) > INT_TOL)
+        rest = np.flatnonzero(integer & ~free)
+        free[rest[np.argsort(np.abs(reduced[rest]), kind="stable")[:NEIGHBOURS]]] = True
+        return free

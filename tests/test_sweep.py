@@ -1,0 +1,100 @@
+"""Scenario sweeps and the execution machinery they share with Monte Carlo."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import allocator
+from allocator.cli import main
+from allocator.findings import InputError
+from allocator.solve import solve
+from allocator.sweep import collect, parse_variations, run_sweep, sweep_scenarios
+
+from test_uncertainty import OUTCOMES, make_problem, write_workbook
+
+
+@pytest.fixture(scope="module")
+def small():
+    problem, budget = make_problem(40, seed=12)
+    return problem, allocator.Scenario(budget=budget, time_limit=30.0)
+
+
+def test_variations_ranges_lists_and_single_values():
+    budget, weight, backend, coverage = parse_variations(
+        ["budget=60e6:140e6:9", "weight.skills=0.5, 1,2", "backend=pulp:PULP_CBC_CMD",
+         "coverage=1"])
+    assert [float(v) for v in budget.values] == list(np.linspace(60e6, 140e6, 9))
+    assert weight.values == ("0.5", "1", "2")
+    assert backend.values == ("pulp:PULP_CBC_CMD",)  # not a range: its parts are not numbers
+    assert coverage.values == ("1",)
+    for bad in ("budget=1:2:0", "budget=1:2:2.5", "weight.jobs=1,,2", "budget"):
+        with pytest.raises(InputError):
+            parse_variations([bad])
+
+
+def test_scenarios_of_the_product_are_checked_before_solving(small):
+    problem, base = small
+    scenarios = sweep_scenarios(problem, base, parse_variations(
+        ["budget=1e6:3e6:3", "weight.jobs=1,2", "coverage=1"]))
+    assert [s.name for s in scenarios][:3] == ["budget=1e+06 weight.jobs=1",
+                                               "budget=1e+06 weight.jobs=2",
+                                               "budget=2e+06 weight.jobs=1"]
+    assert [(s.budget, s.weights["jobs"], s.coverage) for s in scenarios][-1] == (3e6, 2.0, 1)
+    with pytest.raises(InputError) as caught:
+        sweep_scenarios(problem, base, parse_variations(["weight.jobz=1,2", "budget=-1"]))
+    messages = " ".join(f.message for f in caught.value.errors)
+    assert "jobz" in messages and "out of range" in messages
+
+
+def _stop_at_third(problem, payload):
+    if payload == 2:
+        raise KeyboardInterrupt
+    return payload * 10
+
+
+def test_ctrl_c_keeps_what_was_done(small):
+    problem, _ = small
+    batch = collect(problem, _stop_at_third, list(range(6)), workers=1, progress=False)
+    assert batch.interrupted and batch.results == {0: 0, 1: 10} and batch.total == 6
+
+
+def test_same_table_on_one_and_two_workers(small):
+    problem, base = small
+    variations = parse_variations(["budget=2e6:6e6:3", "weight.skills=0,2"])
+    one = run_sweep(problem, base, variations, workers=1, progress=False)
+    two = run_sweep(problem, base, variations, workers=2, progress=False)
+    assert one.ok and two.ok and two.batch.executor == "2 local processes"
+    pd.testing.assert_frame_equal(one.table.drop(columns="solve_seconds"),
+                                  two.table.drop(columns="solve_seconds"), check_exact=True)
+
+
+def test_sweep_9_by_3_writes_one_comparison_workbook_matching_single_solves(small, tmp_path):
+    problem, base = small
+    book = write_workbook(problem, tmp_path / "in.xlsx", [
+        "project_id", "territory_id", "title", "theme", "total_cost", "requested",
+        "min_award", *OUTCOMES])
+    out = tmp_path / "sweep.xlsx"
+    r = CliRunner().invoke(main, ["sweep", str(book), "--set", "budget=1e6:9e6:9", "--set",
+                                  "weight.skills=0.5,1,2", "--workers", "2", "-o", str(out),
+                                  "--json", "-q"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)["scenarios"]
+    assert len(rows) == 27 and all(row["status"] == "optimal" for row in rows)
+    outcomes = pd.read_excel(out, sheet_name="outcomes", engine="openpyxl").set_index("metric")
+    assert len(openpyxl.load_workbook(out, read_only=True).sheetnames) == 10  # compare layout
+    for row in rows[::4]:  # every fourth scenario, solved on its own here
+        scenario = base.with_values(budget=row["budget"], weights={
+            **base.weights, "skills": row["weight.skills"]})
+        model, solution = solve(problem, scenario)
+        assert row["objective"] == pytest.approx(solution.objective, rel=1e-9)
+        achieved = np.asarray(model.outcome @ solution.values).ravel()
+        for o, value in zip(model.outcomes, achieved):
+            assert row[o] == pytest.approx(value, rel=1e-6)
+            assert outcomes.loc[o, row["scenario"]] == pytest.approx(value, rel=1e-6)
+    help_text = CliRunner().invoke(main, ["sweep", "--help"]).output
+    assert "Example" in help_text and "start:stop:count" in help_text
