@@ -256,24 +256,14 @@ def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = N
     def worth(v):  # what an allocation is worth, from its values (never HiGHS's word)
         return float(r.c @ v) + offset
 
-    def attempt(**extra):
-        h = H.build(r)
-        if scale is not None and options.gap > 0 and np.isfinite(scale):
-            h.setOptionValue("mip_abs_gap", max(1e-9, options.gap * abs(scale)))
-        for key, value in {**SUB_OPTIONS, **highs_options, **extra}.items():
-            h.setOptionValue(key, value)
-        return H.run(h, r, replace(options, start=start, on_solution=None if report is None
-                                   else (lambda v, o, b: report(r.expand(v), worth(v), b + offset))))
-    out = attempt()
-    if start is not None and out.values is not None and \
-            abs(worth(out.values) - (out.objective + offset)) > 1e-7 * max(1.0, abs(worth(out.values))):
-        # HiGHS 1.16 with a MIP start and its presolve can value the start in its presolved
-        # space above what it is worth (a column presolve fixed at 1 is counted though the
-        # start has it at 0), stop, and hand back the start with the optimum's objective
-        # (found by tests/test_bruteforce.py). Without presolve it does not.
-        out = attempt(presolve="off")
-        out = replace(out, log="(HiGHS misvalued the start with presolve: solved again "
-                               "without)\n" + out.log)
+    h = H.build(r)
+    if scale is not None and options.gap > 0 and np.isfinite(scale):
+        h.setOptionValue("mip_abs_gap", max(1e-9, options.gap * abs(scale)))
+    for key, value in {**SUB_OPTIONS, **highs_options}.items():
+        h.setOptionValue(key, value)
+    # highs.run itself re-solves when HiGHS misvalues the start
+    out = H.run(h, r, replace(options, start=start, on_solution=None if report is None
+                              else (lambda v, o, b: report(r.expand(v), worth(v), b + offset))))
     return replace(out, values=None if out.values is None else r.expand(out.values),
                    objective=None if out.values is None else worth(out.values),
                    bound=None if out.bound is None else out.bound + offset)
@@ -300,8 +290,12 @@ def _plain(model, options, deadline, t0, notes) -> SolverOutput:
 
 NEIGHBOURS = 100  # selections freed around a known allocation, besides those the change moves
 BIG_ROW = 50  # rows over more columns than this (budget, regions, payments) make no neighbourhood
-RESOLVE_OPTIONS = {"presolve": "off"}  # on restricted re-solves: 6.1 s instead of 8.8 s for the
-# bundled workbook's 20 near misses (and presolve_mode 2: 6.3 s), measured side by side
+# on restricted re-solves, HiGHS's presolve in its "initial sweep" mode: the bundled
+# workbook's 20 near misses took 4.7–5.0 s of solver time with it, 5.6–5.9 s with the full
+# presolve, 7.2 s without (two runs each, side by side); on synthetic instances it is neutral
+# (1,000 projects: 5.0–5.4 s against 5.2–5.4 s without) or slower (2,000: 2.8–3.2 s
+# against 2.4–2.8 s). The realistic workbook decides.
+RESOLVE_OPTIONS = {"presolve": "on", "presolve_mode": 1}
 
 
 class Nearby:
@@ -320,8 +314,8 @@ class Nearby:
        unchanged model bounds every restriction of it), else fixes selections by reduced cost
        against it and solves the MILP from it (``finish``).
 
-    Exact to the gap asked, as a cold re-solve; 2.3× less time on the bundled workbook's
-    near misses (see benchmarks/bench_end_to_end.py).
+    Exact to the gap asked, as a cold re-solve; on the bundled workbook's 20 near misses,
+    7.2 CPU seconds against 18.8 cold (benchmarks/bench_end_to_end.py).
     """
 
     def __init__(self, model, options: SolveOptions):
@@ -383,12 +377,11 @@ class Nearby:
             if rows is not None:
                 idx = np.asarray(rows[0]).astype(np.int32)
                 h.changeRowsBounds(len(idx), idx, m.row_lo[idx], m.row_hi[idx])
-        if relax or lp.status == INFEASIBLE or lp.values is None or lp.status != OPTIMAL:
-            if relax or lp.status == INFEASIBLE:
-                return replace(lp, seconds=time.perf_counter() - t0, log="")
-            changed = replace(m, col_lo=col_lo, col_hi=col_hi, row_lo=row_lo, row_hi=row_hi)
-            return _plain(changed, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+        if lp.status == INFEASIBLE:  # so is every allocation
+            return replace(lp, seconds=time.perf_counter() - t0, bound=None, log="")
         changed = replace(m, col_lo=col_lo, col_hi=col_hi, row_lo=row_lo, row_hi=row_hi)
+        if lp.values is None or lp.status != OPTIMAL:  # unbounded or out of time
+            return _plain(changed, options, deadline, t0, [f"LP relaxation: {lp.message}"])
         x = lp.values
         U = lp.objective if bound is None else min(lp.objective, bound)
         notes = [f"LP relaxation: bound {lp.objective:.10g}"]
