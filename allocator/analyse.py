@@ -47,7 +47,7 @@ class Result:
                 "message": s.message}
 
 
-def awards(problem: Problem, model: Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def awards(model: Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Award (€, rounded to the cent) and selection of each project from column values."""
     selected = np.asarray(model.select @ values).ravel() > 0.5
     award = np.asarray(model.award @ values).ravel() * MEUR
@@ -60,7 +60,7 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     """The allocation and its summaries; with ``explain``, reasons and shadow prices too.
 
     ``near_misses``: how many of the best unfunded projects get a price of inclusion
-    (one re-solve each, run on ``workers`` threads).
+    (one re-solve each, run in ``workers`` processes).
     """
     if not solution.ok:
         diagnosis = None
@@ -69,7 +69,7 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
             diagnosis = diagnose(problem, scenario, model, time_limit=scenario.time_limit)
         return Result(scenario, solution, None, diagnosis=diagnosis)
     p = problem.projects
-    award, funded = awards(problem, model, solution.values)
+    award, funded = awards(model, solution.values)
     share = award / p["requested"].to_numpy(float)
     outcomes = list(model.outcomes)
     alloc = pd.DataFrame({
@@ -82,13 +82,13 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     shadow = None
     if explain:
         from .backends import SolveOptions
-        from .explain import Resolver, reasons, shadow_prices
+        from .explain import Resolver, explanations
         resolver = Resolver(model, SolveOptions(time_limit=scenario.time_limit,
                                                 gap=scenario.gap), workers)
-        why = reasons(problem, scenario, model, solution, award, funded,
-                      near_misses=near_misses, resolver=resolver)
+        # reasons, prices of inclusion and shadow prices: their re-solves in one batch
+        why, shadow = explanations(problem, scenario, model, solution, award, funded,
+                                   near_misses=near_misses, resolver=resolver)
         alloc = pd.concat([alloc, why], axis=1)
-        shadow = shadow_prices(problem, model, solution, resolver)
     for c in problem.extra_columns:
         if c not in alloc:
             alloc[c] = p[c].to_numpy()

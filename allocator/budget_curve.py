@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from .analyse import awards
 from .backends import SolveOptions
 from .backends.highs import Session
 from .formulate import MEUR, formulate
@@ -39,9 +40,8 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets) -> pd.DataFrame:
             values = out.values.copy()
             values[model.integer] = np.round(values[model.integer])
             start = values
-            award = np.asarray(model.award @ values).ravel() * MEUR
-            record.update(awarded=float(award.sum()),
-                          projects_funded=int((np.asarray(model.select @ values).ravel() > 0.5).sum()),
+            award, funded = awards(model, values)
+            record.update(awarded=float(award.sum()), projects_funded=int(funded.sum()),
                           **dict(zip(model.outcomes, np.asarray(model.outcome @ values).ravel())))
         record["seconds"] = time.perf_counter() - t0
         records.append(record)

@@ -139,7 +139,7 @@ def run_of(result: Result, source: str, *, problem: Problem | None = None,
 
 def model_totals(problem: Problem, model: Model, values: np.ndarray) -> dict[str, float]:
     """Objective, euros awarded, projects funded and each outcome of column values."""
-    award, selected = awards(problem, model, values)
+    award, selected = awards(model, values)
     achieved = np.asarray(model.outcome @ values).ravel()
     return {"objective": float(model.c @ values + model.offset), "awarded": float(award.sum()),
             "projects_funded": int(selected.sum()),

@@ -158,7 +158,7 @@ def _points(problem: Problem, model: Model, solutions, x: str, y: str):
     for eps, s in solutions:
         if not s.ok:
             continue
-        columns.append(awards(problem, model, s.values)[0])
+        columns.append(awards(model, s.values)[0])
         totals = model_totals(problem, model, s.values)
         rows.append({"_index": len(columns) - 1, "epsilon": eps, x: totals[x], y: totals[y],
                      **{o: totals[o] for o in model.outcomes if o not in (x, y)},

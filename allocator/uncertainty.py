@@ -322,7 +322,7 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     allocations = {"estimate": (model, solution.values)}
     if robust is not None:
         allocations["robust"] = (rmodel, robust.solution.values)
-    fixed = np.array([awards(problem, m, v)[0] / requested for m, v in allocations.values()])
+    fixed = np.array([awards(m, v)[0] / requested for m, v in allocations.values()])
     chunks = _chunks(samples, workers or default_workers())
     tasks = [DrawTask(scenario, seed, c, fixed) for c in chunks]
     batch = collect(problem, solve_draws, tasks, workers=workers, scheduler=scheduler,

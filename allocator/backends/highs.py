@@ -122,11 +122,34 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
         state = UNBOUNDED if status == S.kUnbounded else INFEASIBLE
     else:
         state = FEASIBLE if has_solution else NO_SOLUTION
+    if options.start is not None and not options.relax and has_solution and \
+            _option(h, "presolve") != "off":
+        lp = h.getLp()
+        worth = float(np.dot(lp.col_cost_, values)) + float(lp.offset_)
+        if abs(worth - objective) > 1e-7 * max(1.0, abs(worth)):
+            # HiGHS 1.16, given a MIP start, can value it in its presolved space above what it
+            # is worth, stop, and hand back the start with the optimum's objective (found by
+            # tests/test_bruteforce.py); without presolve it does not
+            previous = _option(h, "presolve")
+            h.clearSolver()
+            h.setOptionValue("presolve", "off")
+            try:
+                again = run(h, model, options)
+            finally:
+                h.setOptionValue("presolve", previous)
+            return replace(again, log="(HiGHS misvalued the start with presolve: solved again "
+                                      "without)\n" + again.log)
     duals = None
     if options.relax and has_solution:
         duals = np.asarray(h.getSolution().row_dual, float)
     return SolverOutput(state, values, objective, bound, seconds, "HiGHS",
                         h.version(), log, duals, h.modelStatusToString(status))
+
+
+def _option(h: highspy.Highs, name: str):
+    """An option's value (highspy answers with a (status, value) pair)."""
+    answer = h.getOptionValue(name)
+    return answer[1] if isinstance(answer, tuple) else answer
 
 
 class Session:
