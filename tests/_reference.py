@@ -244,57 +244,82 @@ class Best:
         return self.objective is not None
 
 
-def _row_tol(rows, v):
-    return 1e-9 * np.maximum(1.0, np.abs(rows) @ np.abs(v))
-
-
-def brute_force(inst: Instance) -> Best:
-    """The optimum by enumerating every selection (n ≤ ~12)."""
-    n = inst.n
-    X = np.array(list(itertools.product((0.0, 1.0), repeat=n))).reshape(-1, n)
+def _selections(inst: Instance) -> np.ndarray:
+    """Every selection (rows of 0/1) that keeps the locks and the selection rules."""
+    X = np.array(list(itertools.product((0.0, 1.0), repeat=inst.n))).reshape(-1, inst.n)
     ok = np.all(X[:, inst.lock_in] == 1, axis=1) & np.all(X[:, ~inst.eligible] == 0, axis=1)
     if len(inst.S):
         val = X @ inst.S.T
         tol = 1e-9
         ok &= np.all((val >= inst.s_lo - tol) & (val <= inst.s_hi + tol), axis=1)
-    X = X[ok]
+    return X[ok]
+
+
+def _fixed_awards_hold(inst: Instance, A: np.ndarray) -> np.ndarray:
+    """Which award vectors (rows of ``A``) keep every award rule."""
+    if not len(A):
+        return np.zeros(0, bool)
+    val = A @ inst.G.T
+    tol = 1e-9 * np.maximum(1.0, np.abs(A) @ np.abs(inst.G).T)
+    return np.all((val >= inst.g_lo - tol) & (val <= inst.g_hi + tol), axis=1)
+
+
+def _complete(inst: Instance, x: np.ndarray, fixed: np.ndarray) -> np.ndarray | None:
+    """The best awards of selection ``x`` over its partial projects (one LP; the all-or-
+    nothing awards are ``fixed``), None when no awards keep the rules."""
+    free = np.flatnonzero(inst.partial & (x > 0))
+    rhs = inst.G @ fixed
+    Gf = inst.G[:, free]
+    lo, hi = inst.g_lo - rhs, inst.g_hi - rhs
+    rows_ub = np.vstack([Gf[np.isfinite(hi)], -Gf[np.isfinite(lo)]])
+    b_ub = np.concatenate([hi[np.isfinite(hi)], -lo[np.isfinite(lo)]])
+    res = linprog(-inst.value[free], A_ub=rows_ub, b_ub=b_ub,
+                  bounds=list(zip(inst.min_award[free], inst.max_award[free])), method="highs")
+    if res.status != 0:
+        return None
+    a = fixed.copy()
+    a[free] = res.x
+    return a
+
+
+def feasible_selections(inst: Instance) -> np.ndarray:
+    """Every selection that some awards complete into an allocation keeping every rule."""
+    X = _selections(inst)
+    fixed = X * np.where(inst.partial, 0.0, inst.max_award)
+    has_partial = (X[:, inst.partial] > 0).any(axis=1)
+    ok = np.zeros(len(X), bool)
+    ok[~has_partial] = _fixed_awards_hold(inst, fixed[~has_partial])
+    for k in np.flatnonzero(has_partial):
+        ok[k] = _complete(inst, X[k], fixed[k]) is not None
+    return X[ok]
+
+
+def brute_force(inst: Instance) -> Best:
+    """The optimum by enumerating every selection (n ≤ ~12)."""
+    X = _selections(inst)
     fixed_award = X * np.where(inst.partial, 0.0, inst.max_award)
     has_partial = (X[:, inst.partial] > 0).any(axis=1)
     best = Best(None)
     # selections without a selected partial project: awards are fixed, check them all at once
     A = fixed_award[~has_partial]
-    if len(A):
-        val = A @ inst.G.T
-        tol = 1e-9 * np.maximum(1.0, np.abs(A) @ np.abs(inst.G).T)
-        good = np.all((val >= inst.g_lo - tol) & (val <= inst.g_hi + tol), axis=1)
-        if good.any():
-            obj = A[good] @ inst.value
-            k = int(np.argmax(obj))
-            best = Best(float(obj[k]), X[~has_partial][good][k], A[good][k])
+    good = _fixed_awards_hold(inst, A)
+    if good.any():
+        obj = A[good] @ inst.value
+        k = int(np.argmax(obj))
+        best = Best(float(obj[k]), X[~has_partial][good][k], A[good][k])
     # selections with partial projects: one LP each, best upper bound first, pruned
     Xp, Fp = X[has_partial], fixed_award[has_partial]
     upper = (Xp * inst.max_award) @ inst.value
     for k in np.argsort(-upper, kind="stable"):
         if best.feasible and upper[k] <= best.objective + 1e-9 * max(1.0, abs(best.objective)):
             break
-        x, fixed = Xp[k], Fp[k]
-        free = np.flatnonzero(inst.partial & (x > 0))
-        rhs = inst.G @ fixed
-        Gf = inst.G[:, free]
-        lo, hi = inst.g_lo - rhs, inst.g_hi - rhs
-        rows_ub = np.vstack([Gf[np.isfinite(hi)], -Gf[np.isfinite(lo)]])
-        b_ub = np.concatenate([hi[np.isfinite(hi)], -lo[np.isfinite(lo)]])
-        res = linprog(-inst.value[free], A_ub=rows_ub, b_ub=b_ub,
-                      bounds=list(zip(inst.min_award[free], inst.max_award[free])),
-                      method="highs")
+        a = _complete(inst, Xp[k], Fp[k])
         best.lps += 1
-        if res.status != 0:
+        if a is None:
             continue
-        a = fixed.copy()
-        a[free] = res.x
         obj = inst.value @ a
         if not best.feasible or obj > best.objective:
-            best = Best(float(obj), x, a, best.lps)
+            best = Best(float(obj), Xp[k], a, best.lps)
     return best
 
 

@@ -1,11 +1,15 @@
-"""HiGHS on an allocation MILP, LP first: relaxation, RENS, reduced-cost fixing, then the MILP.
+"""HiGHS on an allocation MILP, LP first: relaxation, cover cuts, RENS, reduced-cost fixing,
+then the MILP.
 
 Allocation models have a tiny integrality gap at scale (the LP bound is within 3e-5 of the
 optimum at 10,000 and 100,000 projects, where only a handful of selections are fractional),
 while HiGHS's own MILP path spends most of its time in presolve (146 of 173 s at 100,000
-projects). So, before the MILP:
+projects). On smaller models the LP bound is looser (1.8e-3 above the optimum on the bundled
+workbook), because of small knapsacks such as territory caps: cover cuts (``cuts.py``) close
+most of that. So, before the MILP:
 
-1. the LP relaxation is solved: its objective ``U`` bounds every allocation;
+1. the LP relaxation is solved, then again with the cover cuts it breaks, until it breaks
+   none: its objective ``U`` bounds every allocation;
 2. RENS: every selection the LP leaves integral is fixed at its LP value and the small MILP
    over the fractional ones is solved; its allocation (objective ``L``) satisfies every rule;
 3. when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and no
@@ -27,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOptions, SolverOutput
+from . import cuts as C
 from . import highs as H
 
 INT_TOL = 1e-6  # a selection within this of 0 or 1 is integral
@@ -43,6 +48,7 @@ SUB_OPTIONS = {"mip_feasibility_tolerance": 1e-7}
 # 10,000 projects, 10.2 → 8.5 s at 100,000), the same optimum
 LP_OPTIONS = {"presolve": "off"}
 MILP_OPTIONS: dict = {}
+MAX_CUT_ROUNDS = 10  # the bundled workbook needs 2; each round costs an LP from its basis
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float:
@@ -68,11 +74,19 @@ def solve(model, options: SolveOptions) -> SolverOutput:
                        message="Infeasible (LP relaxation)")
     if lp.values is None or lp.status != OPTIMAL:  # unbounded or out of time: HiGHS's own way
         return _plain(model, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+    notes.append(f"LP relaxation: bound {lp.objective:.10g} in {lp.seconds:.3f} s")
+    lp, cuts = tighten(h, model, lp, C.knapsacks(model), options)
+    if lp.status == INFEASIBLE:  # cuts remove no allocation: there is none
+        return replace(lp, seconds=time.perf_counter() - t0, bound=None,
+                       message="Infeasible (LP relaxation with cover cuts)")
+    if lp.values is None or lp.status != OPTIMAL:
+        return _plain(model, options, deadline, t0, notes + [f"LP with cuts: {lp.message}"])
     x = lp.values
     reduced = np.asarray(h.getSolution().col_dual, float)
     del h
     U = lp.objective
-    notes.append(f"LP relaxation: bound {U:.10g} in {lp.seconds:.3f} s")
+    notes.append(f"{len(cuts)} cover cuts: bound {U:.10g}")
+    model = with_cuts(model, cuts)
 
     # 2. RENS: the MILP over the selections the LP leaves fractional
     integer = model.integer
@@ -92,6 +106,40 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     # 3. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
     return finish(model, model.col_lo, model.col_hi, options, deadline, t0, notes, x, reduced,
                   U, U, rens.values, rens.objective, MILP_OPTIONS)
+
+
+def tighten(h, model, lp: SolverOutput, knapsacks: C.Knapsacks, options: SolveOptions
+            ) -> tuple[SolverOutput, C.Cuts]:
+    """Rounds of cover cuts (``cuts``) on the LP relaxation held by ``h`` (solved: ``lp``),
+    each added to ``h`` and the LP solved again from its basis, until none is broken."""
+    added = C.no_cuts(h.getNumCol())
+    for _ in range(MAX_CUT_ROUNDS):
+        new = C.separate(knapsacks, lp.values)
+        if not len(new):
+            break
+        _add_rows(h, new.A, np.full(len(new), -np.inf), new.hi)
+        added = added + new
+        lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None))
+        if lp.values is None or lp.status != OPTIMAL:
+            break
+    return lp, added
+
+
+def with_cuts(model, cuts: C.Cuts):
+    """``model`` with the cuts as rows below its own (the columns, and so every allocation's
+    values, unchanged)."""
+    if not len(cuts):
+        return model
+    return replace(model, A=sp.csr_array(sp.vstack([model.A, cuts.A])),
+                   row_lo=np.concatenate([model.row_lo, np.full(len(cuts), -np.inf)]),
+                   row_hi=np.concatenate([model.row_hi, cuts.hi]))
+
+
+def _add_rows(h, A, lo, hi) -> None:
+    A = sp.csr_array(A)
+    h.addRows(A.shape[0], np.asarray(lo, float), np.asarray(hi, float), A.nnz,
+              A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32),
+              A.data.astype(float))
 
 
 def finish(model, lo, hi, options: SolveOptions, deadline: float, t0: float, notes: list,
@@ -302,10 +350,12 @@ class Nearby:
     """Re-solves of one model with a few bounds changed, near a known allocation.
 
     Near misses (a project forced in) and shadow prices (a rule relaxed by a step) each
-    change one or two bounds of a model already solved. Each re-solve here:
+    change one or two bounds of a model already solved; a budget curve's points move the
+    budget; Monte Carlo draws change the objective. Each re-solve here:
 
-    1. solves the changed LP relaxation, warm-started from the last one (milliseconds): when
-       it is infeasible, so is the MILP;
+    1. solves the changed LP relaxation from the unchanged model's optimal basis
+       (milliseconds): when it is infeasible, so is the MILP; when the known allocation still
+       holds and meets its bound, it is the answer;
     2. solves a small MILP around the known allocation: the columns the change touches, those
        of the small rows they are in (their territory, exclusive group, ``requires``), the
        selections the LP moves or leaves fractional, and the ``NEIGHBOURS`` selections of
@@ -320,77 +370,93 @@ class Nearby:
 
     def __init__(self, model, options: SolveOptions):
         self.model, self.options = model, options
-        self._lp = None
+        self._lp = self._basis = None
+        self._knapsacks = C.knapsacks(model)
+        self._cuts = C.no_cuts(model.shape[1])
         A = sp.csr_array(model.A)
         self._rows, self._cols = A, sp.csc_array(model.A)
         self._small = np.diff(A.indptr) <= BIG_ROW
 
     def _relaxation(self):
+        """The LP relaxation's HiGHS instance, at the basis of the unchanged model's optimum."""
         if self._lp is None:
-            self._lp = H.build(self.model, relax=True)
+            h = H.build(self.model, relax=True)
             for key, value in LP_OPTIONS.items():  # and warm starts need no presolve
-                self._lp.setOptionValue(key, value)
+                h.setOptionValue(key, value)
+            lp = H.run(h, self.model, replace(self.options, relax=True, on_solution=None,
+                                              start=None))
+            if lp.status == OPTIMAL:  # the cover cuts of the unchanged model, kept in ``h``
+                _, self._cuts = tighten(h, self.model, lp, self._knapsacks, self.options)
+            self._lp, self._basis = h, h.getBasis() if h.getBasis().valid else None
+        elif self._basis is not None:
+            # every re-solve starts from the same basis, not the last one's: a degenerate LP
+            # has several optimal vertices, and which one a warm start lands on decides the
+            # neighbourhood, so results would depend on the order of the re-solves (and thus
+            # on the number of workers)
+            self._lp.setBasis(self._basis)
+        else:
+            self._lp.clearSolver()
         return self._lp
 
-    def solve(self, *, cols=None, rows=None, start=None, bound=None, relax=False
+    def solve(self, *, cols=None, rows=None, cost=None, start=None, bound=None, relax=False
               ) -> SolverOutput:
-        """Solve with ``cols``/``rows`` = (indices, lower, upper) changed; ``start``: a known
-        allocation of the unchanged model; ``bound``: a bound valid for the changed model.
-        ``relax``: the LP relaxation only, with duals."""
+        """Solve with ``cols``/``rows`` = (indices, lower, upper) and ``cost`` (the objective
+        of every column) changed; ``start``: a known allocation, the centre of the search
+        (its selections outside the neighbourhood are kept); ``bound``: a bound valid for the
+        changed model. ``relax``: the LP relaxation only, with duals."""
         t0 = time.perf_counter()
         m, options = self.model, self.options
         deadline = t0 + options.time_limit
+        changed = _changed(m, cols, rows, cost)
         if relax:  # duals: a fresh instance with HiGHS's defaults, as ``Session`` gives them
             # (an LP with binding rows in several families has many dual solutions; warm
             # from another basis and without presolve it gave the budget a dual of 0 where
             # the re-solve shows it is worth 0.012 per €M: tests/test_explain.py)
-            lo, hi = m.col_lo.copy(), m.col_hi.copy()
-            row_lo, row_hi = m.row_lo.copy(), m.row_hi.copy()
-            if cols is not None:
-                idx = np.asarray(cols[0])
-                lo[idx], hi[idx] = cols[1], cols[2]
-            if rows is not None:
-                idx = np.asarray(rows[0])
-                row_lo[idx], row_hi[idx] = rows[1], rows[2]
-            changed = replace(m, col_lo=lo, col_hi=hi, row_lo=row_lo, row_hi=row_hi)
             out = H.solve(changed, "highs", replace(options, relax=True, on_solution=None))
             return replace(out, seconds=time.perf_counter() - t0, log="")
         h = self._relaxation()
-        col_lo, col_hi = m.col_lo.copy(), m.col_hi.copy()
-        row_lo, row_hi = m.row_lo.copy(), m.row_hi.copy()
-        if cols is not None:
-            idx, lo, hi = (np.asarray(a) for a in cols)
-            col_lo[idx], col_hi[idx] = lo, hi
-            h.changeColsBounds(len(idx), idx.astype(np.int32), lo.astype(float), hi.astype(float))
-        if rows is not None:
-            idx, lo, hi = (np.asarray(a) for a in rows)
-            row_lo[idx], row_hi[idx] = lo, hi
-            h.changeRowsBounds(len(idx), idx.astype(np.int32), lo.astype(float), hi.astype(float))
+        base_rows, n_cuts = m.shape[0], len(self._cuts)
+        cuts, knapsacks, dropped = self._cuts, self._knapsacks, np.zeros(0, np.int32)
+        if rows is not None:  # a moved row takes its cuts along; its knapsack is read again
+            cuts = self._cuts.without(rows[0])
+            dropped = (base_rows + np.flatnonzero(np.isin(self._cuts.source, rows[0]))
+                       ).astype(np.int32)
+            knapsacks = C.knapsacks(changed)
+        _load(h, changed, cols, rows, cost)
+        h.changeRowsBounds(len(dropped), dropped, np.full(len(dropped), -np.inf),
+                           np.full(len(dropped), np.inf))
         try:
             lp = H.run(h, m, replace(options, relax=True, on_solution=None, start=None))
+            new = C.no_cuts(m.shape[1])
+            if lp.status == OPTIMAL:
+                lp, new = tighten(h, m, lp, knapsacks, options)
             reduced = np.asarray(h.getSolution().col_dual, float) if lp.values is not None \
                 else None
         finally:
-            if cols is not None:
-                idx = np.asarray(cols[0]).astype(np.int32)
-                h.changeColsBounds(len(idx), idx, m.col_lo[idx], m.col_hi[idx])
-            if rows is not None:
-                idx = np.asarray(rows[0]).astype(np.int32)
-                h.changeRowsBounds(len(idx), idx, m.row_lo[idx], m.row_hi[idx])
+            _load(h, m, cols, rows, cost)
+            h.changeRowsBounds(len(dropped), dropped, np.full(len(dropped), -np.inf),
+                               self._cuts.hi[dropped - base_rows])
+            added = np.arange(base_rows + n_cuts, h.getNumRow(), dtype=np.int32)
+            h.deleteRows(len(added), added)
         if lp.status == INFEASIBLE:  # so is every allocation
             return replace(lp, seconds=time.perf_counter() - t0, bound=None, log="")
-        changed = replace(m, col_lo=col_lo, col_hi=col_hi, row_lo=row_lo, row_hi=row_hi)
         if lp.values is None or lp.status != OPTIMAL:  # unbounded or out of time
             return _plain(changed, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+        changed = with_cuts(changed, cuts + new)
         x = lp.values
         U = lp.objective if bound is None else min(lp.objective, bound)
-        notes = [f"LP relaxation: bound {lp.objective:.10g}"]
+        notes = [f"LP relaxation with {len(cuts) + len(new)} cover cuts: bound "
+                 f"{lp.objective:.10g}"]
         L = values = None
-        if start is not None:
+        if start is not None and _holds(changed, start):
+            L, values = float(changed.c @ start + changed.offset), np.asarray(start, float)
+        if L is not None and relative_gap(L, U) <= max(options.gap, 1e-9):
+            pass  # the known allocation still holds and meets the bound: ``finish`` says so
+        elif start is not None:
             free = self._neighbourhood(np.asarray(start, float), x, reduced, cols, rows)
             fix = m.integer & ~free
-            lo, hi = col_lo.copy(), col_hi.copy()
-            lo[fix] = hi[fix] = np.clip(np.round(start[fix]), col_lo[fix], col_hi[fix])
+            lo, hi = changed.col_lo.copy(), changed.col_hi.copy()
+            lo[fix] = hi[fix] = np.clip(np.round(start[fix]), lo[fix], hi[fix])
             near = run_restricted(changed, lo, hi, replace(
                 options, start=None, on_solution=None,
                 time_limit=min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))),
@@ -398,8 +464,29 @@ class Nearby:
             L, values = near.objective, near.values
             notes.append(f"around the known allocation ({int((free & m.integer).sum())} "
                          f"selections free): {near.message}")
-        return finish(changed, col_lo, col_hi, options, deadline, t0, notes, x, reduced,
-                      lp.objective, U, values, L, RESOLVE_OPTIONS)
+        return finish(changed, changed.col_lo, changed.col_hi, options, deadline, t0, notes, x,
+                      reduced, lp.objective, U, values, L, RESOLVE_OPTIONS)
+
+    def chain(self, changes: list[dict], bound: float | None = None, known=()
+              ) -> list[SolverOutput]:
+        """Solve each change (kwargs of ``solve``) in order, each from the allocation of the
+        one before or from one of the ``known`` allocations, whichever is worth most among
+        those that keep the changed model's rules (the first without any, from scratch): a
+        path along which an allocation stays feasible, as a budget curve's envelopes in
+        ascending order. ``bound``: valid for every model of the path."""
+        outs, last = [], None
+        for change in changes:
+            changed = _changed(self.model, **change)
+            holding = [v for v in (last, *known) if v is not None and _holds(changed, v)]
+            if holding:
+                start = max(holding, key=lambda v: float(changed.c @ v))
+                out = self.solve(**change, start=start, bound=bound)
+            else:
+                out = solve(changed, self.options)
+            outs.append(out)
+            if out.values is not None:
+                last = out.values
+        return outs
 
     def _neighbourhood(self, start, x, reduced, cols, rows) -> np.ndarray:
         m = self.model
@@ -424,3 +511,46 @@ class Nearby:
         rest = np.flatnonzero(integer & ~free)
         free[rest[np.argsort(np.abs(reduced[rest]), kind="stable")[:NEIGHBOURS]]] = True
         return free
+
+
+def _changed(model, cols=None, rows=None, cost=None):
+    """``model`` with ``cols``/``rows`` = (indices, lower, upper) and ``cost`` changed."""
+    changes = {}
+    if cols is not None:
+        idx, lo, hi = (np.asarray(a) for a in cols)
+        changes["col_lo"], changes["col_hi"] = model.col_lo.copy(), model.col_hi.copy()
+        changes["col_lo"][idx], changes["col_hi"][idx] = lo, hi
+    if rows is not None:
+        idx, lo, hi = (np.asarray(a) for a in rows)
+        changes["row_lo"], changes["row_hi"] = model.row_lo.copy(), model.row_hi.copy()
+        changes["row_lo"][idx], changes["row_hi"][idx] = lo, hi
+    if cost is not None:
+        changes["c"] = np.asarray(cost, float)
+    return replace(model, **changes) if changes else model
+
+
+def _holds(model, values, tol: float = 1e-7) -> bool:
+    """Whether an allocation keeps every rule and bound of ``model`` (to HiGHS's feasibility
+    tolerance, scaled as the rows are) and is integral where it must be."""
+    v = np.asarray(values, float)
+    if np.any(v < model.col_lo - tol) or np.any(v > model.col_hi + tol):
+        return False
+    if np.any(np.abs(v[model.integer] - np.round(v[model.integer])) > INT_TOL):
+        return False
+    activity = model.A @ v
+    slack = tol * np.maximum(1.0, np.abs(activity))
+    return bool(np.all(activity >= model.row_lo - slack) and np.all(activity <= model.row_hi + slack))
+
+
+def _load(h, model, cols, rows, cost) -> None:
+    """Give the HiGHS instance ``h`` the bounds of ``model`` on the changed columns and rows,
+    and its objective when the cost changed: how a change is made, and undone."""
+    if cols is not None:
+        idx = np.asarray(cols[0]).astype(np.int32)
+        h.changeColsBounds(len(idx), idx, model.col_lo[idx], model.col_hi[idx])
+    if rows is not None:
+        idx = np.asarray(rows[0]).astype(np.int32)
+        h.changeRowsBounds(len(idx), idx, model.row_lo[idx], model.row_hi[idx])
+    if cost is not None:
+        idx = np.arange(len(model.c), dtype=np.int32)
+        h.changeColsCost(len(idx), idx, np.asarray(model.c, float))

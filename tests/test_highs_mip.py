@@ -1,0 +1,89 @@
+"""Re-solves near a known allocation (allocator/backends/highs_mip.py ``Nearby``) against cold
+solves of the changed model: the same optimum to the gap asked, and results that do not
+depend on which re-solves came before (so not on how many workers share them)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import allocator
+from allocator.backends import SolveOptions
+from allocator.backends import highs_mip as M
+from allocator.formulate import formulate
+from allocator.uncertainty import Ranges, share_map
+
+BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "territoires-industrie.xlsx"
+GAP = 1e-4
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    problem = allocator.load(BUNDLED)
+    scenario = problem.scenario("balanced")
+    model = formulate(problem, scenario)
+    options = SolveOptions(time_limit=60, gap=GAP)
+    return problem, model, options, M.solve(model, options)
+
+
+def _draw_costs(problem, model, draws):
+    ranges, share = Ranges.of(problem, model.outcomes), share_map(problem, model)
+    return [(model.weights @ ranges.draw(7, k)) @ share for k in draws]
+
+
+def _agrees(out, cold):
+    assert out.status == cold.status == "optimal"
+    # each is within the gap of the optimum, so of each other
+    assert abs(out.objective - cold.objective) <= 2 * GAP * abs(cold.objective)
+    assert out.objective <= cold.bound * (1 + 1e-9) and cold.objective <= out.bound * (1 + 1e-9)
+
+
+def test_a_new_objective_gives_the_cold_optimum(bundled):
+    problem, model, options, central = bundled
+    nearby = M.Nearby(model, options)
+    for cost in _draw_costs(problem, model, range(4)):
+        out = nearby.solve(cost=cost, start=central.values)
+        _agrees(out, M.solve(model.with_objective(cost), options))
+        assert M._holds(model, out.values)
+        assert out.objective == pytest.approx(float(cost @ out.values), rel=1e-12)
+
+
+def test_a_re_solve_does_not_depend_on_those_before_it(bundled):
+    problem, model, options, central = bundled
+    first, second = _draw_costs(problem, model, (3, 11))
+    alone = M.Nearby(model, options).solve(cost=second, start=central.values)
+    nearby = M.Nearby(model, options)
+    nearby.solve(cost=first, start=central.values)
+    after = nearby.solve(cost=second, start=central.values)
+    assert np.array_equal(alone.values, after.values) and alone.objective == after.objective
+
+
+def test_a_path_of_envelopes_gives_each_cold_optimum(bundled):
+    _, model, options, _ = bundled
+    row = model.group("budget").start
+    budgets = (70.0, 75.0, 120.0)
+    nearby = M.Nearby(model, options)
+    outs = nearby.chain([{"rows": ([row], [-np.inf], [b])} for b in budgets])
+    for budget, out in zip(budgets, outs):
+        cold = M.solve(M._changed(model, rows=([row], [-np.inf], [budget])), options)
+        _agrees(out, cold)
+        assert float((model.award @ out.values).sum()) <= budget * (1 + 1e-9)
+
+
+def test_a_larger_envelopes_allocation_that_still_holds_is_taken_without_search(bundled):
+    # the bundled workbook's rules stop the money at about €110M: the allocation of €250M
+    # holds at €200M, and the bound of €250M caps €200M's optimum, so it is proven at once
+    _, model, options, _ = bundled
+    row = model.group("budget").start
+    nearby = M.Nearby(model, options)
+    [top] = nearby.chain([{"rows": ([row], [-np.inf], [250.0])}])
+    [below] = nearby.chain([{"rows": ([row], [-np.inf], [200.0])}], bound=top.bound,
+                           known=(top.values,))
+    assert below.status == "optimal" and np.array_equal(below.values, top.values)
+    assert "no search" in below.log
+    # where it does not hold (it awards more than €90M), the point is solved
+    [lower] = nearby.chain([{"rows": ([row], [-np.inf], [90.0])}], bound=top.bound,
+                           known=(top.values,))
+    assert lower.status == "optimal" and lower.objective < top.objective
+    assert float((model.award @ lower.values).sum()) <= 90.0 * (1 + 1e-9)
