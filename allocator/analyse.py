@@ -82,7 +82,8 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     shadow = None
     if explain:
         from .backends import SolveOptions
-        from .explain import Resolver, explanations
+        from .explain import explanations
+        from .resolve import Resolver
         resolver = Resolver(model, SolveOptions(time_limit=scenario.time_limit,
                                                 gap=scenario.gap), workers)
         # reasons, prices of inclusion and shadow prices: their re-solves in one batch

@@ -2,49 +2,75 @@
 
 The model is formulated once, at the scenario's budget, so that the normalisation of outcomes
 (and thus the meaning of the objective) stays the same along the curve; each point only moves
-the budget row's limit and starts from the previous point's allocation, which stays feasible
-as the envelope grows.
+the budget row's limit.
+
+Two facts make the points cheap (``backends.highs_mip.Nearby``):
+
+- an allocation stays feasible as the envelope grows, so each point starts from the one
+  below it: the search runs near that allocation, and when it still meets the point's bound
+  (a larger envelope's optimum bounds every smaller one) the point needs no search at all;
+- the largest envelope is solved first: its bound caps every point, and its allocation holds
+  at every envelope that covers what it awards, where it is then proven optimal at once.
+
+The other points are cut into ``CHAINS`` runs of consecutive envelopes, each solved from its
+lowest one up, in parallel where processes can be forked. The cut does not depend on the
+number of workers, so neither does the curve.
 """
 from __future__ import annotations
-
-import time
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .analyse import awards
 from .backends import SolveOptions
-from .backends.highs import Session
 from .formulate import MEUR, formulate
 from .problem import Problem
+from .resolve import Resolver
 from .scenario import Scenario
 
+CHAINS = 2
 
-def budget_curve(problem: Problem, scenario: Scenario, budgets) -> pd.DataFrame:
+
+def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
+                 ) -> pd.DataFrame:
     """One row per budget (ascending): budget, status, objective, awarded, projects_funded,
     each outcome, marginal_per_meur (objective gained per extra €M since the previous point),
-    seconds."""
+    seconds (solver time of the point)."""
     model = formulate(problem, scenario)
     row = model.group("budget").start
-    session = Session(model)
-    options = SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap)
-    start = None
+    budgets = sorted(float(b) for b in budgets)
+    resolver = Resolver(model, SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap),
+                        workers)
+    # the top run first in its list: it also solves the largest envelope, first
+    runs = [list(c) for c in np.array_split(budgets, min(CHAINS, len(budgets)))][::-1]
+    tasks = [{"budgets": run, "row": row, "top": k == 0} for k, run in enumerate(runs)]
+    outs = []
+    for run, got in zip(runs[::-1], resolver.map(tasks, _envelopes, max(map(len, runs)))[::-1]):
+        outs.extend(got if isinstance(got, list) else [got] * len(run))
     records = []
-    for budget in sorted(float(b) for b in budgets):
-        t0 = time.perf_counter()
-        out = session.solve(replace(options, start=start),
-                            rows=([row], [-np.inf], [budget / MEUR]))
+    for budget, out in zip(budgets, outs):
         record = {"budget": budget, "status": out.status, "objective": out.objective}
         if out.values is not None:
             values = out.values.copy()
             values[model.integer] = np.round(values[model.integer])
-            start = values
             award, funded = awards(model, values)
             record.update(awarded=float(award.sum()), projects_funded=int(funded.sum()),
                           **dict(zip(model.outcomes, np.asarray(model.outcome @ values).ravel())))
-        record["seconds"] = time.perf_counter() - t0
+        record["seconds"] = out.seconds
         records.append(record)
     frame = pd.DataFrame(records)
     frame["marginal_per_meur"] = frame["objective"].diff() / (frame["budget"].diff() / MEUR)
     return frame
+
+
+def _envelopes(nearby, budgets: list[float], row: int, top: bool) -> list:
+    """Solve ``budgets`` (ascending) in order, each from the allocation of the one below;
+    with ``top``, the largest first, and its bound caps the others."""
+    def change(budget):
+        return {"rows": ([row], [-np.inf], [budget / MEUR])}
+    if not top:
+        return nearby.chain([change(b) for b in budgets])
+    [last] = nearby.chain([change(budgets[-1])])
+    known = () if last.values is None else (last.values,)
+    return nearby.chain([change(b) for b in budgets[:-1]], bound=last.bound, known=known) \
+        + [last]

@@ -340,7 +340,8 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
     if result.allocation is None:
         click.echo(f"no allocation: the problem is {solution.label}", err=True)
         sys.exit(1)
-    from .explain import Resolver, price_of_inclusion
+    from .explain import price_of_inclusion
+    from .resolve import Resolver
     from .backends import SolveOptions
     rows = result.allocation.set_index("project_id").loc[list(project_ids)]
     resolver = Resolver(model, SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap))

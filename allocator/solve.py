@@ -238,6 +238,9 @@ def _watch(model: Model, backend: str, options: SolveOptions) -> SolverOutput:
             try:
                 kind, payload = reader.recv()
             except EOFError:  # the child ended without a word: it crashed
+                # its pipe closes a moment before it can be reaped: wait for its exit status,
+                # or it would look alive and be reported as stopped at the time limit
+                child.join(timeout=5)
                 break
             if kind == "solution":
                 values, _, bound = payload  # the objective as the model computes it

@@ -73,7 +73,8 @@ def stages_task(out_dir: str) -> dict:
     from allocator.analyse import analyse, awards
     from allocator.backends import SolveOptions
     from allocator.cli import resolve_scenario
-    from allocator.explain import Resolver, explanations
+    from allocator.explain import explanations
+    from allocator.resolve import Resolver
     from allocator.formulate import formulate
     from allocator.read import read_workbook
     from allocator.report import write_result
@@ -146,7 +147,7 @@ def near_miss_task(how: str) -> dict:
         session = Session(model)
         outs = [session.solve(options, **c) for c in changes]
     else:
-        from allocator.explain import Resolver
+        from allocator.resolve import Resolver
         resolver = Resolver(model, options, 2 if "2 workers" in how else 1)
         outs = resolver.map([{**c, "start": solution.values, "bound": solution.bound}
                              for c in changes])

@@ -96,7 +96,7 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
             h.cbMipImprovingSolution.subscribe(improving)
         t0 = time.perf_counter()
         try:
-            h.run()
+            refused = h.run() == highspy.HighsStatus.kError
         finally:
             if options.on_solution is not None and not options.relax:
                 h.cbMipImprovingSolution.unsubscribe(improving)  # a Session solves again
@@ -106,6 +106,8 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
             log = f.read()
     finally:
         os.unlink(log_path)
+    if refused:  # e.g. asked for a thread count its process-wide pool was not started with
+        raise RuntimeError("HiGHS refused to solve: " + " / ".join(log.strip().splitlines()[-3:]))
     status = h.getModelStatus()
     info = h.getInfo()
     S = highspy.HighsModelStatus
@@ -155,9 +157,9 @@ def _option(h: highspy.Highs, name: str):
 class Session:
     """One HiGHS instance holding a model, re-solved with small changes and then restored.
 
-    Analyses (re-solves, near misses, budget curves, Monte Carlo draws) change a few bounds or
-    the objective and solve again: building the instance once saves the hand-over, and the
-    previous allocation is offered as a starting solution where it stays feasible.
+    The diagnosis of rules that cannot all hold solves one model many times with groups of
+    rules switched off: building the instance once saves the hand-over. (Re-solves near a
+    known allocation go through ``highs_mip.Nearby`` instead.)
     """
 
     def __init__(self, model, relax: bool = False):

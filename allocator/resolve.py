@@ -1,0 +1,160 @@
+"""Re-solves of one model with small changes, in forked worker processes.
+
+Explanations (near misses, shadow prices) and the budget curve solve the model again with a
+bound or two moved; each worker keeps one ``backends.highs_mip.Nearby`` (the model handed to
+HiGHS once, the LP's basis, the search near a known allocation) and takes the next change as
+soon as it is free.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from multiprocessing.connection import wait
+
+from .backends import SolveOptions
+from .formulate import Model
+
+
+class Resolver:
+    """Re-solves one model with small changes (``backends.highs_mip.Nearby``: warm LP, a small
+    MILP around the known allocation, then the MILP only when bounds do not meet).
+
+    They run in ``workers`` processes forked from this one where a fork is safe
+    (``solve.can_fork``); threads would not help, highspy holds the GIL while HiGHS runs.
+    Elsewhere they run here, one after the other.
+    """
+
+    def __init__(self, model: Model, options: SolveOptions, workers: int = 2):
+        self.model, self.options, self.workers = model, options, max(1, workers)
+        self._here = None
+
+    def _nearby(self):
+        if self._here is None:
+            from .backends.highs_mip import Nearby
+            self._here = Nearby(self.model, self.options)
+        return self._here
+
+    def map(self, changes: list[dict], task: Callable | None = None, solves: int = 1) -> list:
+        """``task(nearby, **change)`` for each change, in order (default ``Nearby.solve``:
+        one SolverOutput per change); ``task`` may return a list of SolverOutputs, from up to
+        ``solves`` solves (a task stopped for silence gives one SolverOutput saying so)."""
+        if not changes:
+            return []
+        if task is None:
+            from .backends.highs_mip import Nearby
+            task = Nearby.solve
+        from .solve import can_fork
+        if self.workers == 1 or len(changes) == 1 or self._here is not None or not can_fork():
+            return [task(self._nearby(), **c) for c in changes]
+        return _fan_out(self.model, self.options, changes, min(self.workers, len(changes)),
+                        task, solves)
+
+
+def _fan_out(model: Model, options: SolveOptions, changes: list[dict], workers: int,
+             task: Callable, solves: int) -> list:
+    """``task(nearby, **change)`` for each change in forked worker processes (a fork, so
+    ``task`` need not pickle), each taking the next change as soon as it is free; a worker
+    silent for the time limit plus a minute (per solve) is stopped and its change reported
+    without a solution."""
+    from .backends import NO_SOLUTION, SolverOutput
+    context = multiprocessing.get_context("fork")
+    options = replace(options, threads=1, on_solution=None)  # one core per worker
+    patience = (options.time_limit + 60.0) * solves
+    workers_ = []
+
+    def start():
+        mine, theirs = context.Pipe()
+        proc = context.Process(target=_serve, args=(model, options, task, theirs),
+                               daemon=True)
+        proc.start()
+        theirs.close()
+        workers_.append((proc, mine))
+        return proc, mine
+    for _ in range(workers):
+        start()
+    results: list = [None] * len(changes)
+    queue = list(range(len(changes)))[::-1]
+    busy: dict = {}  # connection → (change index, process, started)
+
+    def give(proc, conn):
+        if queue:
+            k = queue.pop()
+            conn.send((k, changes[k]))
+            busy[conn] = (k, proc, time.perf_counter())
+    try:
+        for proc, conn in workers_:
+            give(proc, conn)
+        while busy:
+            timeout = max(0.0, min(t + patience for _, _, t in busy.values()) - time.perf_counter())
+            ready = wait(list(busy), timeout)
+            if not ready:  # a worker outlived its patience: stop it, say so
+                for conn, (k, proc, t) in list(busy.items()):
+                    if time.perf_counter() - t >= patience:
+                        proc.kill()
+                        del busy[conn]
+                        stopped = SolverOutput(NO_SOLUTION, None, None, None, patience,
+                                               "HiGHS", "", "", None, "re-solve stopped")
+                        results[k] = stopped
+                        give(*start())  # a fresh worker takes over the queue
+                continue
+            for conn in ready:
+                k, proc, _ = busy.pop(conn)
+                try:
+                    _, out = conn.recv()
+                except EOFError:
+                    raise RuntimeError(f"a re-solve worker died (exit code {proc.exitcode})")
+                if isinstance(out, BaseException):
+                    raise out
+                results[k] = out
+                give(proc, conn)
+    finally:
+        for proc, conn in workers_:
+            try:
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
+            conn.close()
+        for proc, _ in workers_:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+    return results
+
+
+def _serve(model: Model, options: SolveOptions, task: Callable, conn) -> None:
+    """A re-solve worker: changes in, SolverOutputs (without logs) out, until told to stop."""
+    import signal
+    import sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if sys.platform.startswith("linux"):
+        try:  # die with the parent, even when it is killed
+            import ctypes
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+        except OSError:
+            pass
+    from .backends.highs_mip import Nearby
+    nearby = Nearby(model, options)
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            break
+        if message is None:
+            break
+        k, change = message
+        try:
+            out = _quiet(task(nearby, **change))
+        except Exception as exc:  # noqa: BLE001 -- raised again in the parent
+            out = RuntimeError(f"{type(exc).__name__}: {exc}")
+        conn.send((k, out))
+    conn.close()
+
+
+def _quiet(out):
+    """Outputs without their logs: they cross a pipe."""
+    if isinstance(out, list):
+        return [_quiet(o) for o in out]
+    return replace(out, log="")
