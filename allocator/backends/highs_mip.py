@@ -1,4 +1,4 @@
-"""HiGHS on an allocation MILP, LP first: relaxation, cover cuts, RENS, reduced-cost fixing,
+"""HiGHS on an allocation MILP, LP first: relaxation, RENS, cover cuts, reduced-cost fixing,
 then the MILP.
 
 Allocation models have a tiny integrality gap at scale (the LP bound is within 3e-5 of the
@@ -8,16 +8,17 @@ projects). On smaller models the LP bound is looser (1.8e-3 above the optimum on
 workbook), because of small knapsacks such as territory caps: cover cuts (``cuts.py``) close
 most of that. So, before the MILP:
 
-1. the LP relaxation is solved, then again with the cover cuts it breaks, until it breaks
-   none: its objective ``U`` bounds every allocation;
+1. the LP relaxation is solved: its objective ``U`` bounds every allocation;
 2. RENS: every selection the LP leaves integral is fixed at its LP value and the small MILP
    over the fractional ones is solved; its allocation (objective ``L``) satisfies every rule;
-3. when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and no
-   full MILP runs;
-4. otherwise reduced-cost fixing (exact): a selection at a bound of the LP whose reduced cost
-   exceeds ``U - L`` cannot change in any allocation better than ``L``, so it is fixed; the
-   MILP over the rest starts from ``L``. Its dual bound, capped by ``U``, is a bound of the
-   whole problem (anything it excluded is worth less than ``L``).
+   when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and
+   no full MILP runs (at 10,000 and 100,000 projects);
+3. otherwise the LP is solved again with the cover cuts it breaks, until it breaks none (a
+   lower ``U``), and RENS runs again from it;
+4. when the bounds still do not meet, reduced-cost fixing (exact): a selection at a bound of
+   the LP whose reduced cost exceeds ``U - L`` cannot change in any allocation better than
+   ``L``, so it is fixed; the MILP over the rest starts from ``L``. Its dual bound, capped by
+   ``U``, is a bound of the whole problem (anything it excluded is worth less than ``L``).
 
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
 whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py``.
@@ -75,37 +76,52 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     if lp.values is None or lp.status != OPTIMAL:  # unbounded or out of time: HiGHS's own way
         return _plain(model, options, deadline, t0, [f"LP relaxation: {lp.message}"])
     notes.append(f"LP relaxation: bound {lp.objective:.10g} in {lp.seconds:.3f} s")
-    lp, cuts = tighten(h, model, lp, C.knapsacks(model), options)
-    if lp.status == INFEASIBLE:  # cuts remove no allocation: there is none
-        return replace(lp, seconds=time.perf_counter() - t0, bound=None,
-                       message="Infeasible (LP relaxation with cover cuts)")
-    if lp.values is None or lp.status != OPTIMAL:
-        return _plain(model, options, deadline, t0, notes + [f"LP with cuts: {lp.message}"])
-    x = lp.values
+    U, x = lp.objective, lp.values
+
+    # 2. RENS: the MILP over the selections the LP leaves fractional; enough at scale
+    rens = _rens(model, x, U, options, deadline, notes)
+    if rens.values is None or relative_gap(rens.objective, U) > max(options.gap, 1e-9):
+        # 3. cover cuts tighten the bound (``cuts.py``), and RENS runs again from their LP
+        lp, cuts = tighten(h, model, lp, C.knapsacks(model), options)
+        if lp.status == INFEASIBLE:  # cuts remove no allocation: there is none
+            return replace(lp, seconds=time.perf_counter() - t0, bound=None,
+                           message="Infeasible (LP relaxation with cover cuts)")
+        if lp.values is None or lp.status != OPTIMAL:
+            return _plain(model, options, deadline, t0, notes + [f"LP with cuts: {lp.message}"])
+        U, x = lp.objective, lp.values
+        notes.append(f"{len(cuts)} cover cuts: bound {U:.10g}")
+        model = with_cuts(model, cuts)
+        if len(cuts):
+            again = _rens(model, x, U, options, deadline, notes)
+            if again.values is not None and (rens.values is None
+                                             or again.objective > rens.objective):
+                rens = again
     reduced = np.asarray(h.getSolution().col_dual, float)
     del h
-    U = lp.objective
-    notes.append(f"{len(cuts)} cover cuts: bound {U:.10g}")
-    model = with_cuts(model, cuts)
+    # 4. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
+    return finish(model, model.col_lo, model.col_hi, options, deadline, t0, notes, x, reduced,
+                  U, U, rens.values, rens.objective, MILP_OPTIONS)
 
-    # 2. RENS: the MILP over the selections the LP leaves fractional
+
+def _rens(model, x: np.ndarray, U: float, options: SolveOptions, deadline: float,
+          notes: list) -> SolverOutput:
+    """RENS: every selection the LP (values ``x``, bound ``U``) leaves integral fixed there,
+    the MILP over the fractional ones."""
     integer = model.integer
     fractional = integer & (np.abs(x - np.round(x)) > INT_TOL)
     fixed = integer & ~fractional
     lo, hi = model.col_lo.copy(), model.col_hi.copy()
     lo[fixed] = hi[fixed] = np.clip(np.round(x[fixed]), model.col_lo[fixed], model.col_hi[fixed])
-    rens_limit = min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))
+    limit = min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))
     report = options.on_solution
     rens = run_restricted(model, lo, hi, replace(
-        options, start=None, time_limit=rens_limit,
+        options, start=None, time_limit=limit,
         on_solution=None if report is None else (lambda v, o, b: report(v, o, U))),
         scale=U, **RENS_OPTIONS)
     notes.append(f"RENS over {int(fractional.sum())} fractional selections: "
                  + (f"{rens.objective:.10g}" if rens.values is not None else rens.message)
                  + f" in {rens.seconds:.3f} s")
-    # 3. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
-    return finish(model, model.col_lo, model.col_hi, options, deadline, t0, notes, x, reduced,
-                  U, U, rens.values, rens.objective, MILP_OPTIONS)
+    return rens
 
 
 def tighten(h, model, lp: SolverOutput, knapsacks: C.Knapsacks, options: SolveOptions
