@@ -164,9 +164,10 @@ def membership(keys: pd.Series | np.ndarray, weights=None, keep=None):
 
     ``keep`` restricts to some projects (others get no entry); empty keys are skipped.
     """
-    keys = pd.Series(np.asarray(keys, dtype=object))
+    values = np.asarray(keys, dtype=object)
+    keys = pd.Series(values)
     n = len(keys)
-    valid = keys.notna().to_numpy() & (keys.astype(str) != "").to_numpy()
+    valid = keys.notna().to_numpy() & (values != "")
     if keep is not None:
         valid &= np.asarray(keep, bool)
     codes, labels = pd.factorize(keys[valid], sort=True)
@@ -180,7 +181,7 @@ def ideal(values: np.ndarray, cost: np.ndarray, budget: float) -> float:
     """Most of an outcome the budget alone buys, fractional projects allowed (the LP bound)."""
     ok = (values > 0) & (cost > 0)
     v, c = values[ok], cost[ok]
-    order = np.lexsort((np.arange(len(v)), -v / c))
+    order = np.argsort(-v / c, kind="stable")  # ties: the earlier project first
     v, c = v[order], c[order]
     spent = np.cumsum(c)
     full = spent <= budget
@@ -357,17 +358,16 @@ def _selection_rows(rows: _Rows, problem: Problem, scenario: Scenario, select, e
         need = np.minimum(scenario.coverage, np.asarray(M.sum(axis=1)).ravel())
         rows.add("coverage", M @ select, need, np.inf, labels, unit="projects", scale=1.0,
                  help="funded projects in the territory ≥ the coverage level")
-    requires = p["requires"]
-    lengths = requires.map(len).to_numpy()
-    if lengths.any():
-        child = np.repeat(np.arange(n), lengths)
-        parent_ids = np.concatenate([np.asarray(r, dtype=object) for r in requires if len(r)])
+    pairs = p["requires"].reset_index(drop=True).explode().dropna()  # one row per (child, parent)
+    if len(pairs):
+        child = pairs.index.to_numpy()
+        parent_ids = pairs.to_numpy(dtype=object)
         parent = pd.Index(ids).get_indexer(parent_ids)
         m = len(child)
         D = sp.csr_array((np.concatenate([np.ones(m), -np.ones(m)]),
                           (np.concatenate([np.arange(m)] * 2), np.concatenate([child, parent]))),
                          shape=(m, n))
-        labels = [f"{a} requires {b}" for a, b in zip(ids[child], parent_ids)]
+        labels = ids[child].astype(object) + " requires " + parent_ids
         rows.add("requires", D @ select, -np.inf, 0.0, labels, unit="projects", scale=1.0,
                  help="a project is funded only if those it requires are")
     groups = p["exclusive_group"]

@@ -42,24 +42,18 @@ def build(model, relax: bool = False) -> highspy.Highs:
     """A Highs instance holding the model (kept apart so re-solves can reuse it)."""
     h = _new_highs()
     h.setOptionValue("output_flag", False)
-    lp = highspy.HighsLp()
     A = sp.csc_array(model.A)
-    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-    lp.col_cost_ = model.c
-    lp.col_lower_ = model.col_lo
-    lp.col_upper_ = model.col_hi
-    lp.row_lower_ = model.row_lo
-    lp.row_upper_ = model.row_hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.offset_ = model.offset
-    if not relax and model.integer.any():
-        lp.integrality_ = np.where(model.integer, highspy.HighsVarType.kInteger,
-                                   highspy.HighsVarType.kContinuous).tolist()
-    h.passModel(lp)
+    integer = np.asarray(model.integer, bool) & (not relax)
+    # the array form of passModel: filling a HighsLp's fields converts each array element by
+    # element (0.08 s at 100,000 projects, against 0.3 ms)
+    status = h.passModel(A.shape[1], A.shape[0], A.nnz, int(highspy.MatrixFormat.kColwise),
+                         int(highspy.ObjSense.kMaximize), float(model.offset),
+                         *(np.ascontiguousarray(v, float) for v in
+                           (model.c, model.col_lo, model.col_hi, model.row_lo, model.row_hi)),
+                         A.indptr.astype(np.int32), A.indices.astype(np.int32),
+                         np.ascontiguousarray(A.data, float), integer.astype(np.int32))
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS refused the model")
     return h
 
 
