@@ -47,12 +47,20 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
     outs = []
     for run, got in zip(runs[::-1], resolver.map(tasks, _envelopes, max(map(len, runs)))[::-1]):
         outs.extend(got if isinstance(got, list) else [got] * len(run))
-    records = []
+    records, below = [], None
     for budget, out in zip(budgets, outs):
         record = {"budget": budget, "status": out.status, "objective": out.objective}
         if out.values is not None:
             values = out.values.copy()
             values[model.integer] = np.round(values[model.integer])
+            # the allocation of the envelope below holds here too: each point is solved to the
+            # gap, so it may be a hair better, and then it is the one to show (the curve never
+            # falls); both are valued from their allocations, not the solver's word, so a flat
+            # stretch shows a marginal value of exactly 0
+            if below is not None and model.c @ below > model.c @ values:
+                values = below
+            below = values
+            record["objective"] = float(model.c @ values + model.offset)
             award, funded = awards(model, values)
             record.update(awarded=float(award.sum()), projects_funded=int(funded.sum()),
                           **dict(zip(model.outcomes, np.asarray(model.outcome @ values).ravel())))

@@ -144,6 +144,7 @@ def test_budget_curve_is_the_same_on_one_worker_or_two():
     budgets = np.linspace(50e6, 150e6, 6)
     one, two = (budget_curve(p, s, budgets, workers=w).drop(columns="seconds") for w in (1, 2))
     pd.testing.assert_frame_equal(one, two, check_exact=True)
+    assert (one["objective"].diff().dropna() >= 0).all()  # more money never buys less
     # each point is the optimum at its envelope: an independent solve of the model with its
     # budget row moved (the curve keeps the scenario's normalisation, so does this)
     model, _ = solve(p, s)

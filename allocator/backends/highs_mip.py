@@ -478,7 +478,8 @@ class Nearby:
                 options, start=None, on_solution=None,
                 time_limit=min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))),
                 scale=lp.objective, presolve="off")
-            L, values = near.objective, near.values
+            if near.values is not None and (L is None or near.objective > L):
+                L, values = near.objective, near.values
             notes.append(f"around the known allocation ({int((free & m.integer).sum())} "
                          f"selections free): {near.message}")
         return finish(changed, changed.col_lo, changed.col_hi, options, deadline, t0, notes, x,
