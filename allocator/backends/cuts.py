@@ -5,23 +5,27 @@ whole (or, when partial, at least at its minimum award). The LP relaxation fills
 cap to the cent with a fraction of a project, which no allocation can do: on the bundled
 workbook its bound is 1.8e-3 above the optimum, and that gap (not the LP) is what a MILP
 solver spends its time closing. Dropping the territory caps leaves a gap of 1.9e-5, so it is
-theirs. Four cover inequalities close it to 4e-5 (``benchmarks/bench_solve.py``).
+theirs. Five cover inequalities close it to 4.3e-5 (``tests/test_cuts.py``); regional floors
+under a small envelope leave a gap of the same kind, closed the same way.
 
-For a row read as ``Σ w_j x_j ≤ cap`` over selections ``x`` (a **knapsack**), a *cover* ``C``
+For a row read as ``Σ w_j y_j ≤ cap`` over selections ``y`` (a **knapsack**), a *cover* ``C``
 is a set of selections that cannot all be funded, ``Σ_C w_j > cap``, hence the cut
-``Σ_{E(C)} x_j ≤ |C| − 1``, valid for every allocation, where the extended cover ``E(C)`` adds
+``Σ_{E(C)} y_j ≤ |C| − 1``, valid for every allocation, where the extended cover ``E(C)`` adds
 every selection at least as heavy as the heaviest of ``C``.
 
 Knapsacks are read from any row of the model (either side, whichever is finite), relaxing
-what is not a selection: a continuous column with a lower bound set by a selection (a partial
-project's award, ``award ≥ min_award × x``) counts at that bound; another continuous column at
-whichever of its bounds loosens the row; a selection with a negative coefficient at 1. So a
-cut only ever removes points no allocation reaches.
+what is not a selection: a continuous column tied to a selection (a partial project's award,
+``min_award × x ≤ award ≤ max_award × x``) counts at whichever of the two ties loosens the
+row, as that multiple of its selection; another continuous column at whichever of its own
+bounds loosens the row (an infinite one: no knapsack). A selection left with a negative
+weight is complemented, ``w x = w − |w| (1 − x)``, so ``y`` is ``x`` or ``1 − x``: a floor
+``Σ award ≥ floor`` reads as a knapsack over the projects left out, and its covers say "at
+least one of these must be funded". So a cut only ever removes points no allocation reaches.
 
 Separation is the textbook greedy one (Crowder, Johnson and Padberg 1983; Nemhauser and
 Wolsey, *Integer and Combinatorial Optimization*, II.2): per knapsack whose LP slack is less
-than its heaviest item, take selections by increasing ``(1 − x*_j) / w_j`` until they overflow
-the cap, drop those not needed to overflow it, and keep the cut when ``x*`` breaks it.
+than its heaviest item, take selections by increasing ``(1 − y*_j) / w_j`` until they overflow
+the cap, drop those not needed to overflow it, and keep the cut when ``y*`` breaks it.
 """
 from __future__ import annotations
 

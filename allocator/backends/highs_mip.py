@@ -476,7 +476,8 @@ class Nearby:
             lo[fix] = hi[fix] = np.clip(np.round(start[fix]), lo[fix], hi[fix])
             near = run_restricted(changed, lo, hi, replace(
                 options, start=None, on_solution=None,
-                time_limit=min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))),
+                time_limit=min(_left(deadline),
+                               max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))),
                 scale=lp.objective, presolve="off")
             if near.values is not None and (L is None or near.objective > L):
                 L, values = near.objective, near.values
@@ -530,8 +531,9 @@ class Nearby:
         if cols is not None:
             idx = np.asarray(cols[0])
             free[idx] = True
-            C = self._cols
-            touched.append(np.concatenate([C.indices[C.indptr[j]:C.indptr[j + 1]] for j in idx]))
+            by_col = self._cols
+            touched.append(np.concatenate([by_col.indices[by_col.indptr[j]:by_col.indptr[j + 1]]
+                                           for j in idx]))
         if rows is not None:
             touched.append(np.asarray(rows[0]))
         if touched:
