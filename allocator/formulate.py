@@ -25,6 +25,7 @@ objective of 2.4 says the allocation reaches on average 80% of each outcome's id
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -181,14 +182,22 @@ def ideal(values: np.ndarray, cost: np.ndarray, budget: float) -> float:
     """Most of an outcome the budget alone buys, fractional projects allowed (the LP bound)."""
     ok = (values > 0) & (cost > 0)
     v, c = values[ok], cost[ok]
-    order = np.argsort(-v / c, kind="stable")  # ties: the earlier project first
-    v, c = v[order], c[order]
-    spent = np.cumsum(c)
+    ratio = v / c
+    # only the best by value per euro until the budget is spent need sorting: a partition
+    # finds them (the value is the same whichever of equal ratios comes first)
+    take = min(len(v), max(1024, int(2 * budget / max(c.mean(), 1e-12)) if len(c) else 0))
+    while True:
+        best = np.argpartition(-ratio, take - 1)[:take] if take < len(v) else np.arange(len(v))
+        order = best[np.argsort(-ratio[best], kind="stable")]
+        spent = np.cumsum(c[order])
+        if take == len(v) or spent[-1] > budget:
+            break
+        take = min(len(v), 4 * take)
     full = spent <= budget
-    total = v[full].sum()
+    total = v[order][full].sum()
     k = int(full.sum())
-    if k < len(v):
-        total += v[k] * (budget - (spent[k - 1] if k else 0.0)) / c[k]
+    if k < len(order):
+        total += v[order[k]] * (budget - (spent[k - 1] if k else 0.0)) / c[order[k]]
     return float(total)
 
 
@@ -261,8 +270,8 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
     A, lo, hi, groups = rows.build()
     c = np.asarray(outcome.T @ weights, float).ravel()
     names = tuple(np.concatenate([
-        "x:" + p["project_id"].to_numpy(str).astype(object),
-        "award:" + p["project_id"].to_numpy(str)[part].astype(object),
+        "x:" + p["project_id"].to_numpy(object),
+        "award:" + p["project_id"].to_numpy(object)[part],
         np.array(["total_awarded"] if needs_total else [], dtype=object)]))
     return Model(c=c, A=A, row_lo=lo, row_hi=hi, col_lo=col_lo, col_hi=col_hi,
                  integer=integer, groups=groups, award=award, select=select,
@@ -358,10 +367,12 @@ def _selection_rows(rows: _Rows, problem: Problem, scenario: Scenario, select, e
         need = np.minimum(scenario.coverage, np.asarray(M.sum(axis=1)).ravel())
         rows.add("coverage", M @ select, need, np.inf, labels, unit="projects", scale=1.0,
                  help="funded projects in the territory ≥ the coverage level")
-    pairs = p["requires"].reset_index(drop=True).explode().dropna()  # one row per (child, parent)
-    if len(pairs):
-        child = pairs.index.to_numpy()
-        parent_ids = pairs.to_numpy(dtype=object)
+    requires = p["requires"].to_numpy(object)
+    lengths = np.fromiter(map(len, requires), int, count=n)
+    if lengths.any():
+        child = np.repeat(np.arange(n), lengths)
+        parent_ids = np.fromiter(itertools.chain.from_iterable(requires), object,
+                                 count=int(lengths.sum()))
         parent = pd.Index(ids).get_indexer(parent_ids)
         m = len(child)
         D = sp.csr_array((np.concatenate([np.ones(m), -np.ones(m)]),
