@@ -92,7 +92,7 @@ def solve(model, options: SolveOptions) -> SolverOutput:
         notes.append(f"{len(cuts)} cover cuts: bound {U:.10g}")
         model = with_cuts(model, cuts)
         if len(cuts):
-            again = _rens(model, x, U, options, deadline, notes)
+            again = _rens(model, x, U, options, deadline, notes, support=True)
             if again.values is not None and (rens.values is None
                                              or again.objective > rens.objective):
                 rens = again
@@ -104,21 +104,30 @@ def solve(model, options: SolveOptions) -> SolverOutput:
 
 
 def _rens(model, x: np.ndarray, U: float, options: SolveOptions, deadline: float,
-          notes: list) -> SolverOutput:
+          notes: list, support: bool = False) -> SolverOutput:
     """RENS: every selection the LP (values ``x``, bound ``U``) leaves integral fixed there,
-    the MILP over the fractional ones."""
+    the MILP over the fractional ones. With ``support``, only those the LP leaves unfunded
+    are fixed: the MILP chooses which of the projects the LP funds, even in part, to keep,
+    so the fractional ones can be rounded up by dropping others (on the bundled workbook
+    the optimum does exactly that: 2 up, 3 dropped, all within the LP's support)."""
     integer = model.integer
     fractional = integer & (np.abs(x - np.round(x)) > INT_TOL)
     fixed = integer & ~fractional
+    if support:
+        fixed &= x <= model.col_lo + INT_TOL
     lo, hi = model.col_lo.copy(), model.col_hi.copy()
     lo[fixed] = hi[fixed] = np.clip(np.round(x[fixed]), model.col_lo[fixed], model.col_hi[fixed])
     limit = min(_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))
     report = options.on_solution
+    # over the support the sub-MILP is larger (470 selections on the bundled workbook), and
+    # HiGHS's presolve pays for itself: 0.055 s against 0.14 s without
     rens = run_restricted(model, lo, hi, replace(
         options, start=None, time_limit=limit,
         on_solution=None if report is None else (lambda v, o, b: report(v, o, U))),
-        scale=U, **RENS_OPTIONS)
-    notes.append(f"RENS over {int(fractional.sum())} fractional selections: "
+        scale=U, **({} if support else RENS_OPTIONS))
+    what = (f"the LP's support ({int((integer & ~fixed).sum())} selections)" if support
+            else f"{int(fractional.sum())} fractional selections")
+    notes.append(f"RENS over {what}: "
                  + (f"{rens.objective:.10g}" if rens.values is not None else rens.message)
                  + f" in {rens.seconds:.3f} s")
     return rens
