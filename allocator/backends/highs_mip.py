@@ -14,7 +14,8 @@ most of that. So, before the MILP:
    when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and
    no full MILP runs (at 10,000 and 100,000 projects);
 3. otherwise the LP is solved again with the cover cuts it breaks, until it breaks none (a
-   lower ``U``), and RENS runs again from it;
+   lower ``U``), and RENS runs again from it, over its support: every selection it funds,
+   even in part, is free (so some can be dropped to round others up);
 4. when the bounds still do not meet, reduced-cost fixing (exact): a selection at a bound of
    the LP whose reduced cost exceeds ``U - L`` cannot change in any allocation better than
    ``L``, so it is fixed; the MILP over the rest starts from ``L``. Its dual bound, capped by
