@@ -19,6 +19,7 @@ are those of smaller ``project_id`` (text order), whatever order the solver foun
 """
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import shutil
@@ -64,7 +65,7 @@ class Solution:
     def label(self) -> str:
         """Status as shown to users: ``optimal`` or ``feasible, gap 0.42%``."""
         if self.status == FEASIBLE:
-            return f"feasible, gap {self.gap:.2%}" if self.gap is not None else \
+            return f"feasible, gap {_percent(self.gap)}" if self.gap is not None else \
                 "feasible, gap unknown"
         return self.status
 
@@ -207,6 +208,14 @@ def break_ties(problem: Problem, model: Model, values: np.ndarray) -> np.ndarray
 # ----------------------------------------------------------------------------- watchdog
 
 GRACE_SECONDS = 1.0  # after the time limit, before the watchdog stops the solver
+
+
+def _percent(gap: float) -> str:
+    """A gap as a percentage with two significant digits below 1% ("0.0043%"), so that an
+    unproven allocation never reads "gap 0.00%"."""
+    if gap >= 0.01 or gap <= 0:
+        return f"{gap:.2%}"
+    return f"{gap * 100:.{max(2, 1 - math.floor(math.log10(gap * 100)))}f}%"
 
 
 def can_fork() -> bool:
