@@ -24,7 +24,7 @@ class Result:
     ``outcomes``: outcome, achieved, available (all projects fully funded), ideal (normaliser),
         share_of_ideal, weight.
     ``totals``: awarded, budget, projects_funded, and each outcome achieved.
-    ``shadow_prices``: see explain.shadow_prices; ``diagnosis`` (when infeasible): see
+    ``shadow_prices``: see explain.explanations; ``diagnosis`` (when infeasible): see
         diagnose.diagnose.
     """
     scenario: Scenario

@@ -68,20 +68,6 @@ def binding_rows(model: Model, values: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["rule", "subject", "row", "side", "limit", "scale", "help"])
 
 
-def shadow_prices(problem: Problem, model: Model, solution: Solution,
-                  resolver: Resolver) -> pd.DataFrame:
-    """One row per binding rule: LP dual and re-solve value of relaxing it by one step.
-
-    Columns: rule, subject, limit (user units), step, lp_dual_per_step (objective per step
-    from the LP with selections fixed), resolve_per_step (objective gained by an actual
-    re-solve), Δ<outcome> per step from the re-solve, trust, note.
-    """
-    plan = _shadow_plan(problem, model, solution)
-    if plan is None:
-        return binding_rows(model, solution.values)
-    return _shadow_frame(model, solution, plan, resolver.map(plan["changes"]))
-
-
 def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | None:
     """The binding rows, their steps and the re-solves that price them (None: none binds)."""
     values = solution.values
@@ -144,10 +130,16 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
 def explanations(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
             award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
             resolver: Resolver) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``reasons`` and ``shadow_prices`` together, their re-solves in one batch (so the two
-    workers stay busy to the end): (reason, price_of_inclusion and displaces per project;
-    shadow prices)."""
-    why = reasons(problem, scenario, model, solution, award, funded, near_misses=0)
+    """Reasons and shadow prices together, their re-solves in one batch (so the two workers
+    stay busy to the end): (reason, price_of_inclusion and displaces per project; shadow
+    prices).
+
+    Shadow prices: one row per binding rule — rule, subject, limit (user units), step,
+    lp_dual_per_step (objective per step from the LP with selections fixed), resolve_per_step
+    (objective gained by an actual re-solve), Δ<outcome> per step from the re-solve, trust,
+    note.
+    """
+    why = reasons(problem, scenario, model, solution, award, funded)
     order = near_miss_positions(problem, model, funded, near_misses) \
         if near_misses and solution.objective is not None else np.zeros(0, int)
     plan = _shadow_plan(problem, model, solution)
@@ -183,9 +175,9 @@ def near_miss_positions(problem: Problem, model: Model, funded: np.ndarray, k: i
 
 
 def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
-            award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
-            resolver: Resolver | None = None) -> pd.DataFrame:
-    """reason, price_of_inclusion and displaces for every project (positional index)."""
+            award: np.ndarray, funded: np.ndarray) -> pd.DataFrame:
+    """reason, price_of_inclusion and displaces for every project (positional index); the
+    prices are left empty for ``explanations`` to fill."""
     p = problem.projects
     n = len(p)
     ids = p["project_id"].to_numpy(object)
@@ -221,14 +213,8 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
             f"not funded: yields {per_meur[i]:.4g} per €M, but the envelope is spent on "
             f"combinations worth more (€{entry[i]:,.0f} needed)".replace(",", " "))
 
-    price = np.full(n, np.nan)
-    displaces = np.full(n, "", dtype=object)
-    if near_misses and resolver is not None and solution.objective is not None:
-        order = near_miss_positions(problem, model, funded, near_misses)
-        for i, (cost, gone) in zip(order, price_of_inclusion(problem, model, solution, order, resolver)):
-            price[i] = np.nan if cost is None else cost
-            displaces[i] = gone
-    return pd.DataFrame({"reason": reason, "price_of_inclusion": price, "displaces": displaces})
+    return pd.DataFrame({"reason": reason, "price_of_inclusion": np.full(n, np.nan),
+                         "displaces": np.full(n, "", dtype=object)})
 
 
 def price_of_inclusion(problem: Problem, model: Model, solution: Solution, positions,
@@ -287,6 +273,10 @@ def _usage(problem: Problem, scenario: Scenario, award, funded) -> dict:
     used["capacity"] = dict(zip(resources["resource"], resources["capacity"])) \
         if len(resources) else {}
     used["use"] = {r: problem.resource_use[r].to_numpy(float) for r in problem.resource_use.columns}
+    groups = p["exclusive_group"].to_numpy(object)
+    in_group = funded & (groups != "")
+    used["rival"] = pd.Series(p["project_id"].to_numpy(object)[in_group]) \
+        .groupby(groups[in_group], sort=False).first().to_dict()
     used["columns"] = {c: p[c].to_numpy(object) for c in (
         "lock", "max_award", "requires", "exclusive_group", "project_id", "is_site",
         "net_artificialised_ha", "territory_id", "region", "requested", "theme")}
@@ -310,11 +300,9 @@ def _block(problem: Problem, scenario: Scenario, i: int, award, funded, entry, u
         if not funded[position[other]]:
             why = "locked out" if columns["lock"][position[other]] == "out" else "unfunded"
             return f"not funded: requires {other}, which is {why}"
-    if row["exclusive_group"]:
-        group = columns["exclusive_group"] == row["exclusive_group"]
-        rivals = columns["project_id"][group & funded]
-        if len(rivals):
-            return f"not funded: excluded by {rivals[0]} in the same group {row['exclusive_group']}"
+    rival = used["rival"].get(row["exclusive_group"]) if row["exclusive_group"] else None
+    if rival is not None:
+        return f"not funded: excluded by {rival} in the same group {row['exclusive_group']}"
     if row["is_site"] and scenario.sites_max is not None and used["sites"] >= scenario.sites_max:
         return f"not funded: site limit reached ({used['sites']} of {scenario.sites_max} sites funded)"
     ha = float(row["net_artificialised_ha"])
