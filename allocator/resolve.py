@@ -126,15 +126,8 @@ def _fan_out(model: Model, options: SolveOptions, changes: list[dict], workers: 
 
 def _serve(model: Model, options: SolveOptions, task: Callable, conn) -> None:
     """A re-solve worker: changes in, SolverOutputs (without logs) out, until told to stop."""
-    import signal
-    import sys
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if sys.platform.startswith("linux"):
-        try:  # die with the parent, even when it is killed
-            import ctypes
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-        except OSError:
-            pass
+    from .solve import forked_worker
+    forked_worker()
     from .backends.highs_mip import Nearby
     nearby = Nearby(model, options)
     while True:

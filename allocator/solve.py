@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .backends import (FEASIBLE, NO_SOLUTION, OPTIMAL, SolveOptions, SolverOutput,
-                       available, solve_model)
+                       available, relative_gap, solve_model)
 from .formulate import Model, RowGroup, formulate
 from .problem import Problem
 from .scenario import Scenario
@@ -68,12 +68,6 @@ class Solution:
             return f"feasible, gap {_percent(self.gap)}" if self.gap is not None else \
                 "feasible, gap unknown"
         return self.status
-
-
-def relative_gap(objective, bound) -> float | None:
-    if objective is None or bound is None or not np.isfinite(bound):
-        return None
-    return max(0.0, (bound - objective)) / max(abs(objective), 1e-9)
 
 
 def levels(model: Model, scenario: Scenario) -> list[tuple[np.ndarray, float, str]]:
@@ -298,8 +292,7 @@ def _stop(child) -> None:
 
 def _child(model, backend, options, conn, scratch) -> None:
     os.setpgrp()  # its own process group, so that the watchdog stops what it starts too
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    forked_worker()
     tempfile.tempdir = os.environ["TMPDIR"] = scratch
     if "highspy" in sys.modules:
         # HiGHS's thread pool, inherited without its threads, would hang a MIP solve: start
@@ -319,8 +312,10 @@ def _child(model, backend, options, conn, scratch) -> None:
         conn.close()
 
 
-def _die_with_parent() -> None:
-    """On Linux, have the kernel kill this child when its parent dies (even by SIGKILL)."""
+def forked_worker() -> None:
+    """Set up a forked child: Ctrl-C is its parent's to handle, and on Linux the kernel kills
+    it when its parent dies (even by SIGKILL)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
             import ctypes

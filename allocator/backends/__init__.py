@@ -32,6 +32,13 @@ class SolveOptions:
     on_solution: Callable[[np.ndarray, float, float], None] | None = None
 
 
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(bound − objective) / |objective| of a maximisation, 0 at best; None when unknown."""
+    if objective is None or bound is None or not np.isfinite(bound):
+        return None
+    return max(0.0, bound - objective) / max(abs(objective), 1e-9)
+
+
 @dataclass(frozen=True)
 class SolverOutput:
     """What a solver said. ``values`` is None when it found no solution."""

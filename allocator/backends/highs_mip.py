@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from . import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOptions, SolverOutput
+from . import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOptions, SolverOutput, relative_gap
 from . import cuts as C
 from . import highs as H
 
@@ -53,10 +53,11 @@ MILP_OPTIONS: dict = {}
 MAX_CUT_ROUNDS = 10  # the bundled workbook needs 2; each round costs an LP from its basis
 
 
-def relative_gap(objective: float | None, bound: float | None) -> float:
-    if objective is None or bound is None or not np.isfinite(bound):
-        return np.inf
-    return max(0.0, bound - objective) / max(abs(objective), 1e-9)
+def _met(objective: float | None, bound: float | None, gap: float) -> bool:
+    """Whether ``objective`` is proven within the relative ``gap`` of ``bound`` (below 1e-9,
+    rounding)."""
+    g = relative_gap(objective, bound)
+    return g is not None and g <= max(gap, 1e-9)
 
 
 def solve(model, options: SolveOptions) -> SolverOutput:
@@ -81,7 +82,7 @@ def solve(model, options: SolveOptions) -> SolverOutput:
 
     # 2. RENS: the MILP over the selections the LP leaves fractional; enough at scale
     rens = _rens(model, x, U, options, deadline, notes)
-    if rens.values is None or relative_gap(rens.objective, U) > max(options.gap, 1e-9):
+    if rens.values is None or not _met(rens.objective, U, options.gap):
         # 3. cover cuts tighten the bound (``cuts.py``), and RENS runs again from their LP
         lp, cuts = tighten(h, model, lp, C.knapsacks(model), options)
         if lp.status == INFEASIBLE:  # cuts remove no allocation: there is none
@@ -178,7 +179,7 @@ def finish(model, lo, hi, options: SolveOptions, deadline: float, t0: float, not
     version = highspy_version()
     if start is None:
         L = None
-    if L is not None and relative_gap(L, U) <= max(options.gap, 1e-9):
+    if L is not None and _met(L, U, options.gap):
         notes.append(f"proven within {relative_gap(L, U):.2e} of the bound {U:.10g}: no search")
         if options.on_solution is not None:
             options.on_solution(start, L, U)
@@ -201,19 +202,19 @@ def finish(model, lo, hi, options: SolveOptions, deadline: float, t0: float, not
         scale=U, **milp_options)
     log = "\n".join(notes) + "\n" + out.log
     seconds = time.perf_counter() - t0
-    gap = max(options.gap, 1e-9)  # below that, rounding
+    gap = options.gap
     if out.values is None or (L is not None and out.objective < L - 1e-9 * max(1.0, abs(L))):
         if L is None:
             return replace(out, seconds=seconds, log=log)
         # nothing better than the start: it stands, proven only if the search finished
         bound = U if out.bound is None or out.values is None else min(U, max(out.bound, L))
         status = OPTIMAL if (out.values is not None and out.status == OPTIMAL) or \
-            relative_gap(L, bound) <= gap else FEASIBLE
+            _met(L, bound, gap) else FEASIBLE
         return SolverOutput(status, start, L, bound, seconds, "HiGHS", version, log, None,
                             out.message)
     bound = U if out.bound is None else min(U, max(out.bound, out.objective))
     status = out.status
-    if status == FEASIBLE and relative_gap(out.objective, bound) <= gap:
+    if status == FEASIBLE and _met(out.objective, bound, gap):
         status = OPTIMAL
     return SolverOutput(status, out.values, out.objective, bound, seconds, "HiGHS", version,
                         log, None, out.message)
@@ -477,7 +478,7 @@ class Nearby:
         L = values = None
         if start is not None and _holds(changed, start):
             L, values = float(changed.c @ start + changed.offset), np.asarray(start, float)
-        if L is not None and relative_gap(L, U) <= max(options.gap, 1e-9):
+        if L is not None and _met(L, U, options.gap):
             pass  # the known allocation still holds and meets the bound: ``finish`` says so
         elif start is not None:
             free = self._neighbourhood(np.asarray(start, float), x, reduced, cols, rows)
