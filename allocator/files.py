@@ -89,10 +89,12 @@ def _running(pid: int) -> bool:
 
 
 # What allocator's own outputs hold near their start, by kind (xlsx: see written_by_allocator).
-# Plots are drawn with matplotlib, which signs them; CSV: the allocation's first columns.
+# Plots are drawn with matplotlib, which signs them; CSV: the allocation's first columns;
+# exported models (--export-model, by PuLP) carry the problem's name, "allocation".
 SIGNATURES = {".csv": b"project_id,territory_id,region,theme,title,", ".png": b"Matplotlib",
               ".svg": b"Created with matplotlib", ".pdf": b"Matplotlib",
-              ".md": b"allocator", ".html": b"allocator", ".htm": b"allocator"}
+              ".md": b"allocator", ".html": b"allocator", ".htm": b"allocator",
+              ".mps": b"NAME          allocation", ".lp": b"\\* allocation *\\"}
 
 
 def written_by_allocator(path: str | os.PathLike) -> bool:
