@@ -334,8 +334,11 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     fixed = np.array([awards(m, v)[0] / requested for m, v in allocations.values()])
     chunks = _chunks(samples, workers or default_workers())
     tasks = [DrawTask(scenario, seed, c, fixed, solution.values) for c in chunks]
-    batch = collect(problem, solve_draws, tasks, workers=workers, scheduler=scheduler,
-                    units=[len(c) for c in chunks], progress=progress, label="draws")
+    try:
+        batch = collect(problem, solve_draws, tasks, workers=workers, scheduler=scheduler,
+                        units=[len(c) for c in chunks], progress=progress, label="draws")
+    finally:  # draws solved here leave their model and HiGHS instance: not past the run
+        _LOCAL.__dict__.pop("setup", None)
     done = [batch.results[i] for i in sorted(batch.results)]
     frequency, distribution, draws = _tables(problem, model, ranges, gamma, fixed,
                                              list(allocations), nominal, robust, done)

@@ -13,13 +13,13 @@ Data: ``../shared/data/benchmarks`` beside the repository, or ``ALLOCATOR_BENCHM
 """
 from __future__ import annotations
 
-import resource
 import statistics
 import time
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.bench_solve import _cpu  # CBC runs as a child: its CPU counts
 from benchmarks.instances import data_dir, read_knapsack, read_orlib
 
 BACKENDS = ("highs", "scip", "cbc")
@@ -43,12 +43,6 @@ def to_problem(inst: dict):
                               "knapsack": [2e6 * n + 1e6, 1, 0, 0, "none", 0]})
     problem = allocator.from_tables(projects, resources=resources, scenarios=scenarios)
     return problem, problem.scenario("knapsack")
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (CBC runs as a child)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def solve_instance(inst: dict, backend: str, time_limit: float) -> dict:

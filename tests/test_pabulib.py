@@ -6,7 +6,6 @@ ALLOCATOR_BENCHMARK_DATA); the tests skip, saying so, when it is absent.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +17,9 @@ import allocator
 from allocator.analyse import analyse
 from allocator.greedy import greedy
 from allocator.solve import solve
+from benchmarks.instances import data_dir
 
-DATA = Path(os.environ.get("ALLOCATOR_BENCHMARK_DATA")
-            or Path(__file__).resolve().parents[2] / "shared/data/benchmarks") / "pabulib"
+DATA = data_dir() / "pabulib"
 NAMED = ["France_Toulouse_2022.pb", "Poland_Warszawa_2020_Wawer.pb", "Netherlands_Amsterdam_285.pb"]
 
 pytestmark = pytest.mark.skipif(not (DATA / "pb_summary.csv").is_file(),
