@@ -26,6 +26,7 @@ whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py``.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, replace
 
@@ -344,6 +345,7 @@ def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = N
                    bound=None if out.bound is None else out.bound + offset)
 
 
+@functools.cache
 def highspy_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
     try:
