@@ -416,33 +416,31 @@ class Nearby:
 
     def __init__(self, model, options: SolveOptions):
         self.model, self.options = model, options
-        self._lp = self._basis = None
+        self._basis, self._prepared = None, False
         self._knapsacks = C.knapsacks(model)
         self._cuts = C.no_cuts(model.shape[1])
         A = sp.csr_array(model.A)
         self._rows, self._cols = A, sp.csc_array(model.A)
         self._small = np.diff(A.indptr) <= BIG_ROW
 
-    def _relaxation(self):
-        """The LP relaxation's HiGHS instance, at the basis of the unchanged model's optimum."""
-        if self._lp is None:
-            h = H.build(self.model, relax=True)
-            for key, value in LP_OPTIONS.items():  # and warm starts need no presolve
-                h.setOptionValue(key, value)
-            lp = H.run(h, self.model, replace(self.options, relax=True, on_solution=None,
-                                              start=None))
-            if lp.status == OPTIMAL:  # the cover cuts of the unchanged model, kept in ``h``
-                _, self._cuts = tighten(h, self.model, lp, self._knapsacks, self.options)
-            self._lp, self._basis = h, h.getBasis() if h.getBasis().valid else None
-        elif self._basis is not None:
-            # every re-solve starts from the same basis, not the last one's: a degenerate LP
-            # has several optimal vertices, and which one a warm start lands on decides the
-            # neighbourhood, so results would depend on the order of the re-solves (and thus
-            # on the number of workers)
-            self._lp.setBasis(self._basis)
-        else:
-            self._lp.clearSolver()
-        return self._lp
+    def _prepare(self) -> None:
+        """Once: the unchanged model's LP relaxation, its cover cuts and its optimal basis."""
+        if self._prepared:
+            return
+        h = self._instance(self.model)
+        lp = H.run(h, self.model, replace(self.options, relax=True, on_solution=None,
+                                          start=None))
+        if lp.status == OPTIMAL:
+            _, self._cuts = tighten(h, self.model, lp, self._knapsacks, self.options)
+        self._basis = h.getBasis() if h.getBasis().valid else None
+        self._prepared = True
+
+    @staticmethod
+    def _instance(model):
+        h = H.build(model, relax=True)
+        for key, value in LP_OPTIONS.items():  # and warm starts need no presolve
+            h.setOptionValue(key, value)
+        return h
 
     def solve(self, *, cols=None, rows=None, cost=None, start=None, bound=None, relax=False
               ) -> SolverOutput:
@@ -460,31 +458,31 @@ class Nearby:
             # the re-solve shows it is worth 0.012 per €M: tests/test_explain.py)
             out = H.solve(changed, "highs", replace(options, relax=True, on_solution=None))
             return replace(out, seconds=time.perf_counter() - t0, log="")
-        h = self._relaxation()
-        base_rows, n_cuts = m.shape[0], len(self._cuts)
+        self._prepare()
         cuts, knapsacks, dropped = self._cuts, self._knapsacks, np.zeros(0, np.int32)
         moved = self._invalidated(cols, rows)
         if moved is not None:  # their cuts go; the knapsacks are read again
             cuts = self._cuts.without(moved)
-            dropped = (base_rows + np.flatnonzero(np.isin(self._cuts.source, moved))
+            dropped = (m.shape[0] + np.flatnonzero(np.isin(self._cuts.source, moved))
                        ).astype(np.int32)
             knapsacks = C.knapsacks(changed)
-        _load(h, changed, cols, rows, cost)
+        # a fresh instance at the unchanged model's optimal basis for every re-solve, the
+        # dropped cuts kept as free rows (the basis counts them): one that re-solved before
+        # keeps state that setBasis does not clear, and lands on another of a degenerate
+        # LP's optimal vertices (reduced costs 7.6e-5 apart on a bundled draw), so results
+        # would depend on the order of the re-solves, and thus on the number of workers
+        h = self._instance(with_cuts(changed, self._cuts))
         h.changeRowsBounds(len(dropped), dropped, np.full(len(dropped), -np.inf),
                            np.full(len(dropped), np.inf))
-        try:
-            lp = H.run(h, m, replace(options, relax=True, on_solution=None, start=None))
-            new = C.no_cuts(m.shape[1])
-            if lp.status == OPTIMAL:
-                lp, new = tighten(h, m, lp, knapsacks, options)
-            reduced = np.asarray(h.getSolution().col_dual, float) if lp.values is not None \
-                else None
-        finally:
-            _load(h, m, cols, rows, cost)
-            h.changeRowsBounds(len(dropped), dropped, np.full(len(dropped), -np.inf),
-                               self._cuts.hi[dropped - base_rows])
-            added = np.arange(base_rows + n_cuts, h.getNumRow(), dtype=np.int32)
-            h.deleteRows(len(added), added)
+        if self._basis is not None:
+            h.setBasis(self._basis)
+        lp = H.run(h, m, replace(options, relax=True, on_solution=None, start=None))
+        new = C.no_cuts(m.shape[1])
+        if lp.status == OPTIMAL:
+            lp, new = tighten(h, m, lp, knapsacks, options)
+        reduced = np.asarray(h.getSolution().col_dual, float) if lp.values is not None \
+            else None
+        del h
         if lp.status == INFEASIBLE:  # so is every allocation
             return replace(lp, seconds=time.perf_counter() - t0, bound=None, log="")
         if lp.values is None or lp.status != OPTIMAL:  # unbounded or out of time
@@ -618,17 +616,3 @@ def _holds(model, values, tol: float = 1e-7) -> bool:
     activity = model.A @ v
     slack = tol * np.maximum(1.0, np.abs(activity))
     return bool(np.all(activity >= model.row_lo - slack) and np.all(activity <= model.row_hi + slack))
-
-
-def _load(h, model, cols, rows, cost) -> None:
-    """Give the HiGHS instance ``h`` the bounds of ``model`` on the changed columns and rows,
-    and its objective when the cost changed: how a change is made, and undone."""
-    if cols is not None:
-        idx = np.asarray(cols[0]).astype(np.int32)
-        h.changeColsBounds(len(idx), idx, model.col_lo[idx], model.col_hi[idx])
-    if rows is not None:
-        idx = np.asarray(rows[0]).astype(np.int32)
-        h.changeRowsBounds(len(idx), idx, model.row_lo[idx], model.row_hi[idx])
-    if cost is not None:
-        idx = np.arange(len(model.c), dtype=np.int32)
-        h.changeColsCost(len(idx), idx, np.asarray(model.c, float))
