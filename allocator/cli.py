@@ -450,7 +450,8 @@ def compare_command(ctx: Context, sources, scenario_name, overrides, backend, ti
 
     if report is not None and report.suffix.lower() not in (".html", ".htm", ".md"):
         raise click.BadParameter(f"{report}: a review report is .html or .md", param_hint="--report")
-    for path in (output, report):
+    from .review import files_of
+    for path in [output, *(files_of(report) if report is not None else [])]:
         if path is not None:
             check_output(path, inputs=sources, force=ctx.force)
     runs, references, territories = [], [], None

@@ -46,12 +46,13 @@ from .files import atomic_output
 from .findings import ERROR, Finding, InputError
 from .formulate import Model, formulate
 from .problem import Problem
-from .report import Sheets
+from .report import Sheets, records
 from .scenario import Scenario
 
 PROJECT_KEYS = ["project_id", "title", "territory_id", "region", "theme", "requested"]
 RANKS = ("score", "ratio")
 RESULT_SHEETS = ("allocation", "scenario", "run")
+RESULT_READ = RESULT_SHEETS + ("outcomes", "by_territory")  # what ``read_result`` reads
 
 
 @dataclass(frozen=True)
@@ -197,13 +198,13 @@ def read_result(path: str | Path) -> Run:
     """A Run from a result workbook written by ``allocator solve`` (sheets allocation,
     scenario, run, outcomes)."""
     p = Path(path)
-    from .read import _inspect_archive
-    _inspect_archive(p)  # the same checks as any input before a parser sees it (bombs)
-    try:
-        sheets = pd.read_excel(p, sheet_name=None, engine="calamine")
-    except Exception as exc:  # calamine raises its own types for every malformed file
-        raise InputError([Finding(ERROR, p.name, "cannot be read as a result workbook: "
-                                  f"{exc}")]) from None
+    from .read import _inspect_archive, _native_reader, sheet_names
+    present = [s for s in RESULT_READ if s in sheet_names(p)]
+    # the checks of any input before a parser sees it (bombs, a cell far from the data) on
+    # the sheets read here; calamine's errors and panics become a finding
+    _inspect_archive(p, sheets=present)
+    with _native_reader(p):
+        sheets = pd.read_excel(p, sheet_name=present, engine="calamine")
     missing = [s for s in ("scenario", "run") if s not in sheets]
     if missing:
         raise InputError([Finding(ERROR, p.name, "not a result workbook of `allocator solve` "
@@ -248,13 +249,10 @@ def is_result_workbook(path: str | Path) -> bool:
     p = Path(path)
     if p.suffix.lower() != ".xlsx" or not p.is_file():
         return False
-    from python_calamine import CalamineWorkbook
-
-    from .read import _inspect_archive
+    from .read import sheet_names
     try:
-        _inspect_archive(p)  # a bomb never reaches calamine; the input reader then says why
-        names = set(CalamineWorkbook.from_path(str(p)).sheet_names)
-    except Exception:  # not readable: let the input reader say why
+        names = set(sheet_names(p))  # the workbook part alone: ``read_result`` checks the rest
+    except InputError:  # not readable: let the input reader say why
         return False
     return set(RESULT_SHEETS) <= names and "projects" not in names
 
@@ -498,29 +496,19 @@ def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple 
                    title=f"Outcomes per scenario ({names[0]} = 100)", axis=f"% of {names[0]}",
                    anchor=(len(c.outcomes) + 3, 0))
         for sheet, frame, key in (("regions", c.regions, "region"), ("themes", c.themes, "theme")):
-            ws = out.frame(sheet, frame, widths={key: 30})
-            _euro_formats(out, ws, frame, euro_columns)
+            ws = out.frame(sheet, frame, widths={key: 30}, euros=euro_columns)
             if sheet == "regions":
                 _bar_chart(out, ws, sheet, frame, names, names, title="Funding by region",
                            axis="€", anchor=(1, len(frame.columns) + 1), horizontal=True)
         for sheet, frame in (("territories", c.territories), ("status_changes", c.changes)):
-            ws = out.frame(sheet, frame, widths={"name": 30, "title": 40})
-            _euro_formats(out, ws, frame, euro_columns)
+            out.frame(sheet, frame, widths={"name": 30, "title": 40}, euros=euro_columns)
         out.frame("fairness", c.fairness, widths={"smallest_region": 26, "largest_region": 26})
         out.frame("optimum_vs_greedy", c.greedy, widths={"ranking": 18, "greedy_status": 14})
         out.frame("parameters", c.parameters.astype(object).where(c.parameters.notna(), None),
                   widths={"parameter": 28})
-        ws = out.frame("allocations", c.allocations, widths={"title": 40})
-        _euro_formats(out, ws, c.allocations, euro_columns)
+        out.frame("allocations", c.allocations, widths={"title": 40}, euros=euro_columns)
         out.frame("runs", c.runs_table, widths={"source": 40, "message": 60})
         out.close()
-
-
-def _euro_formats(out: Sheets, ws, frame: pd.DataFrame, columns: set[str]) -> None:
-    """Scenario-named columns hold euros: give them the € format the house style gives."""
-    for j, column in enumerate(frame.columns):
-        if column in columns:
-            ws.set_column(j, j, 16, out.euro)
 
 
 def _index_formats(out: Sheets, ws, frame: pd.DataFrame) -> None:
@@ -558,6 +546,4 @@ def to_json(comparison: Comparison) -> dict:
               "territories": c.territories, "status_changes": c.changes,
               "fairness": c.fairness, "optimum_vs_greedy": c.greedy,
               "parameters": c.parameters, "runs": c.runs_table}
-    return {"scenarios": c.names, **{
-        k: json.loads(v.to_json(orient="records", double_precision=10, default_handler=str))
-        for k, v in frames.items()}}
+    return {"scenarios": c.names, **{k: records(v) for k, v in frames.items()}}

@@ -12,6 +12,7 @@ with python-calamine, a Rust reader about 15 times faster than openpyxl on large
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 import re
 import struct
 import zipfile
@@ -263,37 +264,63 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:
 _FORMULA_NO_VALUE = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))(?:<v\s*/>|<v></v>|</c>)')
 
 
-def _inspect_archive(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
-    """Refuse archives that would make a parser hang or exhaust memory; mark suspicious cells.
-
-    Every part is inflated here, by zlib, bounded by its declared size, which must be its true
-    size (a part that inflates further, a "lying header", is refused: python-calamine would
-    trust the stream, not the header), then checked for DOCTYPE/ENTITY declarations; the
-    sheets that will be read are checked for the span of their cells. Only one part is held
-    in memory at a time. Returns, per sheet name, the cells that are formulas with no cached
-    value or error values.
-    """
+def _open_archive(path: Path) -> zipfile.ZipFile:
+    """The workbook's zip archive, once its parts' count and declared sizes are safe to read
+    one at a time, and it holds a workbook part."""
     name = path.name
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise InputError([Finding(ERROR, name, f"cannot be opened: {_not_a_zip(path)}")]) from None
-    with archive, open(path, "rb") as raw:
+    infos = archive.infolist()
+    names = {i.filename for i in infos}
+    declared = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    problem = None
+    if len(infos) > MAX_PARTS or declared > MAX_UNCOMPRESSED or \
+            declared / packed > MAX_RATIO and declared > 50 << 20:
+        problem = (f"refused: its {len(infos):,} parts would inflate to {declared / 1e6:,.0f} "
+                   f"MB from {packed / 1e6:,.1f} MB (a zip bomb, or not a workbook)")
+    elif "xl/workbook.xml" not in names:
+        problem = _not_a_workbook(archive, names)
+    if problem:
+        archive.close()
+        raise InputError([Finding(ERROR, name, problem)])
+    return archive
+
+
+def _sheets_of(archive: zipfile.ZipFile, raw, name: str) -> dict[str, str]:
+    """Sheet name → part, from the workbook part and its relationships (size-bounded)."""
+    names = set(archive.namelist())
+    return _sheet_parts({part: _part(raw, archive.getinfo(part), name)
+                         for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+                         if part in names})
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheets an .xlsx workbook holds, read from its workbook part alone (no sheet is
+    parsed, nothing inflated beyond that part); InputError when it is not a workbook."""
+    path = Path(path)
+    with _open_archive(path) as archive, open(path, "rb") as raw:
+        return list(_sheets_of(archive, raw, path.name))
+
+
+def _inspect_archive(path: Path, sheets: Collection[str] | None = None
+                     ) -> dict[str, dict[str, tuple[str, str]]]:
+    """Refuse archives that would make a parser hang or exhaust memory; mark suspicious cells.
+
+    Every part is inflated here, by zlib, bounded by its declared size, which must be its true
+    size (a part that inflates further, a "lying header", is refused: python-calamine would
+    trust the stream, not the header), then checked for DOCTYPE/ENTITY declarations; the
+    sheets that will be read (``sheets``, by default the input sheets) are checked for the
+    span of their cells. Only one part is held in memory at a time. Returns, per sheet name,
+    the cells that are formulas with no cached value or error values.
+    """
+    name = path.name
+    with _open_archive(path) as archive, open(path, "rb") as raw:
         infos = archive.infolist()
-        names = {i.filename for i in infos}
-        declared = sum(i.file_size for i in infos)
-        packed = max(1, sum(i.compress_size for i in infos))
-        if len(infos) > MAX_PARTS or declared > MAX_UNCOMPRESSED or \
-                declared / packed > MAX_RATIO and declared > 50 << 20:
-            raise InputError([Finding(ERROR, name, f"refused: its {len(infos):,} parts would "
-                                      f"inflate to {declared / 1e6:,.0f} MB from "
-                                      f"{packed / 1e6:,.1f} MB (a zip bomb, or not a workbook)")])
-        if "xl/workbook.xml" not in names:
-            raise InputError([Finding(ERROR, name, _not_a_workbook(archive, names))])
-        sheets = _sheet_parts({part: _part(raw, archive.getinfo(part), name)
-                               for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-                               if part in names})
-        wanted = {part: sheet for sheet, part in sheets.items() if _sheet_for(sheet) is not None}
+        wanted = {part: sheet for sheet, part in _sheets_of(archive, raw, name).items()
+                  if (_sheet_for(sheet) is not None if sheets is None else sheet in sheets)}
         marks: dict[str, dict[str, tuple[str, str]]] = {}
         for info in infos:
             data = _part(raw, info, name)

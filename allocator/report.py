@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +39,15 @@ class Sheets:
         self.share = self.book.add_format({"num_format": "0.0%"})
         self.number = self.book.add_format({"num_format": "#,##0.##"})
 
-    def frame(self, name: str, frame: pd.DataFrame, *, widths: dict | None = None):
+    def frame(self, name: str, frame: pd.DataFrame, *, widths: dict | None = None,
+              euros: Collection[str] = ()):
+        """A sheet of ``frame``; ``euros``: columns in euros besides the usual ones (a
+        comparison's columns named after its scenarios)."""
         ws = self.book.add_worksheet(name)
         for j, column in enumerate(frame.columns):
             ws.write_string(0, j, str(column), self.header)
-            fmt = (self.euro if column in EURO_COLUMNS else self.share if column in SHARE_COLUMNS
-                   else None)
+            fmt = (self.euro if column in EURO_COLUMNS or column in euros
+                   else self.share if column in SHARE_COLUMNS else None)
             values = frame[column].to_numpy()
             width = max(10, min(40, len(str(column)) + 2))
             if widths and column in widths:
@@ -156,7 +160,8 @@ def to_json(result: Result) -> dict:
 
 
 def records(frame: pd.DataFrame | None) -> list:
-    return [] if frame is None else json.loads(frame.to_json(orient="records", double_precision=10))
+    return [] if frame is None else json.loads(frame.to_json(
+        orient="records", double_precision=10, default_handler=str))
 
 
 def summary_text(result: Result) -> str:

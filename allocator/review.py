@@ -28,6 +28,7 @@ from .files import atomic_output
 TOP_TERRITORIES = 5
 MAX_CHANGES = 100
 SUFFIXES = (".html", ".htm", ".md")
+PLOTS = ("outcomes", "regions")  # the keys of ``_plots``
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,19 @@ class Block:
     key: str = ""
 
 
+def files_of(path: str | Path) -> list[Path]:
+    """Every file ``write_review`` writes for ``path``: the report and, beside a Markdown one,
+    its plots (checked with the report before any work, as any output)."""
+    target = Path(path)
+    if target.suffix.lower() != ".md":
+        return [target]
+    return [target, *(_image(target, k) for k in PLOTS)]
+
+
+def _image(target: Path, key: str) -> Path:
+    return target.with_name(f"{target.stem}_{key}.png")
+
+
 def write_review(comparison: Comparison, path: str | Path, *, inputs: tuple = ()) -> list[Path]:
     """Write the report (and, for Markdown, its plots); returns the files written."""
     target = Path(path)
@@ -52,7 +66,7 @@ def write_review(comparison: Comparison, path: str | Path, *, inputs: tuple = ()
     blocks = review_blocks(comparison)
     keys = [b.key for b in blocks if b.kind == "plot"]
     if suffix == ".md":
-        images = {k: target.with_name(f"{target.stem}_{k}.png") for k in keys}
+        images = {k: _image(target, k) for k in keys}
         for k, image in images.items():
             _plots(comparison)[k](image)
         with atomic_output(target, inputs=inputs) as tmp:

@@ -321,3 +321,67 @@ def test_bad_report_suffix_is_a_usage_error(tmp_path):
     r = cli("compare", BUNDLED, "--report", tmp_path / "review.pdf")
     assert r.returncode == 2 and "--report" in r.stderr
     assert not (tmp_path / "review.pdf").exists()
+
+
+@pytest.fixture(scope="module")
+def result_workbook(tmp_path_factory):
+    """A result workbook written by `allocator solve` on the bundled workbook."""
+    import allocator
+    from allocator.analyse import analyse
+    from allocator.report import write_result
+    from allocator.solve import solve
+    problem = allocator.load(BUNDLED)
+    scenario = problem.scenario("balanced")
+    model, solution = solve(problem, scenario)
+    path = tmp_path_factory.mktemp("result") / "balanced.xlsx"
+    write_result(analyse(problem, scenario, model, solution, explain=False), path)
+    return path
+
+
+def _rewritten(source: Path, target: Path, sheet: str, edit) -> Path:
+    """``source`` with the XML part of ``sheet`` replaced by ``edit(part)``."""
+    from allocator.read import _sheet_parts
+    with zipfile.ZipFile(source) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    part = _sheet_parts(parts)[sheet]
+    parts[part] = edit(parts[part])
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return target
+
+
+@pytest.mark.parametrize("sheet", ["allocation", "run"])
+def test_a_hostile_result_workbook_is_refused_before_it_is_parsed(result_workbook, tmp_path,
+                                                                   sheet):
+    # a cell at XFD1048576: calamine would allocate 17 billion cells (and abort the process)
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    hostile = _rewritten(result_workbook, tmp_path / "hostile.xlsx", sheet,
+                         lambda part: part.replace(b"</sheetData>", far))
+    r = cli("compare", result_workbook, hostile, "-o", tmp_path / "cmp.xlsx")
+    assert r.returncode == 2, r.stderr
+    assert f"{sheet}: refused: its cells span" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "cmp.xlsx").exists()
+
+
+def test_a_damaged_result_sheet_is_a_clear_error(result_workbook, tmp_path):
+    # the run sheet's XML cut in the middle: calamine's own error becomes a finding
+    damaged = _rewritten(result_workbook, tmp_path / "damaged.xlsx", "run",
+                         lambda part: part[:len(part) // 2])
+    r = cli("compare", result_workbook, damaged, "-o", tmp_path / "cmp.xlsx")
+    assert r.returncode == 2, r.stderr
+    assert "damaged.xlsx" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "cmp.xlsx").exists()
+
+
+def test_a_markdown_reports_plots_are_not_replaced_without_force(result_workbook, tmp_path):
+    mine = tmp_path / "review_regions.png"
+    mine.write_bytes(b"a picture of my own")
+    r = cli("compare", result_workbook, result_workbook, "--report", tmp_path / "review.md")
+    assert r.returncode == 2 and "review_regions.png" in r.stderr and "--force" in r.stderr
+    assert mine.read_bytes() == b"a picture of my own"
+    assert not (tmp_path / "review.md").exists()
+    r = cli("compare", result_workbook, result_workbook, "--report", tmp_path / "review.md",
+            "--force")
+    assert r.returncode == 0, r.stderr
+    assert mine.read_bytes().startswith(b"\x89PNG")
