@@ -143,9 +143,12 @@ def solve(problem: Problem, scenario: Scenario, *, backend: str | None = None,
         values = break_ties(problem, model, values)
     status = out.status
     message = out.message
-    if out.values is None and status == NO_SOLUTION and " crashed " not in message:
-        message = (f"no allocation was found within the time limit ({limit:g} s); give the "
-                   "solver more time (--time-limit)")
+    if out.values is None and status == NO_SOLUTION and not out.watchdog:
+        # the solver ended by itself: at its time limit, or for a reason of its own
+        why = message or "no reason given"
+        message = (_no_allocation_in_time(limit) if time.perf_counter() >= deadline - 0.01 * limit
+                   else f"the {backend} solver ended without an allocation ({why}); try "
+                        "another backend (--backend NAME)")
     bound = out.bound if out.bound is not None and np.isfinite(out.bound) else None  # JSON
     g = relative_gap(out.objective, bound)
     if status == FEASIBLE and g is not None and g <= options.gap:
@@ -267,8 +270,7 @@ def _watch(model: Model, backend: str, options: SolveOptions) -> SolverOutput:
     if stopped:
         message = (f"the {backend} solver was stopped {GRACE_SECONDS:g} s after the time limit "
                    f"({options.time_limit:g} s)" if best is not None else
-                   f"no allocation was found within the time limit ({options.time_limit:g} s); "
-                   "give the solver more time (--time-limit)")
+                   _no_allocation_in_time(options.time_limit))
     else:
         code = child.exitcode
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
@@ -276,10 +278,16 @@ def _watch(model: Model, backend: str, options: SolveOptions) -> SolverOutput:
         message = (f"the {backend} solver crashed ({how}); other backends available here: "
                    f"{', '.join(others) or 'none'} (--backend NAME)")
     if best is None:
-        return SolverOutput(NO_SOLUTION, None, None, None, seconds, backend, "", "", None, message)
+        return SolverOutput(NO_SOLUTION, None, None, None, seconds, backend, "", "", None, message,
+                            watchdog=True)
     values, objective, bound = best
     return SolverOutput(FEASIBLE, values, objective, bound if np.isfinite(bound) else None,
-                        seconds, backend, "", "", None, message)
+                        seconds, backend, "", "", None, message, watchdog=True)
+
+
+def _no_allocation_in_time(limit: float) -> str:
+    return (f"no allocation was found within the time limit ({limit:g} s); give the solver "
+            "more time (--time-limit)")
 
 
 def _stop(child) -> None:

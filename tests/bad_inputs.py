@@ -328,6 +328,39 @@ def _damaged(folder):
     return path
 
 
+def _projects_entry(folder, local: dict[int, bytes], central: dict[int, bytes]) -> Path:
+    """The base workbook with bytes of the projects part's local header and central directory
+    entry overwritten (offset within the header → bytes)."""
+    path = xlsx(base(), folder)
+    data = bytearray(path.read_bytes())
+    info = zipfile.ZipFile(path).getinfo(PROJECTS_PART)
+    entry = data.index(b"PK\x01\x02")  # the central directory's entries; its name follows
+    while data[entry + 46:entry + 46 + len(PROJECTS_PART)] != PROJECTS_PART.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    for at, value in local.items():
+        data[info.header_offset + at:info.header_offset + at + len(value)] = value
+    for at, value in central.items():
+        data[entry + at:entry + at + len(value)] = value
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _encrypted_part(folder):  # general purpose flag bit 0
+    return _projects_entry(folder, {6: b"\x01\x00"}, {8: b"\x01\x00"})
+
+
+def _no_local_header(folder):  # the central directory points at no local header
+    return _projects_entry(folder, {0: b"XX"}, {})
+
+
+def _part_cut_short(folder):  # a compressed size larger than what the file holds
+    return _projects_entry(folder, {}, {20: struct.pack("<L", 50 << 20)})
+
+
+def _unknown_compression(folder):  # method 12 (bzip2): zipfile reads it, Excel never writes it
+    return _projects_entry(folder, {8: b"\x0c\x00"}, {10: b"\x0c\x00"})
+
+
 def _truncated(folder):
     path = xlsx(base(), folder)
     path.write_bytes(path.read_bytes()[:2000])
@@ -454,6 +487,12 @@ CASES: tuple[Bad, ...] = (
     Bad("docx_renamed", _docx, 2, ("not an Excel workbook (no xl/workbook.xml)",)),
     Bad("truncated", _truncated, 2, ("the archive is damaged or incomplete",)),
     Bad("damaged_part", _damaged, 2, (f"refused: part {PROJECTS_PART} ", "save the workbook again from Excel")),
+    Bad("encrypted_part", _encrypted_part, 2, (f"refused: part {PROJECTS_PART} is encrypted",)),
+    Bad("part_without_local_header", _no_local_header, 2,
+        (f"refused: part {PROJECTS_PART} is damaged (no local header)",)),
+    Bad("part_cut_short", _part_cut_short, 2, (f"refused: part {PROJECTS_PART} is cut short",)),
+    Bad("part_unknown_compression", _unknown_compression, 2,
+        (f"refused: part {PROJECTS_PART} uses compression method 12",)),
     Bad("no_such_file", lambda f: f / "nowhere.xlsx", 2, ("nowhere.xlsx: no such file or folder",)),
     Bad("empty_folder", lambda f: (f / "empty").mkdir(parents=True) or f / "empty", 2,
         ("missing sheet 'projects' (sheets found: none)",)),

@@ -52,6 +52,7 @@ class SolverOutput:
     log: str = ""
     row_duals: np.ndarray | None = None
     message: str = ""
+    watchdog: bool = False  # ended by the watchdog (stopped, or crashed): ``message`` says why
 
 
 class BackendUnavailable(Exception):
