@@ -16,6 +16,8 @@ from multiprocessing.connection import wait
 from .backends import SolveOptions
 from .formulate import Model
 
+PATIENCE_SECONDS = 60.0  # past the time limit, per solve, before a silent worker is stopped
+
 
 class Resolver:
     """Re-solves one model with small changes (``backends.highs_mip.Nearby``: warm LP, a small
@@ -56,12 +58,12 @@ def _fan_out(model: Model, options: SolveOptions, changes: list[dict], workers: 
              task: Callable, solves: int) -> list:
     """``task(nearby, **change)`` for each change in forked worker processes (a fork, so
     ``task`` need not pickle), each taking the next change as soon as it is free; a worker
-    silent for the time limit plus a minute (per solve) is stopped and its change reported
-    without a solution."""
+    silent for the time limit plus ``PATIENCE_SECONDS`` (per solve) is stopped and its change
+    reported without a solution."""
     from .backends import NO_SOLUTION, SolverOutput
     context = multiprocessing.get_context("fork")
     options = replace(options, threads=1, on_solution=None)  # one core per worker
-    patience = (options.time_limit + 60.0) * solves
+    patience = (options.time_limit + PATIENCE_SECONDS) * solves
     workers_ = []
 
     def start():

@@ -15,7 +15,7 @@ from allocator.findings import InputError
 from allocator.solve import solve
 from allocator.sweep import collect, parse_variations, run_sweep, sweep_scenarios
 
-from test_uncertainty import OUTCOMES, make_problem, write_workbook
+from test_uncertainty import OUTCOMES, RANGED, make_problem, write_workbook
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,24 @@ def test_sweep_9_by_3_writes_one_comparison_workbook_matching_single_solves(smal
             assert outcomes.loc[o, row["scenario"]] == pytest.approx(value, rel=1e-6)
     help_text = CliRunner().invoke(main, ["sweep", "--help"]).output
     assert "Example" in help_text and "start:stop:count" in help_text
+
+
+def _square(problem, x):
+    return x * x
+
+
+def test_dask_not_installed_is_a_clear_error(small, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed: ImportError
+    with pytest.raises(InputError) as error:
+        collect(small[0], _square, [1, 2], scheduler="tcp://127.0.0.1:8786")
+    assert "pip install 'allocator[dask]'" in str(error.value)
+
+
+def test_an_unreachable_scheduler_exits_2_saying_so(tmp_path):
+    problem, budget = make_problem(8, seed=3)
+    book = write_workbook(problem, tmp_path / "in.xlsx", RANGED)
+    r = CliRunner().invoke(main, ["uncertainty", str(book), "--samples", "2", "--set",
+                                  f"budget={budget}", "--scheduler", "tcp://127.0.0.1:9"])
+    assert r.exit_code == 2, r.output
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in r.output

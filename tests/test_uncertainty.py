@@ -44,6 +44,10 @@ def make_problem(n: int, seed: int, *, partial: bool = True):
     return problem, float(cost.sum() * 0.4)
 
 
+RANGED = ["project_id", "territory_id", "title", "theme", "total_cost", "requested",
+          *[c for o in OUTCOMES for c in (o, f"{o}_low", f"{o}_high")]]
+
+
 def write_workbook(problem, path, columns):
     """The problem's projects (``columns``) and territories as an input workbook."""
     with pd.ExcelWriter(path) as writer:
@@ -228,9 +232,7 @@ def test_robust_allocation_matches_brute_force(seed, gamma):
 
 def test_cli_writes_workbook_plot_and_json(tmp_path):
     problem, budget = make_problem(30, seed=8)
-    book = write_workbook(problem, tmp_path / "in.xlsx", [
-        "project_id", "territory_id", "title", "theme", "total_cost", "requested",
-        *[c for o in OUTCOMES for c in (o, f"{o}_low", f"{o}_high")]])
+    book = write_workbook(problem, tmp_path / "in.xlsx", RANGED)
     out = tmp_path / "mc.xlsx"
     r = CliRunner().invoke(main, ["uncertainty", str(book), "--samples", "6", "--seed", "4",
                                   "--robust-gamma", "2", "--workers", "1", "--set",
@@ -244,3 +246,22 @@ def test_cli_writes_workbook_plot_and_json(tmp_path):
     assert (tmp_path / "mc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     help_text = CliRunner().invoke(main, ["uncertainty", "--help"]).output
     assert "Example" in help_text and "--robust-gamma" in help_text
+
+
+@pytest.mark.parametrize("args, said", [(["--samples", "0"], "--samples"),
+                                        (["--robust-gamma", "-1"], "--robust-gamma")])
+def test_samples_and_gamma_out_of_range_are_usage_errors(tmp_path, args, said):
+    problem, budget = make_problem(6, seed=1)
+    book = write_workbook(problem, tmp_path / "in.xlsx", RANGED)
+    r = CliRunner().invoke(main, ["uncertainty", str(book), *args, "-o", str(tmp_path / "o.xlsx")])
+    assert r.exit_code == 2 and said in r.output and not (tmp_path / "o.xlsx").exists()
+
+
+def test_the_library_refuses_no_samples_and_a_negative_gamma():
+    from allocator.findings import InputError
+    problem, budget = make_problem(6, seed=1)
+    scenario = allocator.Scenario(budget=budget)
+    with pytest.raises(InputError, match="at least one sample"):
+        monte_carlo(problem, scenario, samples=0, seed=1, workers=1, progress=False)
+    with pytest.raises(InputError, match="Γ must be a number ≥ 0"):
+        monte_carlo(problem, scenario, samples=1, seed=1, gamma=-1.0, workers=1, progress=False)
