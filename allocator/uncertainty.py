@@ -10,13 +10,13 @@ order, so a seeded run gives identical results on one process, on many, or on a 
 the machine was; the ``draws`` table gives each draw's status).
 
 **Solves.** A draw changes only the outcome values, so only the objective changes: the model is
-formulated once and each worker keeps it in HiGHS (``backends.highs_mip.Nearby``), changes its
-costs and solves again near the allocation of the central estimate: the LP from the central
-optimum's basis, a small MILP over the selections the draw may move, then reduced-cost fixing
-and the MILP over what is left, only when that allocation does not meet the draw's LP bound
-(exact to the gap, as a cold solve; a third of its time on the bundled workbook). Every draw
-starts from the same basis and allocation, so results do not depend on which draws a worker
-did before. Weights keep the normalisers of the central estimate, so every draw is scored on
+formulated once, with the central optimum's cover cuts and LP basis, in each worker
+(``backends.highs_mip.Nearby``); a draw solves its LP from that basis, RENS around it (its
+fractional selections and the 40 cheapest to move free), then reduced-cost fixing and the MILP
+over what is left, only when that allocation does not meet the draw's LP bound (exact to the
+gap, as a cold solve; 0.4–0.5 of its time on the bundled workbook). Every draw starts from a
+fresh HiGHS instance at the same basis, so results do not depend on which draws a worker did
+before. Weights keep the normalisers of the central estimate, so every draw is scored on
 the same scale. Epsilon constraints (``min.<outcome>``) stay at the central estimate: they are
 policy commitments made on the estimates. Lexicographic priorities are not supported here.
 

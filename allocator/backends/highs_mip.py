@@ -411,7 +411,8 @@ class Nearby:
        by reduced cost against it and solves the MILP from it (``finish``).
 
     Exact to the gap asked, as a cold re-solve; on the bundled workbook's 20 near misses,
-    3.3 CPU seconds against 14.1 cold (benchmarks/bench_end_to_end.py).
+    1.9 CPU seconds against 14.2 cold (benchmarks/bench_end_to_end.py); a Monte Carlo draw,
+    0.4–0.5 of one solve (benchmarks/bench_uncertainty.py).
     """
 
     def __init__(self, model, options: SolveOptions):
