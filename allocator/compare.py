@@ -252,7 +252,7 @@ def is_result_workbook(path: str | Path) -> bool:
     from .read import sheet_names
     try:
         names = set(sheet_names(p))  # the workbook part alone: ``read_result`` checks the rest
-    except InputError:  # not readable: let the input reader say why
+    except (InputError, OSError):  # not readable: let the input reader say why
         return False
     return set(RESULT_SHEETS) <= names and "projects" not in names
 

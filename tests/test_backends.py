@@ -164,3 +164,19 @@ def test_epsilon_constraint(backend):
     assert math.isclose(sol.objective, best.objective, rel_tol=RTOL), (sol.objective, best.objective)
     award = _check_allocation(inst, model, sol, lambda a: inst.outcome("skills", a))
     assert inst.outcome("jobs", award) >= minimums["jobs"] * (1 - RTOL)
+
+
+def test_a_model_highs_refuses_is_an_error_not_a_silent_empty_solve():
+    # an infinite coefficient, which validated inputs never give: passModel says kError
+    import scipy.sparse as sp
+    from dataclasses import replace
+
+    from allocator.backends import highs as H
+    from allocator.formulate import formulate
+    src = NumpySource(3)
+    case = make_case(src, 4, rules=0.0)
+    model = formulate(case.problem(), case.scenario)
+    A = sp.csr_array(model.A, copy=True)
+    A.data[0] = np.inf
+    with pytest.raises(RuntimeError, match="HiGHS refused the model"):
+        H.build(replace(model, A=A))
