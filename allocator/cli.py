@@ -448,9 +448,9 @@ def compare_command(ctx: Context, sources, scenario_name, overrides, backend, ti
         write_comparison
     from .files import check_output
 
-    if report is not None and report.suffix.lower() not in (".html", ".htm", ".md"):
+    from .review import SUFFIXES, files_of
+    if report is not None and report.suffix.lower() not in SUFFIXES:
         raise click.BadParameter(f"{report}: a review report is .html or .md", param_hint="--report")
-    from .review import files_of
     for path in [output, *(files_of(report) if report is not None else [])]:
         if path is not None:
             check_output(path, inputs=sources, force=ctx.force)

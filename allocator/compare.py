@@ -195,16 +195,15 @@ def runs_for(problem: Problem, scenarios: Sequence[Scenario], *, greedy: str = "
 
 
 def read_result(path: str | Path) -> Run:
-    """A Run from a result workbook written by ``allocator solve`` (sheets allocation,
-    scenario, run, outcomes)."""
+    """A Run from a result workbook written by ``allocator solve`` (the ``RESULT_READ``
+    sheets it has)."""
     p = Path(path)
-    from .read import _inspect_archive, _native_reader, sheet_names
-    present = [s for s in RESULT_READ if s in sheet_names(p)]
+    from .read import _inspect_archive, _native_reader
     # the checks of any input before a parser sees it (bombs, a cell far from the data) on
     # the sheets read here; calamine's errors and panics become a finding
-    _inspect_archive(p, sheets=present)
-    with _native_reader(p):
-        sheets = pd.read_excel(p, sheet_name=present, engine="calamine")
+    _inspect_archive(p, sheets=RESULT_READ)
+    with _native_reader(p), pd.ExcelFile(p, engine="calamine") as book:
+        sheets = {s: book.parse(s) for s in RESULT_READ if s in book.sheet_names}
     missing = [s for s in ("scenario", "run") if s not in sheets]
     if missing:
         raise InputError([Finding(ERROR, p.name, "not a result workbook of `allocator solve` "

@@ -231,10 +231,9 @@ def write_frontier(f: Frontier, path: str | Path, *, inputs: tuple = ()) -> None
         chart.set_size({"width": 760, "height": 480})
         ws.insert_chart(len(f.points) + 3, 0, chart)
         if f.allocations is not None:
-            ws = out.frame("allocations", f.allocations, widths={"title": 40})
-            for j, column in enumerate(f.allocations.columns):
-                if column.startswith("point "):
-                    ws.set_column(j, j, 14, out.euro)
+            points = [c for c in f.allocations.columns if c.startswith("point ")]
+            out.frame("allocations", f.allocations, euros=points,
+                      widths={"title": 40, **dict.fromkeys(points, 14)})
         out.pairs("scenario", {"name": f.scenario.name, "frontier.x": f.x, "frontier.y": f.y,
                                **f.scenario.parameters()})
         out.close()

@@ -12,11 +12,11 @@ with python-calamine, a Rust reader about 15 times faster than openpyxl on large
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -298,8 +298,8 @@ def _sheets_of(archive: zipfile.ZipFile, raw, name: str) -> dict[str, str]:
 
 
 def sheet_names(path: str | Path) -> list[str]:
-    """The sheets an .xlsx workbook holds, read from its workbook part alone (no sheet is
-    parsed, nothing inflated beyond that part); InputError when it is not a workbook."""
+    """The sheets an .xlsx workbook holds, read from its workbook part and that part's
+    relationships alone (no sheet is parsed); InputError when it is not a workbook."""
     path = Path(path)
     with _open_archive(path) as archive, open(path, "rb") as raw:
         return list(_sheets_of(archive, raw, path.name))
@@ -354,8 +354,11 @@ def _inspect_archive(path: Path, sheets: Collection[str] | None = None
 
 def _not_a_zip(path: Path) -> str:
     """Why a file that is not a zip archive cannot be an .xlsx, from its first bytes."""
-    with open(path, "rb") as f:
-        head = f.read(4096)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as exc:  # unreadable (permissions): say so rather than fail here
+        return f"it cannot be read ({exc.strerror or exc})"
     if not head:
         return "the file is empty"
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file

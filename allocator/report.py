@@ -42,14 +42,14 @@ class Sheets:
     def frame(self, name: str, frame: pd.DataFrame, *, widths: dict | None = None,
               euros: Collection[str] = ()):
         """A sheet of ``frame``; ``euros``: columns in euros besides the usual ones (a
-        comparison's columns named after its scenarios)."""
+        comparison's columns named after its scenarios), 16 wide unless ``widths`` says."""
         ws = self.book.add_worksheet(name)
         for j, column in enumerate(frame.columns):
             ws.write_string(0, j, str(column), self.header)
             fmt = (self.euro if column in EURO_COLUMNS or column in euros
                    else self.share if column in SHARE_COLUMNS else None)
             values = frame[column].to_numpy()
-            width = max(10, min(40, len(str(column)) + 2))
+            width = 16 if column in euros else max(10, min(40, len(str(column)) + 2))
             if widths and column in widths:
                 width = widths[column]
             ws.set_column(j, j, width, fmt)

@@ -50,11 +50,7 @@ def files_of(path: str | Path) -> list[Path]:
     target = Path(path)
     if target.suffix.lower() != ".md":
         return [target]
-    return [target, *(_image(target, k) for k in PLOTS)]
-
-
-def _image(target: Path, key: str) -> Path:
-    return target.with_name(f"{target.stem}_{key}.png")
+    return [target, *(target.with_name(f"{target.stem}_{k}.png") for k in PLOTS)]
 
 
 def write_review(comparison: Comparison, path: str | Path, *, inputs: tuple = ()) -> list[Path]:
@@ -66,7 +62,7 @@ def write_review(comparison: Comparison, path: str | Path, *, inputs: tuple = ()
     blocks = review_blocks(comparison)
     keys = [b.key for b in blocks if b.kind == "plot"]
     if suffix == ".md":
-        images = {k: _image(target, k) for k in keys}
+        images = {k: image for k, image in zip(PLOTS, files_of(target)[1:]) if k in keys}
         for k, image in images.items():
             _plots(comparison)[k](image)
         with atomic_output(target, inputs=inputs) as tmp:

@@ -371,6 +371,7 @@ def test_a_damaged_result_sheet_is_a_clear_error(result_workbook, tmp_path):
     r = cli("compare", result_workbook, damaged, "-o", tmp_path / "cmp.xlsx")
     assert r.returncode == 2, r.stderr
     assert "damaged.xlsx" in r.stderr and "Traceback" not in r.stderr
+    assert "cannot be read as an Excel workbook" in r.stderr
     assert not (tmp_path / "cmp.xlsx").exists()
 
 
