@@ -55,6 +55,15 @@ def awards(model: Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return award, selected
 
 
+def model_totals(model: Model, values: np.ndarray) -> dict[str, float]:
+    """Objective, euros awarded, projects funded and each outcome of column values."""
+    award, selected = awards(model, values)
+    achieved = np.asarray(model.outcome @ values).ravel()
+    return {"objective": float(model.c @ values + model.offset), "awarded": float(award.sum()),
+            "projects_funded": int(selected.sum()),
+            **{o: float(v) for o, v in zip(model.outcomes, achieved)}}
+
+
 def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Solution, *,
             explain: bool = True, near_misses: int = 20, workers: int = 2) -> Result:
     """The allocation and its summaries; with ``explain``, reasons and shadow prices too.

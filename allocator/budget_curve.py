@@ -12,8 +12,8 @@ Two facts make the points cheap (``backends.highs_mip.Nearby``):
 - the largest envelope is solved first: its bound caps every point, and its allocation holds
   at every envelope that covers what it awards, where it is then proven optimal at once.
 
-The other points are cut into ``CHAINS`` runs of consecutive envelopes, each solved from its
-lowest one up, in parallel where processes can be forked. The cut does not depend on the
+The envelopes are cut into ``CHAINS`` runs of consecutive ones, each solved from its lowest
+one up (the top run after its largest), in parallel where processes can be forked. The cut does not depend on the
 number of workers, so neither does the curve.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .analyse import awards
+from .analyse import model_totals
 from .backends import SolveOptions
 from .formulate import MEUR, formulate
 from .problem import Problem
@@ -60,10 +60,7 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
             if below is not None and model.c @ below > model.c @ values:
                 values = below
             below = values
-            record["objective"] = float(model.c @ values + model.offset)
-            award, funded = awards(model, values)
-            record.update(awarded=float(award.sum()), projects_funded=int(funded.sum()),
-                          **dict(zip(model.outcomes, np.asarray(model.outcome @ values).ravel())))
+            record.update(model_totals(model, values))
         record["seconds"] = out.seconds
         records.append(record)
     frame = pd.DataFrame(records)

@@ -41,7 +41,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .analyse import Result, awards
+from .analyse import Result, model_totals
 from .files import atomic_output
 from .findings import ERROR, Finding, InputError
 from .formulate import Model, formulate
@@ -125,7 +125,7 @@ def run_of(result: Result, source: str, *, problem: Problem | None = None,
     values = s.values
     totals: dict[str, float] = {}
     if problem is not None and model is not None and values is not None:
-        totals = model_totals(problem, model, values)
+        totals = model_totals(model, values)
     elif result.totals:
         totals = {k: v for k, v in result.totals.items() if k not in ("budget", "projects")}
         totals["objective"] = s.objective
@@ -136,15 +136,6 @@ def run_of(result: Result, source: str, *, problem: Problem | None = None,
                MappingProxyType({"name": scenario.name, **scenario.parameters()}),
                MappingProxyType(totals), f"{s.solver} {s.version}".strip(),
                s.build_seconds + s.solve_seconds, s.message)
-
-
-def model_totals(problem: Problem, model: Model, values: np.ndarray) -> dict[str, float]:
-    """Objective, euros awarded, projects funded and each outcome of column values."""
-    award, selected = awards(model, values)
-    achieved = np.asarray(model.outcome @ values).ravel()
-    return {"objective": float(model.c @ values + model.offset), "awarded": float(award.sum()),
-            "projects_funded": int(selected.sum()),
-            **{o: float(v) for o, v in zip(model.outcomes, achieved)}}
 
 
 def greedy_run(problem: Problem, scenario: Scenario, rank: str, *, model: Model | None = None,

@@ -14,10 +14,11 @@ misses the price of forcing it in is measured: the objective lost when it is loc
 the funded projects it would displace.
 
 Re-solves start from what the optimum already knows (``backends.highs_mip.Nearby``: the LP
-from the optimum's basis with its cover cuts, a small MILP around the optimum's allocation,
-the optimum's bound, reduced-cost fixing) and run in two forked worker processes (``resolve.py``): on the bundled workbook the
-20 near misses cost 3.3 CPU seconds against 14.1 for cold re-solves, with the same exactness
-(each within the solver's gap): see benchmarks/bench_end_to_end.py.
+from the optimum's basis with its cover cuts, RENS around it, a small MILP around the
+optimum's allocation, the optimum's bound, reduced-cost fixing) and run in two forked worker
+processes (``resolve.py``): on the bundled workbook the 20 near misses cost 1.9 CPU seconds
+against 14.2 for cold re-solves, with the same exactness (each within the solver's gap): see
+benchmarks/bench_end_to_end.py.
 """
 from __future__ import annotations
 

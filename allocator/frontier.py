@@ -34,8 +34,8 @@ import scipy.sparse as sp
 
 from .files import atomic_output
 from .findings import ERROR, Finding, InputError
-from .analyse import awards
-from .compare import PROJECT_KEYS, model_totals
+from .analyse import awards, model_totals
+from .compare import PROJECT_KEYS
 from .formulate import Model, RowGroup, formulate
 from .problem import Problem
 from .report import Sheets
@@ -159,7 +159,7 @@ def _points(problem: Problem, model: Model, solutions, x: str, y: str):
         if not s.ok:
             continue
         columns.append(awards(model, s.values)[0])
-        totals = model_totals(problem, model, s.values)
+        totals = model_totals(model, s.values)
         rows.append({"_index": len(columns) - 1, "epsilon": eps, x: totals[x], y: totals[y],
                      **{o: totals[o] for o in model.outcomes if o not in (x, y)},
                      "awarded": totals["awarded"], "projects_funded": totals["projects_funded"],
@@ -193,7 +193,7 @@ def references(problem: Problem, scenario: Scenario, model: Model, x: str, y: st
     for ranked_by, objective in (("scenario", None), (x, rx), (y, ry)):
         for rank in RANKS:
             _, s = greedy(problem, scenario, rank=rank, model=model, objective=objective)
-            totals = model_totals(problem, model, s.values)
+            totals = model_totals(model, s.values)
             per = "per €" if rank == "ratio" else "score"
             rows.append({"label": f"greedy: {ranked_by} {per}",
                          "ranking": rank, "ranked_by": ranked_by, "status": s.status,

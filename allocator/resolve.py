@@ -127,7 +127,8 @@ def _fan_out(model: Model, options: SolveOptions, changes: list[dict], workers: 
 
 
 def _serve(model: Model, options: SolveOptions, task: Callable, conn) -> None:
-    """A re-solve worker: changes in, SolverOutputs (without logs) out, until told to stop."""
+    """A re-solve worker: changes in, what ``task`` returns (SolverOutputs, or lists of them,
+    without logs) out, until told to stop."""
     from .solve import forked_worker
     forked_worker()
     from .backends.highs_mip import Nearby

@@ -10,7 +10,7 @@ order, so a seeded run gives identical results on one process, on many, or on a 
 the machine was; the ``draws`` table gives each draw's status).
 
 **Solves.** A draw changes only the outcome values, so only the objective changes: the model is
-formulated once, with the central optimum's cover cuts and LP basis, in each worker
+formulated once in each worker, with the cover cuts and optimal basis of the central LP
 (``backends.highs_mip.Nearby``); a draw solves its LP from that basis, RENS around it (its
 fractional selections and the 40 cheapest to move free), then reduced-cost fixing and the MILP
 over what is left, only when that allocation does not meet the draw's LP bound (exact to the
@@ -197,7 +197,7 @@ class _Setup:
     nearby: object | None
 
 
-_LOCAL = threading.local()  # one model and HiGHS session per worker thread
+_LOCAL = threading.local()  # one model and ``Nearby`` per worker thread
 
 
 def _setup(problem: Problem, scenario: Scenario) -> _Setup:

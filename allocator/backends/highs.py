@@ -161,9 +161,8 @@ class Session:
         self.relax = relax
         self.h = build(model, relax)
 
-    def solve(self, options: SolveOptions, *, cols=None, rows=None, cost=None) -> SolverOutput:
-        """Solve with ``cols``/``rows`` = (indices, lower, upper) and ``cost`` = (indices, c)
-        changed for this solve only."""
+    def solve(self, options: SolveOptions, *, cols=None, rows=None) -> SolverOutput:
+        """Solve with ``cols``/``rows`` = (indices, lower, upper) changed for this solve only."""
         h, m = self.h, self.model
         if cols is not None:
             idx, lo, hi = (np.asarray(a) for a in cols)
@@ -171,15 +170,12 @@ class Session:
         if rows is not None:
             idx, lo, hi = (np.asarray(a) for a in rows)
             h.changeRowsBounds(len(idx), idx.astype(np.int32), lo.astype(float), hi.astype(float))
-        if cost is not None:
-            idx, c = (np.asarray(a) for a in cost)
-            h.changeColsCost(len(idx), idx.astype(np.int32), c.astype(float))
         try:
             return run(h, m, replace(options, relax=self.relax))
         finally:
-            self._restore(cols, rows, cost)
+            self._restore(cols, rows)
 
-    def _restore(self, cols, rows, cost):
+    def _restore(self, cols, rows):
         h, m = self.h, self.model
         if cols is not None:
             idx = np.asarray(cols[0])
@@ -187,7 +183,4 @@ class Session:
         if rows is not None:
             idx = np.asarray(rows[0])
             h.changeRowsBounds(len(idx), idx.astype(np.int32), m.row_lo[idx], m.row_hi[idx])
-        if cost is not None:
-            idx = np.asarray(cost[0])
-            h.changeColsCost(len(idx), idx.astype(np.int32), m.c[idx])
         h.clearSolver()

@@ -13,8 +13,8 @@ most of that. So, before the MILP:
    over the fractional ones is solved; its allocation (objective ``L``) satisfies every rule;
    when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and
    no full MILP runs (at 10,000 and 100,000 projects);
-3. otherwise the LP is solved again with the cover cuts it breaks, until it breaks none (a
-   lower ``U``), and RENS runs again from it, over its support: every selection it funds,
+3. otherwise the LP is solved again with the cover cuts it breaks, until it breaks none or
+   ``MAX_CUT_ROUNDS`` are done (a lower ``U``), and RENS runs again from it, over its support: every selection it funds,
    even in part, is free (so some can be dropped to round others up);
 4. when the bounds still do not meet, reduced-cost fixing (exact): a selection at a bound of
    the LP whose reduced cost exceeds ``U - L`` cannot change in any allocation better than
@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from . import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOptions, SolverOutput, relative_gap
 from . import cuts as C
 from . import highs as H
+from ..formulate import RowGroup
 
 INT_TOL = 1e-6  # a selection within this of 0 or 1 is integral
 MIN_RENS_SECONDS = 2.0  # RENS gets at least this long, or a fifth of the limit …
@@ -109,7 +110,7 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     reduced = np.asarray(h.getSolution().col_dual, float)
     del h
     # 4. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
-    return finish(model, model.col_lo, model.col_hi, options, deadline, t0, notes, x, reduced,
+    return finish(model, options, deadline, t0, notes, x, reduced,
                   U, U, rens.values, rens.objective, MILP_OPTIONS)
 
 
@@ -153,7 +154,8 @@ def _rens(model, x: np.ndarray, U: float, options: SolveOptions, deadline: float
 def tighten(h, model, lp: SolverOutput, knapsacks: C.Knapsacks, options: SolveOptions
             ) -> tuple[SolverOutput, C.Cuts]:
     """Rounds of cover cuts (``cuts``) on the LP relaxation held by ``h`` (solved: ``lp``),
-    each added to ``h`` and the LP solved again from its basis, until none is broken."""
+    each added to ``h`` and the LP solved again from its basis, until none is broken or
+    ``MAX_CUT_ROUNDS`` rounds are done."""
     added = C.no_cuts(h.getNumCol())
     for _ in range(MAX_CUT_ROUNDS):
         new = C.separate(knapsacks, lp.values)
@@ -172,9 +174,9 @@ def with_cuts(model, cuts: C.Cuts):
     values, unchanged)."""
     if not len(cuts):
         return model
-    return replace(model, A=sp.csr_array(sp.vstack([model.A, cuts.A])),
-                   row_lo=np.concatenate([model.row_lo, np.full(len(cuts), -np.inf)]),
-                   row_hi=np.concatenate([model.row_hi, cuts.hi]))
+    return model.with_rows(cuts.A, np.full(len(cuts), -np.inf), cuts.hi, RowGroup(
+        "cover_cut", 0, len(cuts), tuple(f"cut {k}" for k in range(len(cuts))), unit="",
+        scale=1.0, help="a cover inequality, valid for every allocation"))
 
 
 def _add_rows(h, A, lo, hi) -> None:
@@ -184,11 +186,11 @@ def _add_rows(h, A, lo, hi) -> None:
               A.data.astype(float))
 
 
-def finish(model, lo, hi, options: SolveOptions, deadline: float, t0: float, notes: list,
+def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list,
            x: np.ndarray, reduced: np.ndarray, lp_bound: float, U: float,
            start: np.ndarray | None, L: float | None, milp_options: dict) -> SolverOutput:
-    """Given the LP relaxation of the model with column bounds ``lo``, ``hi`` (values ``x``,
-    reduced costs ``reduced``, objective ``lp_bound``), a bound ``U`` ≤ ``lp_bound`` and an
+    """Given the LP relaxation of the model (values ``x``, reduced costs ``reduced``,
+    objective ``lp_bound``), a bound ``U`` ≤ ``lp_bound`` and an
     allocation ``start`` worth ``L`` (or None): done when they meet within the gap, else
     reduced-cost fixing against ``L`` and the MILP from ``start``."""
     version = highspy_version()
@@ -200,7 +202,7 @@ def finish(model, lo, hi, options: SolveOptions, deadline: float, t0: float, not
             options.on_solution(start, L, U)
         return SolverOutput(OPTIMAL, start, L, U, time.perf_counter() - t0, "HiGHS", version,
                             "\n".join(notes) + "\n", None, "Optimal (bound met)")
-    lo, hi = np.array(lo, float), np.array(hi, float)
+    lo, hi = np.array(model.col_lo, float), np.array(model.col_hi, float)
     if L is not None:
         threshold = (lp_bound - L) + 1e-7 * max(1.0, abs(lp_bound))
         free = model.integer & (lo < hi)
@@ -417,8 +419,7 @@ class Nearby:
 
     def __init__(self, model, options: SolveOptions):
         self.model, self.options = model, options
-        self._basis, self._prepared = None, False
-        self._knapsacks = C.knapsacks(model)
+        self._basis, self._prepared, self._knapsacks = None, False, None
         self._cuts = C.no_cuts(model.shape[1])
         A = sp.csr_array(model.A)
         self._rows, self._cols = A, sp.csc_array(model.A)
@@ -428,6 +429,7 @@ class Nearby:
         """Once: the unchanged model's LP relaxation, its cover cuts and its optimal basis."""
         if self._prepared:
             return
+        self._knapsacks = C.knapsacks(self.model)
         h = self._instance(self.model)
         lp = H.run(h, self.model, replace(self.options, relax=True, on_solution=None,
                                           start=None))
@@ -500,12 +502,11 @@ class Nearby:
             rens = _rens(changed, x, U, options, deadline, notes, reduced=reduced)
             if rens.values is not None and (L is None or rens.objective > L):
                 L, values = rens.objective, rens.values
-        if _met(L, U, options.gap) or (cols is None and rows is None):
-            # proven; or only the objective changed, where the start's neighbourhood frees
-            # every selection the LP moves (60 or so on a Monte Carlo draw): the MILP that
-            # ``finish`` runs costs less (bundled draws, 0.065 against 0.078 s)
-            pass
-        elif start is not None:
+        # not when only the objective changed: the start's neighbourhood would free every
+        # selection the LP moves (60 or so on a Monte Carlo draw), and the MILP that
+        # ``finish`` runs costs less (bundled draws, 0.065 against 0.078 s)
+        if not _met(L, U, options.gap) and start is not None and \
+                (cols is not None or rows is not None):
             free = self._neighbourhood(np.asarray(start, float), x, reduced, cols, rows)
             fix = m.integer & ~free
             lo, hi = changed.col_lo.copy(), changed.col_hi.copy()
@@ -519,8 +520,8 @@ class Nearby:
                 L, values = near.objective, near.values
             notes.append(f"around the known allocation ({int((free & m.integer).sum())} "
                          f"selections free): {near.message}")
-        return finish(changed, changed.col_lo, changed.col_hi, options, deadline, t0, notes, x,
-                      reduced, lp.objective, U, values, L, RESOLVE_OPTIONS)
+        return finish(changed, options, deadline, t0, notes, x, reduced, lp.objective, U,
+                      values, L, RESOLVE_OPTIONS)
 
     def _invalidated(self, cols, rows) -> np.ndarray | None:
         """The rows whose cover cuts a change may invalidate (None: none). A cut is read from
