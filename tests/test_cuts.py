@@ -89,8 +89,7 @@ def _bounds(problem, budget):
     lp = H.run(h, model, replace(options, relax=True))
     before = lp.objective
     lp, _ = highs_mip.tighten(h, model, lp, knapsacks(model), options)
-    milp = H.solve(model, "highs", options)
-    return before, lp.objective, milp.objective
+    return before, lp.objective, _plain_optimum(model, options)
 
 
 def test_a_cap_three_projects_cannot_share_is_cut_to_its_integer_optimum():
@@ -98,6 +97,17 @@ def test_a_cap_three_projects_cannot_share_is_cut_to_its_integer_optimum():
     before, after, optimum = _bounds(_territory([4e6, 4e6, 4e6], 10e6), 20e6)
     assert before == pytest.approx(optimum * 1.25)
     assert after == pytest.approx(optimum, rel=1e-9)
+
+
+def test_an_lp_the_cuts_make_infeasible_means_no_allocation():
+    # three €4M projects, a €10M cap and a €9M floor: the LP funds 2.25 of them, no
+    # allocation funds 9 to 10 with €4M pieces; the cover cut x0 + x1 + x2 ≤ 2 leaves the LP
+    # no point, which says the rules cannot all hold
+    model = formulate(_territory([4e6, 4e6, 4e6], 10e6, floor=9e6),
+                      allocator.Scenario(budget=20e6, normalise="none"))
+    out = highs_mip.solve(model, SolveOptions(time_limit=10, gap=1e-4))
+    assert out.status == "infeasible" and out.values is None
+    assert out.message == "Infeasible (LP relaxation with cover cuts)"
 
 
 def test_a_floor_is_read_with_its_selections_complemented():
@@ -178,6 +188,11 @@ def test_a_precedence_between_complemented_selections_runs_the_other_way():
     assert closure[q, p] and not closure[p, q]  # Q̄ funds P̄ (leaving Q out leaves P out)
 
 
+def _plain_optimum(model, options):
+    """HiGHS's own MILP, without allocator's cuts: the reference the cuts are checked on."""
+    return H.run(H.build(model), model, options).objective
+
+
 @pytest.fixture(scope="module")
 def bundled():
     problem = allocator.load(BUNDLED)
@@ -191,7 +206,7 @@ def test_on_the_bundled_workbook_cuts_close_the_lp_gap(bundled):
     h = H.build(model, relax=True)
     lp = H.run(h, model, replace(options, relax=True))
     tight, cuts = highs_mip.tighten(h, model, lp, knapsacks(model), options)
-    optimum = H.solve(model, "highs", options).objective
+    optimum = _plain_optimum(model, options)
     assert (lp.objective - optimum) / optimum > 1e-3  # HiGHS's own LP bound: 1.8e-3 above
     assert 0 <= (tight.objective - optimum) / optimum < 1e-4
     assert 0 < len(cuts) < 20
@@ -209,6 +224,6 @@ def test_on_a_bundled_monte_carlo_draw_induced_covers_close_the_gap():
     h = H.build(model, relax=True)
     lp = H.run(h, model, replace(options, relax=True))
     tight, _ = highs_mip.tighten(h, model, lp, knapsacks(model), options)
-    optimum = highs_mip.solve(model, options).objective
+    optimum = _plain_optimum(model, options)
     assert (lp.objective - optimum) / optimum > 1e-3
     assert 0 <= (tight.objective - optimum) / optimum < 1e-4

@@ -90,3 +90,19 @@ def test_a_larger_envelopes_allocation_that_still_holds_is_taken_without_search(
                            known=(top.values,))
     assert lower.status == "optimal" and lower.objective < top.objective
     assert float((model.award @ lower.values).sum()) <= 90.0 * (1 + 1e-9)
+
+
+def test_loosening_a_row_a_cut_came_from_drops_that_cut(bundled):
+    # the central cover cuts come from territory caps and the land row; loosening the cap a
+    # cut was read from must take the cut away, or it would keep allocations out that are
+    # now allowed: each such re-solve must agree with a cold solve of the loosened model
+    _, model, options, central = bundled
+    nearby = M.Nearby(model, options)
+    nearby.solve(cost=model.c, start=central.values)  # reads the central cuts
+    caps = model.group("territory_cap")
+    sources = [int(r) for r in np.unique(nearby._cuts.source) if caps.start <= r < caps.stop]
+    assert sources
+    for r in sources:
+        change = {"rows": ([r], [model.row_lo[r]], [model.row_hi[r] * 1.5])}
+        _agrees(nearby.solve(**change, start=central.values),
+                M.solve(M._changed(model, **change), options))

@@ -393,3 +393,32 @@ def test_ties_between_identical_projects_go_to_the_smaller_id(tmp_path):
     values[[ids.index(c) for c in copies]] = [0, 0, 1]
     fixed = break_ties(problem, model, values)
     assert fixed[[ids.index(c) for c in copies]].tolist() == [1, 0, 0]
+
+
+# Pabulib files missing what they need: written here, so they run without the Pabulib corpus
+@pytest.mark.parametrize("text, said", [
+    ("META\nkey;value\ndescription;no budget\nPROJECTS\nproject_id;cost;votes\n1;100;5\n",
+     ["META has no budget"]),
+    ("META\nkey;value\nbudget;1000\nPROJECTS\nproject_id;votes\n1;5\n",
+     ["PROJECTS has no cost column"]),
+    ("META\nkey;value\nbudget;1000\nPROJECTS\nproject_id;cost\n1;100\n",
+     ["PROJECTS has neither a votes nor a score column"]),
+    ("META\nkey;value\nPROJECTS\nproject_id;name\n1;a\n",
+     ["META has no budget", "PROJECTS has no cost column",
+      "PROJECTS has neither a votes nor a score column"]),
+])
+def test_a_pb_file_missing_what_it_needs_says_all_of_it(tmp_path, text, said):
+    bad = tmp_path / "short.pb"
+    bad.write_text(text, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "allocator.cli", "validate", str(bad)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    for words in said:
+        assert f"short.pb: {words}" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("gap, shown", [(7.6e-5, "0.0076%"), (4.3e-7, "0.000043%"),
+                                        (0.001, "0.10%"), (0.5, "50.00%"), (0.0, "0.00%")])
+def test_a_gap_is_shown_with_two_significant_digits_below_one_percent(gap, shown):
+    from allocator.solve import _percent
+    assert _percent(gap) == shown

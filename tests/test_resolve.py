@@ -58,3 +58,15 @@ def test_a_silent_worker_is_stopped_and_the_others_results_kept(model, monkeypat
     assert time.perf_counter() - t0 < 10
     assert outs[1].values is None and outs[1].message == "re-solve stopped"
     assert [outs[k].objective for k in (0, 2, 3)] == [0, 2, 3]
+
+
+def _raises_on_1(nearby, k):
+    if k == 1:
+        raise ValueError("no such rule")
+    return _answer(k)
+
+
+def test_a_task_that_raises_in_a_worker_raises_here_saying_what(model):
+    with pytest.raises(RuntimeError, match="ValueError: no such rule"):
+        Resolver(model, SolveOptions(time_limit=5), workers=2).map(
+            [{"k": k} for k in range(4)], task=_raises_on_1)
