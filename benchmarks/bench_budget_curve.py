@@ -6,8 +6,11 @@ Issue target: 21 points in well under 21 times one solve. Measured side by side,
 - one solve: ``solve.solve`` on the scenario (formulate + HiGHS, LP first), what the curve's
   ratio is taken against;
 - the curve, ``budget_curve.budget_curve``, on 2 worker processes (the default) and on 1;
-- the same points solved cold, one ``highs_mip.solve`` each on the model with its budget moved
-  (what the curve would cost without the path from point to point), summed.
+- the same points solved cold, one ``highs_mip.solve`` each on the model (formulated once, as
+  the curve does) with its budget moved (what the curve would cost without the path from
+  point to point), summed.
+
+The four take turns within each repeat, so that a drift in the machine's load touches all.
 
     python -m benchmarks budget_curve
 """
@@ -30,36 +33,35 @@ from benchmarks.bench_read import _load, _machine
 BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "territoires-industrie.xlsx"
 
 
-def _median_time(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
 def run(quick: bool = False) -> str:
     problem = allocator.load(BUNDLED)
     scenario = problem.scenario("balanced")
     steps, repeats = (5, 1) if quick else (21, 3)
     budgets = np.linspace(50e6, 150e6, steps)
-    load_before = _load()
-    one, _ = _median_time(lambda: solve(problem, scenario, watchdog=False), repeats)
-    two_workers, curve = _median_time(lambda: budget_curve(problem, scenario, budgets), repeats)
-    one_worker, serial = _median_time(
-        lambda: budget_curve(problem, scenario, budgets, workers=1), repeats)
-    model = formulate(problem, scenario)
-    row = model.group("budget").start
     options = SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap)
 
-    def cold():
+    def cold():  # formulated once, as the curve is, then one solve per point
+        model = formulate(problem, scenario)
+        row = model.group("budget").start
         return [highs_mip.solve(highs_mip._changed(model, rows=([row], [-np.inf], [b / MEUR])),
                                 options) for b in budgets]
-    cold_time, colds = _median_time(cold, repeats)
+    runs = {"one": lambda: solve(problem, scenario, watchdog=False),
+            "two": lambda: budget_curve(problem, scenario, budgets),
+            "serial": lambda: budget_curve(problem, scenario, budgets, workers=1),
+            "cold": cold}
+    times, last = {k: [] for k in runs}, {}
+    load_before = _load()
+    for _ in range(repeats):  # taking turns: the load of a shared machine drifts
+        for k, fn in runs.items():
+            t0 = time.perf_counter()
+            last[k] = fn()
+            times[k].append(time.perf_counter() - t0)
     load_after = _load()
-    agree = max(abs(a - c.objective) / abs(c.objective)
-                for a, c in zip(curve["objective"], colds))
+    one, two_workers, one_worker, cold_time = (statistics.median(times[k]) for k in runs)
+    curve, serial, colds = last["two"], last["serial"], last["cold"]
+    agree = max((abs(a - c.objective) / abs(c.objective)
+                 for a, c in zip(curve["objective"], colds) if c.objective is not None),
+                default=float("nan"))
     same = curve.drop(columns="seconds").equals(serial.drop(columns="seconds"))
     rows = [("one solve (formulate + HiGHS)", one),
             ("the curve, 2 worker processes (default)", two_workers),

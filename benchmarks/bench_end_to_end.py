@@ -28,14 +28,13 @@ import multiprocessing as mp
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_solve import _cpu, isolated  # one way to time in a fresh process
+from benchmarks.bench_solve import _cpu, _med, isolated  # one way to time in a fresh process
 
 BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "territoires-industrie.xlsx"
 NEAR_MISSES = 20  # the command's default
@@ -48,11 +47,6 @@ TARGET_SECONDS = 5.0
 def _children_cpu() -> float:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return kids.ru_utime + kids.ru_stime
-
-
-def _med(values):
-    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    return statistics.median(values) if values else math.nan
 
 
 # ----------------------------------------------------------------------------- in a fresh process
@@ -133,43 +127,40 @@ def near_miss_task(how: str) -> dict:
 
     from allocator.analyse import awards
     from allocator.backends import SolveOptions
-    from allocator.explain import near_miss_positions
+    from allocator.explain import _inclusion_changes, near_miss_positions
     from allocator.solve import solve
     problem, scenario = _problem()
     model, solution = solve(problem, scenario)
     _award, funded = awards(model, solution.values)
     order = near_miss_positions(problem, model, funded, NEAR_MISSES)
     options = SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap)
-    changes = [{"cols": ([i], [1.0], [1.0])} for i in order]
+    changes = _inclusion_changes(model, solution, order)  # as ``allocator solve`` prices them
     c0, t0 = _cpu(), time.perf_counter()
-    if how == "cold":
+    if how == "cold":  # the same forced columns, with no start and no bound
         from allocator.backends.highs import Session
         session = Session(model)
-        outs = [session.solve(options, **c) for c in changes]
+        outs = [session.solve(options, cols=c["cols"]) for c in changes]
     else:
         from allocator.resolve import Resolver
         resolver = Resolver(model, options, 2 if "2 workers" in how else 1)
-        outs = resolver.map([{**c, "start": solution.values, "bound": solution.bound}
-                             for c in changes])
+        outs = resolver.map(changes)
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     objectives = [o.objective for o in outs]
     return {"wall": wall, "cpu": cpu, "objectives": objectives,
-            "base": solution.objective, "base_bound": solution.bound,
-            "seconds": [o.seconds for o in outs],
-            "ids": [str(problem.projects["project_id"].iloc[i]) for i in order],
-            "mean_abs_price": float(np.nanmean([solution.objective - z for z in objectives
+            "base": solution.objective, "seconds": [o.seconds for o in outs],
+            "mean_price": float(np.nanmean([solution.objective - z for z in objectives
                                                 if z is not None]))}
 
 
 # ----------------------------------------------------------------------------- the command
 
-def _command(args: list[str]) -> tuple[float, float, int]:
+def _command(args: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds (with every process it waited for) of a fresh Python process."""
     c0, t0 = _children_cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False)
-    if done.returncode not in (0,):
+    if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}")
-    return time.perf_counter() - t0, _children_cpu() - c0, done.returncode
+    return time.perf_counter() - t0, _children_cpu() - c0
 
 
 def _burn(n: int = 20_000_000) -> int:
@@ -197,7 +188,8 @@ def cores_free() -> float:
 
 CLI = ["-c", "import sys; from allocator.cli import main; sys.exit(main())"]
 # an older source tree to time the same command from, in the same run, e.g. the commit before
-# this benchmark's changes: git archive 07b5099 | tar -x -C /tmp/before
+# the performance work (no LP-first path, no re-solves near the optimum, no watchdog):
+# git archive 07b5099 | tar -x -C /tmp/before
 BEFORE = os.environ.get("ALLOCATOR_BENCH_BEFORE")
 
 
@@ -236,11 +228,11 @@ def run(quick: bool = False) -> str:
     ok = [s for s in stages if "error" not in s]
     wall = {k: _med([s["times"][k] for s in ok]) for k in STAGES if k != "imports"}
     cpu = {k: _med([s["cpus"][k] for s in ok]) for k in STAGES if k != "imports"}
-    wall["imports"] = max(0.0, _med([w for w, _, _ in imports]) - _med([w for w, _, _ in python]))
-    cpu["imports"] = max(0.0, _med([c for _, c, _ in imports]) - _med([c for _, c, _ in python]))
-    total_w = _med([w for w, _, _ in whole])
-    total_c = _med([c for _, c, _ in whole])
-    bare_w = _med([w for w, _, _ in bare])
+    wall["imports"] = max(0.0, _med([w for w, _ in imports]) - _med([w for w, _ in python]))
+    cpu["imports"] = max(0.0, _med([c for _, c in imports]) - _med([c for _, c in python]))
+    total_w = _med([w for w, _ in whole])
+    total_c = _med([c for _, c in whole])
+    bare_w = _med([w for w, _ in bare])
 
     lines = ["## End to end\n", __doc__.split("\n\n", 1)[1].split("\n    python -m")[0].strip(), ""]
     lines.append(f"Machine: {os.cpu_count()} CPUs (`nproc`), {platform.processor() or platform.machine()}, "
@@ -254,14 +246,14 @@ def run(quick: bool = False) -> str:
     lines += ["### The command\n",
               "| command | wall s (median) | CPU s (median) | runs (wall s) |", "|---|---|---|---|",
               (f"| `allocator solve scenarios/territoires-industrie.xlsx -o out.xlsx` | "
-              f"**{total_w:.2f}** | {total_c:.2f} | {', '.join(f'{w:.2f}' for w, _, _ in whole)} |"),
+              f"**{total_w:.2f}** | {total_c:.2f} | {', '.join(f'{w:.2f}' for w, _ in whole)} |"),
               *([(f"| the same command from `{BEFORE}` (before; interleaved) | "
-                 f"{_med([w for w, _, _ in before]):.2f} | {_med([c for _, c, _ in before]):.2f} | "
-                 f"{', '.join(f'{w:.2f}' for w, _, _ in before)} |")] if before else []),
-              (f"| same, `--near-misses 0` | {bare_w:.2f} | {_med([c for _, c, _ in bare]):.2f} | "
-              f"{', '.join(f'{w:.2f}' for w, _, _ in bare)} |"),
-              (f"| a bare `python -c pass` | {_med([w for w, _, _ in python]):.2f} | "
-              f"{_med([c for _, c, _ in python]):.2f} | |"),
+                 f"{_med([w for w, _ in before]):.2f} | {_med([c for _, c in before]):.2f} | "
+                 f"{', '.join(f'{w:.2f}' for w, _ in before)} |")] if before else []),
+              (f"| same, `--near-misses 0` | {bare_w:.2f} | {_med([c for _, c in bare]):.2f} | "
+              f"{', '.join(f'{w:.2f}' for w, _ in bare)} |"),
+              (f"| a bare `python -c pass` | {_med([w for w, _ in python]):.2f} | "
+              f"{_med([c for _, c in python]):.2f} | |"),
               (f"\nTarget: under {TARGET_SECONDS:g} s on two cores: {verdict} in this run "
               f"({total_w:.2f} s wall, {total_c:.2f} s CPU).\n")]
     serial = sum(wall[k] for k in STAGES if k != "explain")
@@ -317,7 +309,7 @@ def run(quick: bool = False) -> str:
         lines.append(f"\nEach forced solve is exact to the relative gap {1e-4:g} "
                      f"(±{tol:.1e} in objective units here), as the optimum it is compared with: "
                      "prices from two exact methods may differ by up to twice that. Mean price "
-                     f"{cold.get('mean_abs_price', math.nan):.1e}.")
+                     f"{cold.get('mean_price', math.nan):.1e}.")
     return "\n".join(lines) + "\n"
 
 

@@ -329,6 +329,8 @@ def naive_pulp(frames):
 # ----------------------------------------------------------------------------- report
 
 def _med(values):
+    """The median of the values measured (None and NaN: not measured)."""
+    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     return statistics.median(values) if values else math.nan
 
 
