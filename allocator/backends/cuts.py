@@ -98,8 +98,8 @@ def knapsacks(model) -> Knapsacks:
     A = sp.coo_array(model.A)
     n_rows, n_cols = A.shape
     binary = np.asarray(model.integer, bool) & (model.col_lo >= 0) & (model.col_hi <= 1)
-    floor_sel, floor_w = _linked(model, binary, floor=True)
-    ceil_sel, ceil_w = _linked(model, binary, floor=False)
+    pairs = _two_entry_rows(model)
+    (floor_sel, floor_w), (ceil_sel, ceil_w) = _linked(pairs, binary)
     r, j = A.row, A.col
     col_lo, col_hi = np.asarray(model.col_lo, float), np.asarray(model.col_hi, float)
     ws, caps, sources = [], [], []
@@ -137,7 +137,7 @@ def knapsacks(model) -> Knapsacks:
         caps.append(cap[keep])
         sources.append(keep)
     W = sp.csr_array(sp.vstack(ws))
-    closure = _closures(W, _implications(model, binary))
+    closure = _closures(W, _implications(pairs, binary))
     reach = np.abs(W.data)
     for k, c in enumerate(closure):
         if c is not None:
@@ -146,16 +146,23 @@ def knapsacks(model) -> Knapsacks:
     return Knapsacks(W, np.concatenate(caps), np.concatenate(sources), closure, reach)
 
 
-def _implications(model, binary: np.ndarray) -> sp.csr_array:
+def _two_entry_rows(model) -> tuple[np.ndarray, ...]:
+    """The rows of ``model`` over two columns: their columns ``c0``, ``c1``, coefficients
+    ``v0``, ``v1`` and bounds ``lo``, ``hi`` (what ties an award to its selection, and what
+    says a project requires another)."""
+    A = sp.csr_array(model.A)
+    two = np.flatnonzero(np.diff(A.indptr) == 2)
+    at = A.indptr[two]
+    return (A.indices[at], A.indices[at + 1], A.data[at], A.data[at + 1],
+            np.asarray(model.row_lo)[two], np.asarray(model.row_hi)[two])
+
+
+def _implications(pairs: tuple, binary: np.ndarray) -> sp.csr_array:
     """Columns × columns, ``R[i, j]`` when every allocation funding selection ``i`` funds
     ``j``, transitively (read from two-selection rows ``a·x_i + b·x_j ≤ 0``, ``a > 0 > b``:
     ``x_i = 1`` forces ``x_j ≥ a / |b| > 0``)."""
-    A = sp.csr_array(model.A)
-    n_cols = A.shape[1]
-    two = np.flatnonzero(np.diff(A.indptr) == 2)
-    at = A.indptr[two]
-    c0, c1, v0, v1 = A.indices[at], A.indices[at + 1], A.data[at], A.data[at + 1]
-    lo, hi = np.asarray(model.row_lo)[two], np.asarray(model.row_hi)[two]
+    n_cols = len(binary)
+    c0, c1, v0, v1, lo, hi = pairs
     ok = binary[c0] & binary[c1] & (v0 * v1 < 0)
     at_most = ok & (hi == 0) & ~np.isfinite(lo)  # the positive one implies the negative one
     at_least = ok & (lo == 0) & ~np.isfinite(hi)  # the other way round
@@ -205,28 +212,27 @@ def _closures(W: sp.csr_array, R: sp.csr_array) -> tuple:
     return tuple(out)
 
 
-def _linked(model, binary: np.ndarray, floor: bool) -> tuple[np.ndarray, np.ndarray]:
-    """For each continuous column, the selection that sets its floor (``col ≥ w × x``) or
-    ceiling (``col ≤ w × x``), read from a two-entry row, and ``w`` (selection -1 where there
-    is none): a partial project's award, its minimum and its maximum."""
-    A = sp.csr_array(model.A)
-    n_cols = A.shape[1]
-    sel, weight = np.full(n_cols, -1), np.zeros(n_cols)
-    two = np.flatnonzero(np.diff(A.indptr) == 2)
-    at = A.indptr[two]
-    c0, c1, v0, v1 = A.indices[at], A.indices[at + 1], A.data[at], A.data[at + 1]
+def _linked(pairs: tuple, binary: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """For each continuous column, the selection that sets its floor (``col ≥ w × x``), then
+    the one that sets its ceiling (``col ≤ w × x``), read from two-entry rows, each with ``w``
+    (selection -1 where there is none): a partial project's award, its minimum and maximum."""
+    n_cols = len(binary)
+    c0, c1, v0, v1, lo, hi = pairs
     swap = binary[c0]  # order each pair as (continuous column, selection)
     col, x = np.where(swap, c1, c0), np.where(swap, c0, c1)
     a, b = np.where(swap, v1, v0), np.where(swap, v0, v1)
-    lo, hi = np.asarray(model.row_lo)[two], np.asarray(model.row_hi)[two]
     # a·col + b·x ≥ 0 reads col ≥ (−b/a)·x when a > 0 and col ≤ (−b/a)·x when a < 0;
     # a·col + b·x ≤ 0 the other way round
     at_least = ((a > 0) & (lo == 0) & ~np.isfinite(hi)) | ((a < 0) & (hi == 0) & ~np.isfinite(lo))
     at_most = ((a > 0) & (hi == 0) & ~np.isfinite(lo)) | ((a < 0) & (lo == 0) & ~np.isfinite(hi))
-    ok = ~binary[col] & binary[x] & (at_least if floor else at_most)
-    sel[col[ok]] = x[ok]
-    weight[col[ok]] = -b[ok] / a[ok]
-    return sel, weight
+    out = []
+    for side in (at_least, at_most):
+        sel, weight = np.full(n_cols, -1), np.zeros(n_cols)
+        ok = ~binary[col] & binary[x] & side
+        sel[col[ok]] = x[ok]
+        weight[col[ok]] = -b[ok] / a[ok]
+        out.append((sel, weight))
+    return tuple(out)
 
 
 def separate(ks: Knapsacks, x: np.ndarray) -> Cuts:
