@@ -324,7 +324,6 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
       allocator explain scenarios/territoires-industrie.xlsx --project P-0412
     """
     from . import load
-    from .analyse import analyse
     from .solve import solve as run_solve
 
     problem = load(workbook)
@@ -335,23 +334,23 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
         raise InputError([Finding(ERROR, "projects", f"no project '{pid}' in {workbook}")
                           for pid in unknown])
     model, solution = run_solve(problem, scenario, verbose=ctx.verbose)
-    # the asked projects are priced whatever their rank: lock each in, one re-solve each
-    result = analyse(problem, scenario, model, solution, near_misses=0)
-    if result.allocation is None:
+    if not solution.ok:
         click.echo(f"no allocation: the problem is {solution.label}", err=True)
         sys.exit(1)
-    from .explain import price_of_inclusion
-    from .resolve import Resolver
+    from .analyse import awards
     from .backends import SolveOptions
-    rows = result.allocation.set_index("project_id").loc[list(project_ids)]
+    from .explain import price_of_inclusion, reasons
+    from .resolve import Resolver
+    # the reasons (no re-solve), then the asked projects priced whatever their rank: each
+    # locked in, one re-solve each
+    award, funded = awards(model, solution.values)
+    why = reasons(problem, scenario, model, solution, award, funded)["reason"].to_numpy()
     resolver = Resolver(model, SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap))
     positions = problem.index_of(project_ids)
     prices = price_of_inclusion(problem, model, solution, positions, resolver)
-    records = []
-    for pid, (_, row), (price, displaced) in zip(project_ids, rows.iterrows(), prices):
-        records.append({"project_id": pid, "funded": bool(row["funded"]), "award": row["award"],
-                        "reason": row["reason"], "price_of_inclusion": price,
-                        "displaces": displaced})
+    records = [{"project_id": pid, "funded": bool(funded[i]), "award": award[i],
+                "reason": why[i], "price_of_inclusion": price, "displaces": displaced}
+               for pid, i, (price, displaced) in zip(project_ids, positions, prices)]
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, default=str))
         return
