@@ -129,8 +129,8 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
 
 
 def explanations(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
-            award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
-            resolver: Resolver) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
+                 resolver: Resolver) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reasons and shadow prices together, their re-solves in one batch (so the two workers
     stay busy to the end): (reason, price_of_inclusion and displaces per project; shadow
     prices).
