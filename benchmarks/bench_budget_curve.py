@@ -24,9 +24,9 @@ import numpy as np
 
 import allocator
 from allocator.backends import SolveOptions
-from allocator.backends import highs_mip
-from allocator.budget_curve import budget_curve
-from allocator.formulate import MEUR, formulate
+from allocator.backends.highs import mip as highs_mip
+from allocator.analyse.budget_curve import budget_curve
+from allocator.formulate import MEUR, Change, formulate
 from allocator.solve import solve
 from benchmarks.bench_read import _load, _machine
 
@@ -38,12 +38,12 @@ def run(quick: bool = False) -> str:
     scenario = problem.scenario("balanced")
     steps, repeats = (5, 1) if quick else (21, 3)
     budgets = np.linspace(50e6, 150e6, steps)
-    options = SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap)
+    options = SolveOptions.from_scenario(scenario)
 
     def cold():  # formulated once, as the curve is, then one solve per point
         model = formulate(problem, scenario)
         row = model.group("budget").start
-        return [highs_mip.solve(highs_mip._changed(model, rows=([row], [-np.inf], [b / MEUR])),
+        return [highs_mip.solve(model.changed(Change(rows=([row], [-np.inf], [b / MEUR]))),
                                 options) for b in budgets]
     runs = {"one": lambda: solve(problem, scenario, watchdog=False),
             "two": lambda: budget_curve(problem, scenario, budgets),

@@ -12,8 +12,8 @@ Measured in the same run, on the bundled workbook (2,000 projects, scenario ``ba
    unfunded projects; shadow prices of the binding rules: their re-solves in one batch), write;
    and the explain stage's re-solves by kind;
 3. the near misses three ways on the same 20 projects, each in a fresh process: one cold
-   HiGHS MILP per project (``backends.highs.Session``, how they were priced before), the
-   re-solves near the optimum (``backends.highs_mip.Nearby``) one after the other, and the
+   HiGHS MILP per project (``backends.highs.instance.Session``, how they were priced before), the
+   re-solves near the optimum (``backends.highs.nearby.Nearby``) one after the other, and the
    same in 2 forked workers (what ``allocator solve`` does). Their prices agree within the
    solver's gap.
 
@@ -53,9 +53,9 @@ def _children_cpu() -> float:
 
 def _problem():
     import allocator
-    from allocator.cli import resolve_scenario
+    from allocator.core.scenario import choose_scenario
     problem = allocator.load(BUNDLED)
-    return problem, resolve_scenario(problem, None, (), None, None, None)
+    return problem, choose_scenario(problem)
 
 
 def stages_task(out_dir: str) -> dict:
@@ -64,16 +64,16 @@ def stages_task(out_dir: str) -> dict:
 
     import pandas as pd
 
-    from allocator.analyse import analyse, awards
+    from allocator.analyse.allocation import analyse
     from allocator.backends import SolveOptions
-    from allocator.cli import resolve_scenario
-    from allocator.explain import explanations
-    from allocator.resolve import Resolver
+    from allocator.core.scenario import choose_scenario
+    from allocator.analyse.explain import explanations
+    from allocator.runtime.resolves import Resolves
     from allocator.formulate import formulate
     from allocator.read import read_workbook
-    from allocator.report import write_result
+    from allocator.report.workbook import write_result
     from allocator.solve import solve
-    from allocator.validate import validate
+    from allocator.validate.tables import validate
 
     times, cpus = {}, {}
 
@@ -83,7 +83,7 @@ def stages_task(out_dir: str) -> dict:
         times[name], cpus[name] = time.perf_counter() - t0, _cpu() - c0
         return value
 
-    class Recording(Resolver):  # keeps each re-solve's kind and solver time
+    class Recording(Resolves):  # keeps each re-solve's kind and solver time
         def __init__(self, *args):
             super().__init__(*args)
             self.seen = []
@@ -95,12 +95,12 @@ def stages_task(out_dir: str) -> dict:
 
     book = timed("read", read_workbook, BUNDLED)
     problem = timed("validate", validate, book)
-    scenario = resolve_scenario(problem, None, (), None, None, None)
+    scenario = choose_scenario(problem)
     model = timed("formulate", formulate, problem, scenario)
     model, solution = timed("solve", solve, problem, scenario, model=model)
     result = timed("summaries", analyse, problem, scenario, model, solution, explain=False)
-    award, funded = awards(model, solution.values)
-    resolver = Recording(model, SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap), 2)
+    award, funded = model.awards(solution.values)
+    resolver = Recording(model, SolveOptions.from_scenario(scenario), 2)
     why, shadow = timed("explain", explanations, problem, scenario, model, solution, award,
                         funded, near_misses=NEAR_MISSES, resolver=resolver)
     result = replace(result, allocation=pd.concat([result.allocation, why], axis=1),
@@ -114,10 +114,10 @@ def stages_task(out_dir: str) -> dict:
             "binding": 0 if shadow is None else len(shadow), "model": model.shape}
 
 
-def _kind(change: dict) -> str:
-    if change.get("relax"):
+def _kind(change) -> str:
+    if change.relax:
         return "LP with the selections fixed (duals)"
-    return "shadow prices: a binding rule relaxed by a step" if "rows" in change \
+    return "shadow prices: a binding rule relaxed by a step" if change.rows is not None \
         else "prices of inclusion: a project forced in"
 
 
@@ -125,24 +125,24 @@ def near_miss_task(how: str) -> dict:
     """Price the 20 near misses one way: ``cold``, ``nearby`` or ``nearby, 2 workers``."""
     import numpy as np
 
-    from allocator.analyse import awards
     from allocator.backends import SolveOptions
-    from allocator.explain import _inclusion_changes, near_miss_positions
+    from allocator.analyse.explain import inclusion_changes, near_miss_positions
     from allocator.solve import solve
     problem, scenario = _problem()
     model, solution = solve(problem, scenario)
-    _award, funded = awards(model, solution.values)
+    _award, funded = model.awards(solution.values)
     order = near_miss_positions(problem, model, funded, NEAR_MISSES)
-    options = SolveOptions(time_limit=scenario.time_limit, gap=scenario.gap)
-    changes = _inclusion_changes(model, solution, order)  # as ``allocator solve`` prices them
+    options = SolveOptions.from_scenario(scenario)
+    changes = inclusion_changes(model, solution, order)  # as ``allocator solve`` prices them
     c0, t0 = _cpu(), time.perf_counter()
     if how == "cold":  # the same forced columns, with no start and no bound
-        from allocator.backends.highs import Session
-        session = Session(model)
-        outs = [session.solve(options, cols=c["cols"]) for c in changes]
+        from allocator.backends.highs.instance import Session
+        from allocator.formulate import Change
+        session = Session(model, options)
+        outs = [session.solve(Change(cols=c.cols)) for c in changes]
     else:
-        from allocator.resolve import Resolver
-        resolver = Resolver(model, options, 2 if "2 workers" in how else 1)
+        from allocator.runtime.resolves import Resolves
+        resolver = Resolves(model, options, 2 if "2 workers" in how else 1)
         outs = resolver.map(changes)
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     objectives = [o.objective for o in outs]
@@ -197,9 +197,9 @@ def _cli_from(tree: str) -> list[str]:
     return ["-c", (f"import sys; sys.path.insert(0, {tree!r}); import allocator; "
                   f"assert allocator.__file__.startswith({tree!r}); "
                   "from allocator.cli import main; sys.exit(main())")]
-IMPORTS = ("import allocator, allocator.cli, allocator.analyse, allocator.explain, "
-           "allocator.report, allocator.solve, allocator.formulate, allocator.backends.highs, "
-           "allocator.backends.highs_mip")
+IMPORTS = ("import allocator, allocator.cli, allocator.analyse.allocation, "
+           "allocator.analyse.explain, allocator.report.workbook, allocator.solve, "
+           "allocator.formulate, allocator.backends.highs")
 
 
 def run(quick: bool = False) -> str:

@@ -9,7 +9,7 @@ numpy arrays and valid) with xlsxwriter in constant-memory mode, then times, in 
 - python-calamine directly (``CalamineSheet.to_python``: a list of rows of Python values);
 - fastexcel (``load_sheet_by_name``: cells into an Arrow record batch, in Rust; turning that
   into pandas needs pyarrow, which allocator does not depend on);
-- ``allocator.read.read_workbook`` then ``allocator.validate.validate``: the whole input path
+- ``allocator.read.read_workbook`` then ``allocator.validate.tables.validate``: the whole input path
   (archive checks, every sheet, every cell typed and checked, the Problem built).
 
 The readers read the projects sheet only (the other sheets are a few hundred cells).
@@ -169,7 +169,7 @@ def read_allocator(path):
 
 def read_validate_allocator(path):
     from allocator.read import read_workbook
-    from allocator.validate import validate
+    from allocator.validate.tables import validate
     return validate(read_workbook(path))
 
 

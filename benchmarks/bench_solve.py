@@ -3,7 +3,7 @@
 Instances come from ``benchmarks/synthetic.py`` (seeded), plus the bundled workbook. For each
 N, separately timed:
 
-- validate (``allocator.from_tables``) and formulate (``allocator.formulate.formulate``);
+- validate (``allocator.from_tables``) and formulate (``allocator.formulate.model.formulate``);
 - the naive PuLP build a newcomer would write from the same tables (per-project dicts,
   ``lpSum`` per rule, projects grouped by region/territory/theme in one pass): the baseline
   for build time, measured in the same run; at N = 1,000 it is also solved (PuLP → HiGHS) and
@@ -11,7 +11,7 @@ N, separately timed:
 - the MILP per backend (``allocator.backends.solve_model``), gap 1e-4, with a time limit:
   ``highs`` is allocator's default path (LP relaxation first, RENS, cover cuts, reduced-cost
   fixing, then HiGHS's MILP only when the bounds do not meet:
-  ``allocator/backends/highs_mip.py``);
+  ``allocator/backends/highs/mip.py``);
   ``highs-plain`` is HiGHS's own MILP on the same arrays (the default path before it); SCIP
   via OR-Tools and CBC via PuLP up to N = 10,000;
 - the LP relaxation (HiGHS with its default options, as the issue measured it, and without
@@ -122,15 +122,15 @@ def _setup(n):
     base = _rss_mb()
     if n == BUNDLED:
         import allocator
-        from allocator.cli import resolve_scenario
+        from allocator.core.scenario import choose_scenario
         from allocator.read import read_workbook
-        from allocator.validate import validate
+        from allocator.validate.tables import validate
         from benchmarks.bench_end_to_end import BUNDLED as path
         t0 = time.perf_counter()
         book = read_workbook(path)
         t1 = time.perf_counter()
         problem = validate(book)
-        scenario = resolve_scenario(problem, None, (), None, None, None)
+        scenario = choose_scenario(problem)
         assert allocator
         return base, None, problem, scenario, t1 - t0, time.perf_counter() - t1
     from benchmarks import synthetic
@@ -228,7 +228,7 @@ def solve_task(n, backend: str, repeats: int, time_limit: float, relax: bool,
 def naive_pulp(frames):
     """What a newcomer writes: per-project dicts, one lpSum per rule, money in M€.
 
-    Same rules as ``allocator.formulate`` under the synthetic scenario: budget, partial
+    Same rules as ``allocator.formulate.model`` under the synthetic scenario: budget, partial
     awards, aid-intensity caps, yearly ceilings, regional and territory caps, theme shares,
     site limit, net artificialisation, requires, exclusive groups, locks; objective the
     weighted sum of outcomes each divided by its ideal (fractional-knapsack) value.

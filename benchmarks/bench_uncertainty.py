@@ -39,7 +39,7 @@ def _same(a, b) -> bool:
 def run(quick: bool = False) -> str:
     import allocator
     from allocator.solve import solve
-    from allocator.uncertainty import monte_carlo
+    from allocator.analyse.uncertainty import monte_carlo
 
     samples = 10 if quick else 200
     problem = allocator.load(BUNDLED)
@@ -94,7 +94,7 @@ def run(quick: bool = False) -> str:
         f"HiGHS on the central estimate, median of 3 before and 3 after the runs: "
         f"{min(singles):.2f}–{max(singles):.2f} s): **{one:.2f} s**, so {samples} × one solve "
         f"= {samples * one:.0f} s. A draw re-solves the worker's HiGHS model with a new "
-        "objective, near the central allocation (`backends.highs_mip.Nearby`): solver time per "
+        "objective, near the central allocation (`backends.highs.nearby.Nearby`): solver time per "
         f"draw median {stats.median():.3f} s ({stats.median() / one:.2f} of one solve), 90th "
         f"percentile {stats.quantile(0.9):.3f} s, max {stats.max():.2f} s.",
         "",

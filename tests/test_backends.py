@@ -1,7 +1,7 @@
 """Every backend gives the same optimum on random medium instances (60–200 projects, every
 rule family), and that optimum is the one of an independent MILP statement of the rules
 (``_reference.milp_optimum``, scipy.optimize.milp over the reference's own rows, no code of
-``allocator.formulate``). Lexicographic priorities are checked against a two-step reference
+``allocator.formulate.model``). Lexicographic priorities are checked against a two-step reference
 and an epsilon constraint against the reference with the constraint as one of its rows.
 
 Each allocation a backend returns is also checked rule by rule against the reference.
@@ -171,7 +171,7 @@ def test_a_model_highs_refuses_is_an_error_not_a_silent_empty_solve():
     import scipy.sparse as sp
     from dataclasses import replace
 
-    from allocator.backends import highs as H
+    from allocator.backends.highs import instance as H
     from allocator.formulate import formulate
     src = NumpySource(3)
     case = make_case(src, 4, rules=0.0)

@@ -5,7 +5,7 @@ rule family: budget, partial funding, aid-rate caps, region and territory floors
 a resource (``use:staff``), theme shares, site and net-artificialisation limits, coverage,
 ``requires``, exclusive groups, locks, a fair-share band and an epsilon ``min.<outcome>``.
 
-The reference (``_reference``) shares no code with ``allocator.formulate``: it restates the
+The reference (``_reference``) shares no code with ``allocator.formulate.model``: it restates the
 rules from the input frames, enumerates all 2^n selections, keeps those that satisfy the
 selection rules, and for each solves the remaining continuous LP over the awards of its
 partial projects with ``scipy.optimize.linprog`` (or evaluates the fixed awards directly).

@@ -21,7 +21,7 @@ PRESETS = ["balanced", "jobs_first", "skills_first", "regional_equity"]
 OUTCOMES = ["jobs", "skills", "innovation"]
 CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(b)), None)
-# the first two colours of the plots' palette (allocator.plots.PALETTE), as RGB
+# the first two colours of the plots' palette (allocator.report.plots.PALETTE), as RGB
 BLUE, ORANGE = (0x4E, 0x79, 0xA7), (0xF2, 0x8E, 0x2B)
 
 
@@ -291,8 +291,8 @@ def test_html_renders_offline_with_its_plots(compared, tmp_path):
 def test_compare_result_workbooks_and_markdown(compared, tmp_path):
     """Result workbooks written by `solve` compare like scenarios solved on the spot."""
     import allocator
-    from allocator.analyse import analyse
-    from allocator.report import write_result
+    from allocator.analyse.allocation import analyse
+    from allocator.report.workbook import write_result
     from allocator.solve import solve
     _, sheets, _ = compared
     problem = allocator.load(BUNDLED)
@@ -327,8 +327,8 @@ def test_bad_report_suffix_is_a_usage_error(tmp_path):
 def result_workbook(tmp_path_factory):
     """A result workbook written by `allocator solve` on the bundled workbook."""
     import allocator
-    from allocator.analyse import analyse
-    from allocator.report import write_result
+    from allocator.analyse.allocation import analyse
+    from allocator.report.workbook import write_result
     from allocator.solve import solve
     problem = allocator.load(BUNDLED)
     scenario = problem.scenario("balanced")
@@ -340,10 +340,10 @@ def result_workbook(tmp_path_factory):
 
 def _rewritten(source: Path, target: Path, sheet: str, edit) -> Path:
     """``source`` with the XML part of ``sheet`` replaced by ``edit(part)``."""
-    from allocator.read import _sheet_parts
+    from allocator.read.archive import sheet_parts
     with zipfile.ZipFile(source) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
-    part = _sheet_parts(parts)[sheet]
+    part = sheet_parts(parts)[sheet]
     parts[part] = edit(parts[part])
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():

@@ -19,9 +19,9 @@ import _reference as ref
 import allocator
 from _instances import NumpySource, make_case
 from allocator.backends import SolveOptions
-from allocator.backends import highs as H
-from allocator.backends import highs_mip
-from allocator.backends.cuts import knapsacks, separate
+from allocator.backends.highs import instance as H
+from allocator.backends.highs import mip as highs_mip
+from allocator.backends.highs.cuts import knapsacks, separate
 from allocator.formulate import formulate
 
 BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "territoires-industrie.xlsx"
@@ -215,7 +215,7 @@ def test_on_the_bundled_workbook_cuts_close_the_lp_gap(bundled):
 def test_on_a_bundled_monte_carlo_draw_induced_covers_close_the_gap():
     # draw 24 of seed 1: the LP funds a quarter of P-1932 and of P-1920, which it requires,
     # in the same territory; covers of single weights left the bound 9.4e-4 above the optimum
-    from allocator.uncertainty import Ranges, share_map
+    from allocator.analyse.uncertainty import Ranges, share_map
     problem = allocator.load(BUNDLED)
     model = formulate(problem, problem.scenario())
     values = Ranges.of(problem, model.outcomes).draw(1, 24)

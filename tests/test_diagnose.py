@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 import allocator
-from allocator.diagnose import diagnose
+from allocator.analyse.diagnose import diagnose
 from allocator.formulate import formulate
 from allocator.solve import solve
 

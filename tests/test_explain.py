@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import allocator
-from allocator.analyse import analyse
-from allocator.budget_curve import budget_curve
+from allocator.analyse.allocation import analyse
+from allocator.analyse.budget_curve import budget_curve
 from allocator.solve import solve
 
 M = 1e6

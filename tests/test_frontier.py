@@ -13,7 +13,7 @@ import pytest
 
 import _reference
 from _instances import NumpySource, make_case
-from allocator.frontier import frontier, nondominated
+from allocator.analyse.frontier import frontier, nondominated
 
 X, Y = "jobs", "skills"
 

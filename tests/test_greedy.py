@@ -12,7 +12,7 @@ import pytest
 
 import allocator
 from allocator.formulate import MEUR
-from allocator.greedy import greedy
+from allocator.solve.greedy import greedy
 
 import _reference
 from _instances import NumpySource, make_case

@@ -1,7 +1,9 @@
-"""Re-solves near a known allocation (allocator/backends/highs_mip.py ``Nearby``) against cold
+"""Re-solves near a known allocation (allocator/backends/highs/nearby.py ``Nearby``) against cold
 solves of the changed model: the same optimum to the gap asked, and results that do not
 depend on which re-solves came before (so not on how many workers share them)."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from pathlib import Path
 
@@ -10,9 +12,11 @@ import pytest
 
 import allocator
 from allocator.backends import SolveOptions
-from allocator.backends import highs_mip as M
+from allocator.backends.highs import mip as M
+from allocator.backends.highs.nearby import Nearby
+from allocator.formulate import Change
 from allocator.formulate import formulate
-from allocator.uncertainty import Ranges, share_map
+from allocator.analyse.uncertainty import Ranges, share_map
 
 BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "territoires-industrie.xlsx"
 GAP = 1e-4
@@ -41,11 +45,11 @@ def _agrees(out, cold):
 
 def test_a_new_objective_gives_the_cold_optimum(bundled):
     problem, model, options, central = bundled
-    nearby = M.Nearby(model, options)
+    nearby = Nearby(model, options)
     for cost in _draw_costs(problem, model, range(4)):
-        out = nearby.solve(cost=cost, start=central.values)
+        out = nearby.solve(Change(cost=cost, start=central.values))
         _agrees(out, M.solve(model.with_objective(cost), options))
-        assert M._holds(model, out.values)
+        assert model.holds(out.values)
         assert out.objective == pytest.approx(float(cost @ out.values), rel=1e-12)
 
 
@@ -55,10 +59,10 @@ def test_a_re_solve_does_not_depend_on_those_before_it(bundled, seed, draws):
     # another optimal vertex of the LP, even from the same basis (a worker-dependent result)
     problem, model, options, central = bundled
     first, second = _draw_costs(problem, model, draws, seed)
-    alone = M.Nearby(model, options).solve(cost=second, start=central.values)
-    nearby = M.Nearby(model, options)
-    nearby.solve(cost=first, start=central.values)
-    after = nearby.solve(cost=second, start=central.values)
+    alone = Nearby(model, options).solve(Change(cost=second, start=central.values))
+    nearby = Nearby(model, options)
+    nearby.solve(Change(cost=first, start=central.values))
+    after = nearby.solve(Change(cost=second, start=central.values))
     assert np.array_equal(alone.values, after.values) and alone.objective == after.objective
 
 
@@ -66,10 +70,10 @@ def test_a_path_of_envelopes_gives_each_cold_optimum(bundled):
     _, model, options, _ = bundled
     row = model.group("budget").start
     budgets = (70.0, 75.0, 120.0)
-    nearby = M.Nearby(model, options)
-    outs = nearby.chain([{"rows": ([row], [-np.inf], [b])} for b in budgets])
+    nearby = Nearby(model, options)
+    outs = nearby.chain([Change(rows=([row], [-np.inf], [b])) for b in budgets])
     for budget, out in zip(budgets, outs):
-        cold = M.solve(M._changed(model, rows=([row], [-np.inf], [budget])), options)
+        cold = M.solve(model.changed(Change(rows=([row], [-np.inf], [budget]))), options)
         _agrees(out, cold)
         assert float((model.award @ out.values).sum()) <= budget * (1 + 1e-9)
 
@@ -79,14 +83,14 @@ def test_a_larger_envelopes_allocation_that_still_holds_is_taken_without_search(
     # holds at €200M, and the bound of €250M caps €200M's optimum, so it is proven at once
     _, model, options, _ = bundled
     row = model.group("budget").start
-    nearby = M.Nearby(model, options)
-    [top] = nearby.chain([{"rows": ([row], [-np.inf], [250.0])}])
-    [below] = nearby.chain([{"rows": ([row], [-np.inf], [200.0])}], bound=top.bound,
+    nearby = Nearby(model, options)
+    [top] = nearby.chain([Change(rows=([row], [-np.inf], [250.0]))])
+    [below] = nearby.chain([Change(rows=([row], [-np.inf], [200.0]))], bound=top.bound,
                            known=(top.values,))
     assert below.status == "optimal" and np.array_equal(below.values, top.values)
     assert "no search" in below.log
     # where it does not hold (it awards more than €90M), the point is solved
-    [lower] = nearby.chain([{"rows": ([row], [-np.inf], [90.0])}], bound=top.bound,
+    [lower] = nearby.chain([Change(rows=([row], [-np.inf], [90.0]))], bound=top.bound,
                            known=(top.values,))
     assert lower.status == "optimal" and lower.objective < top.objective
     assert float((model.award @ lower.values).sum()) <= 90.0 * (1 + 1e-9)
@@ -97,12 +101,12 @@ def test_loosening_a_row_a_cut_came_from_drops_that_cut(bundled):
     # cut was read from must take the cut away, or it would keep allocations out that are
     # now allowed: each such re-solve must agree with a cold solve of the loosened model
     _, model, options, central = bundled
-    nearby = M.Nearby(model, options)
-    nearby.solve(cost=model.c, start=central.values)  # reads the central cuts
+    nearby = Nearby(model, options)
+    nearby.solve(Change(cost=model.c, start=central.values))  # reads the central cuts
     caps = model.group("territory_cap")
     sources = [int(r) for r in np.unique(nearby._cuts.source) if caps.start <= r < caps.stop]
     assert sources
     for r in sources:
-        change = {"rows": ([r], [model.row_lo[r]], [model.row_hi[r] * 1.5])}
-        _agrees(nearby.solve(**change, start=central.values),
-                M.solve(M._changed(model, **change), options))
+        change = Change(rows=([r], [model.row_lo[r]], [model.row_hi[r] * 1.5]))
+        _agrees(nearby.solve(replace(change, start=central.values)),
+                M.solve(model.changed(change), options))

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import allocator
-from allocator.analyse import analyse
-from allocator.greedy import greedy
+from allocator.analyse.allocation import analyse
+from allocator.solve.greedy import greedy
 from allocator.solve import solve
 from benchmarks.instances import data_dir
 

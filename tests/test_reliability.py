@@ -28,7 +28,9 @@ import pytest
 
 import allocator
 from allocator import backends
-from allocator.solve import GRACE_SECONDS, break_ties, solve
+from allocator.solve import solve
+from allocator.solve.ties import break_ties
+from allocator.solve.watchdog import GRACE_SECONDS
 
 from bad_inputs import CASES, Bad, csv_folder, xlsx
 from corpus import base
@@ -324,11 +326,11 @@ def test_no_allocation_in_time_exits_1_saying_so(tmp_path):
 
 def _ending(monkeypatch, seconds: float, message: str):
     """Make every solve end after ``seconds`` without an allocation, saying ``message``."""
-    import allocator.solve as S
+    import allocator.solve.run as S
 
     def fake(model, backend, options):
         time.sleep(seconds)
-        return backends.SolverOutput(backends.NO_SOLUTION, None, None, None, seconds, backend,
+        return backends.SolverOutput(backends.Status.NO_SOLUTION, None, None, None, seconds, backend,
                                      "", "", None, message)
     monkeypatch.setattr(S, "solve_model", fake)
 
@@ -420,5 +422,5 @@ def test_a_pb_file_missing_what_it_needs_says_all_of_it(tmp_path, text, said):
 @pytest.mark.parametrize("gap, shown", [(7.6e-5, "0.0076%"), (4.3e-7, "0.000043%"),
                                         (0.001, "0.10%"), (0.5, "50.00%"), (0.0, "0.00%")])
 def test_a_gap_is_shown_with_two_significant_digits_below_one_percent(gap, shown):
-    from allocator.solve import _percent
-    assert _percent(gap) == shown
+    from allocator.core.format import percent
+    assert percent(gap) == shown

@@ -1,4 +1,4 @@
-"""Re-solves in forked workers (allocator/resolve.py): a worker that dies is an error that
+"""Re-solves in forked workers (allocator/runtime/resolves.py): a worker that dies is an error that
 says so; one that goes silent is stopped, its change reported without a solution, and the
 others' results kept."""
 from __future__ import annotations
@@ -9,10 +9,11 @@ import time
 import pytest
 
 import allocator
-from allocator import resolve
-from allocator.backends import OPTIMAL, SolveOptions, SolverOutput
+from allocator.runtime import resolves as resolve
+from allocator.backends import SolveOptions, SolverOutput
+from allocator.core.status import Status
 from allocator.formulate import formulate
-from allocator.resolve import Resolver
+from allocator.runtime.resolves import Resolves
 from test_uncertainty import make_problem
 
 
@@ -23,7 +24,7 @@ def model():
 
 
 def _answer(k: int) -> SolverOutput:
-    return SolverOutput(OPTIMAL, None, float(k), None, 0.0, "test", "", "a log", None, "")
+    return SolverOutput(Status.OPTIMAL, None, float(k), None, 0.0, "test", "", "a log", None, "")
 
 
 def _dies_on_1(nearby, k):
@@ -39,22 +40,22 @@ def _hangs_on_1(nearby, k):
 
 
 def test_answers_come_back_in_order_without_their_logs(model):
-    outs = Resolver(model, SolveOptions(time_limit=5), workers=2).map(
-        [{"k": k} for k in range(5)], task=lambda nearby, k: _answer(k))
+    outs = Resolves(model, SolveOptions(time_limit=5), workers=2).map(
+        list(range(5)), task=lambda resolver, k: _answer(k))
     assert [o.objective for o in outs] == [0, 1, 2, 3, 4] and {o.log for o in outs} == {""}
 
 
 def test_a_worker_that_dies_is_an_error_saying_so(model):
     with pytest.raises(RuntimeError, match=r"a re-solve worker died \(exit code 3\)"):
-        Resolver(model, SolveOptions(time_limit=5), workers=2).map(
-            [{"k": k} for k in range(4)], task=_dies_on_1)
+        Resolves(model, SolveOptions(time_limit=5), workers=2).map(
+            list(range(4)), task=_dies_on_1)
 
 
 def test_a_silent_worker_is_stopped_and_the_others_results_kept(model, monkeypatch):
     monkeypatch.setattr(resolve, "PATIENCE_SECONDS", 0.5)
     t0 = time.perf_counter()
-    outs = Resolver(model, SolveOptions(time_limit=0.1), workers=2).map(
-        [{"k": k} for k in range(4)], task=_hangs_on_1)
+    outs = Resolves(model, SolveOptions(time_limit=0.1), workers=2).map(
+        list(range(4)), task=_hangs_on_1)
     assert time.perf_counter() - t0 < 10
     assert outs[1].values is None and outs[1].message == "re-solve stopped"
     assert [outs[k].objective for k in (0, 2, 3)] == [0, 2, 3]
@@ -68,5 +69,5 @@ def _raises_on_1(nearby, k):
 
 def test_a_task_that_raises_in_a_worker_raises_here_saying_what(model):
     with pytest.raises(RuntimeError, match="ValueError: no such rule"):
-        Resolver(model, SolveOptions(time_limit=5), workers=2).map(
-            [{"k": k} for k in range(4)], task=_raises_on_1)
+        Resolves(model, SolveOptions(time_limit=5), workers=2).map(
+            list(range(4)), task=_raises_on_1)

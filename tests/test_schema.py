@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from allocator.schema import PARAMETERS, SHEETS, column_reference, normalise_header, parameter
+from allocator.core.schema import PARAMETERS, SHEETS, column_reference, normalise_header, parameter
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -12,7 +12,7 @@ def test_readme_column_reference_is_up_to_date():
     section = re.search(r"<!-- columns:begin -->\n(.*)<!-- columns:end -->", text, re.S)
     assert section, "README lacks the generated column reference"
     assert section.group(1) == column_reference(), (
-        "README column reference is stale: regenerate it from `python -m allocator.schema`")
+        "README column reference is stale: regenerate it from `python -m allocator.core.schema`")
 
 
 def test_header_matching_ignores_case_accents_spacing():

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 import allocator
 from allocator.cli import main
-from allocator.findings import InputError
+from allocator.core.findings import InputError
 from allocator.solve import solve
-from allocator.sweep import collect, parse_variations, run_sweep, sweep_scenarios
+from allocator.analyse.sweep import collect, parse_variations, run_sweep, sweep_scenarios
 
 from test_uncertainty import OUTCOMES, RANGED, make_problem, write_workbook
 

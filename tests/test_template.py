@@ -8,9 +8,9 @@ import subprocess
 import openpyxl
 import pytest
 
-from allocator import schema
-from allocator.files import OutputError
-from allocator.template import INSTRUCTIONS_SHEET, THEME_LABELS, write_template
+from allocator.core import schema
+from allocator.report.files import OutputError
+from allocator.read.template import INSTRUCTIONS_SHEET, THEME_LABELS, write_template
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import allocator
 from allocator.cli import main
-from allocator.uncertainty import Ranges, monte_carlo, worst_case
+from allocator.analyse.uncertainty import Ranges, monte_carlo, worst_case
 
 OUTCOMES = ("jobs", "skills", "innovation")
 
@@ -258,7 +258,7 @@ def test_samples_and_gamma_out_of_range_are_usage_errors(tmp_path, args, said):
 
 
 def test_the_library_refuses_no_samples_and_a_negative_gamma():
-    from allocator.findings import InputError
+    from allocator.core.findings import InputError
     problem, budget = make_problem(6, seed=1)
     scenario = allocator.Scenario(budget=budget)
     with pytest.raises(InputError, match="at least one sample"):

@@ -1,7 +1,11 @@
-"""Solver backends behind one small interface.
+"""Solver backends behind one small interface (``Backend``).
 
 A backend takes a ``formulate.Model`` (a maximisation MILP in matrix form) and options, and
-returns a ``SolverOutput``. Each module here adapts one solver library:
+returns a ``SolverOutput`` (``solve``); it hands out a ``Resolver`` for re-solves of one model
+with small changes (``resolver``) and one for feasibility questions (``feasibility``). Each
+module here adapts one solver library, with ``solve(model, solver, options)`` and
+``is_available(solver)``, and ``resolver``/``feasibility`` where it has better ones than the
+cold ``base.ColdResolver``:
 
 - ``highs``: HiGHS through highspy, fed the arrays directly (the default: fastest exact path);
 - ``ortools``: SCIP and CP-SAT through OR-Tools' model_builder, fed the same arrays;
@@ -10,54 +14,23 @@ returns a ``SolverOutput``. Each module here adapts one solver library:
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-OPTIMAL, FEASIBLE, INFEASIBLE, UNBOUNDED, NO_SOLUTION = (
-    "optimal", "feasible", "infeasible", "unbounded", "no solution")
+from allocator.backends.base import (
+    BackendUnavailable,
+    ColdResolver,
+    Resolver,
+    SolveOptions,
+    SolverOutput,
+    relative_gap,
+)
+from allocator.core.status import Status
 
-
-@dataclass(frozen=True)
-class SolveOptions:
-    time_limit: float = 120.0
-    gap: float = 1e-4
-    verbose: bool = False
-    threads: int | None = None
-    start: np.ndarray | None = None  # a feasible column vector to start from
-    relax: bool = False  # solve the LP relaxation (integrality dropped), with duals
-    # called with (values, objective, bound) on each improving solution, by the backends that
-    # can (HiGHS): a watchdog that stops a late solver keeps the best one (see solve.py)
-    on_solution: Callable[[np.ndarray, float, float], None] | None = None
-
-
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """(bound − objective) / |objective| of a maximisation, 0 at best; None when unknown."""
-    if objective is None or bound is None or not np.isfinite(bound):
-        return None
-    return max(0.0, bound - objective) / max(abs(objective), 1e-9)
-
-
-@dataclass(frozen=True)
-class SolverOutput:
-    """What a solver said. ``values`` is None when it found no solution."""
-    status: str
-    values: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    seconds: float
-    solver: str
-    version: str
-    log: str = ""
-    row_duals: np.ndarray | None = None
-    message: str = ""
-    watchdog: bool = False  # ended by the watchdog (stopped, or crashed): ``message`` says why
-
-
-class BackendUnavailable(Exception):
-    """The backend's library or solver is not installed."""
-
+if TYPE_CHECKING:
+    from allocator.formulate import Model
 
 # name → (module, solver argument)
 BACKENDS = {
@@ -68,22 +41,52 @@ BACKENDS = {
 }
 
 
-def solve_model(model, backend: str, options: SolveOptions) -> SolverOutput:
-    """Solve with a named backend: one of BACKENDS, or ``pulp:<SOLVER>`` for any PuLP solver."""
-    if backend.startswith("pulp:"):
-        module, solver = "pulp", backend.split(":", 1)[1]
-    elif backend == "pulp":
-        module, solver = BACKENDS["cbc"]
-    elif backend in BACKENDS:
-        module, solver = BACKENDS[backend]
-    else:
-        raise BackendUnavailable(f"unknown backend '{backend}'; available: {', '.join(available())}")
-    impl = importlib.import_module(f".{module}", __name__)
-    try:
-        return impl.solve(model, solver, options)
-    except BackendUnavailable as exc:  # the user needs to know what to ask for instead
-        raise BackendUnavailable(f"{exc}; backends available here: "
-                                 f"{', '.join(available())}") from None
+@dataclass(frozen=True)
+class Backend:
+    """One solver, as the user named it (``highs``, ``scip``, ``cbc``, ``pulp:GUROBI_CMD``)."""
+    name: str
+    module: str
+    solver: str
+
+    def _impl(self):
+        return importlib.import_module(f"{__name__}.{self.module}")
+
+    def solve(self, model: "Model", options: SolveOptions) -> SolverOutput:
+        try:
+            return self._impl().solve(model, self.solver, options)
+        except BackendUnavailable as exc:  # the user needs to know what to ask for instead
+            raise BackendUnavailable(f"{exc}; backends available here: "
+                                     f"{', '.join(available())}") from None
+
+    def resolver(self, model: "Model", options: SolveOptions) -> Resolver:
+        """Re-solves of ``model`` with bounds, rows or the objective changed."""
+        make = getattr(self._impl(), "resolver", None)
+        options = replace(options, backend=self.name)
+        return make(model, options) if make else ColdResolver(model, options, self.solve)
+
+    def feasibility(self, model: "Model", options: SolveOptions) -> Resolver:
+        """Re-solves that ask only whether ``model``, changed, has an allocation (any will do:
+        the objective is dropped)."""
+        zero = model.with_objective(np.zeros(model.shape[1]))
+        make = getattr(self._impl(), "feasibility", None)
+        options = replace(options, backend=self.name)
+        return make(zero, options) if make else ColdResolver(zero, options, self.solve)
+
+
+def backend(name: str) -> Backend:
+    """The backend of a name: one of BACKENDS, or ``pulp:<SOLVER>`` for any PuLP solver."""
+    if name.startswith("pulp:"):
+        return Backend(name, "pulp", name.split(":", 1)[1])
+    if name == "pulp":
+        return Backend(name, *BACKENDS["cbc"])
+    if name in BACKENDS:
+        return Backend(name, *BACKENDS[name])
+    raise BackendUnavailable(f"unknown backend '{name}'; available: {', '.join(available())}")
+
+
+def solve_model(model: "Model", name: str, options: SolveOptions) -> SolverOutput:
+    """Solve with the backend of a name (``backend``)."""
+    return backend(name).solve(model, options)
 
 
 def available() -> list[str]:
@@ -91,9 +94,13 @@ def available() -> list[str]:
     names = []
     for name, (module, solver) in BACKENDS.items():
         try:
-            impl = importlib.import_module(f".{module}", __name__)
+            impl = importlib.import_module(f"{__name__}.{module}")
         except ImportError:
             continue
         if impl.is_available(solver):
             names.append(name)
     return names
+
+
+__all__ = ["BACKENDS", "Backend", "BackendUnavailable", "ColdResolver", "Resolver", "SolveOptions",
+           "SolverOutput", "Status", "available", "backend", "relative_gap", "solve_model"]

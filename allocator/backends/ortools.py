@@ -6,8 +6,8 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from . import (FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, UNBOUNDED, BackendUnavailable,
-               SolveOptions, SolverOutput)
+from allocator.backends.base import BackendUnavailable, SolveOptions, SolverOutput
+from allocator.core.status import Status
 
 
 def is_available(solver: str) -> bool:
@@ -78,13 +78,13 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     objective = float(runner.objective_value()) if has_solution else None
     bound = float(runner.best_objective_bound()) if has_solution else None
     if status == S.OPTIMAL:
-        state = OPTIMAL
+        state = Status.OPTIMAL
     elif status == S.INFEASIBLE:
-        state = INFEASIBLE
+        state = Status.INFEASIBLE
     elif status == S.UNBOUNDED:
-        state = UNBOUNDED
+        state = Status.UNBOUNDED
     else:
-        state = FEASIBLE if has_solution else NO_SOLUTION
+        state = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
     duals = np.asarray(runner.dual_values(), float) if options.relax and has_solution else None
     return SolverOutput(state, values, objective, bound, seconds,
                         {"scip": "SCIP", "sat": "CP-SAT", "glop": "GLOP"}[name],

@@ -10,8 +10,8 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from . import (FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, UNBOUNDED, BackendUnavailable,
-               SolveOptions, SolverOutput)
+from allocator.backends.base import BackendUnavailable, SolveOptions, SolverOutput
+from allocator.core.status import Status
 
 
 def is_available(solver: str) -> bool:
@@ -99,15 +99,15 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
         and not np.isnan(values).any()
     objective = float(pulp.value(prob.objective)) if has_solution else None
     if prob.sol_status == pulp.LpSolutionOptimal:
-        state = OPTIMAL
+        state = Status.OPTIMAL
     elif status == "Infeasible" or prob.sol_status == pulp.LpSolutionInfeasible:
-        state = INFEASIBLE
+        state = Status.INFEASIBLE
     elif status == "Unbounded":
-        state = UNBOUNDED
+        state = Status.UNBOUNDED
     else:
-        state = FEASIBLE if has_solution else NO_SOLUTION
+        state = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
     # CBC reports no bound through PuLP: an optimal status means the bound met the gap
-    bound = objective if state == OPTIMAL else None
+    bound = objective if state == Status.OPTIMAL else None
     return SolverOutput(state, values if has_solution else None, objective, bound, seconds,
                         solver.replace("PULP_CBC_CMD", "CBC"), f"PuLP {pulp.__version__}", "",
                         None, status)

@@ -1,0 +1,132 @@
+"""Turn a solution back into frames: the allocation per project and its summaries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from allocator.analyse.diagnose import diagnose
+from allocator.analyse.explain import explanations
+from allocator.backends import SolveOptions
+from allocator.core.status import Status
+from allocator.formulate import Model
+from allocator.runtime.resolves import Resolves
+from allocator.solve import solve
+from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario
+from allocator.solve.solution import Solution
+
+
+@dataclass(frozen=True)
+class Result:
+    """An allocation and what it achieves.
+
+    ``allocation``: one row per project — project_id, territory_id, region, theme, title,
+        requested, max_award, award (€), funded (bool), share_of_request (0–1), lock, each
+        outcome achieved (its value × share of request), then the input's extra columns.
+    ``by_region``, ``by_territory``, ``by_theme``: projects, funded, requested, awarded,
+        share_of_awarded, each outcome achieved; by_region and by_territory add floor and cap.
+    ``outcomes``: outcome, achieved, available (all projects fully funded), ideal (normaliser),
+        share_of_ideal, weight.
+    ``totals``: awarded, budget, projects_funded, and each outcome achieved.
+    ``shadow_prices``: see explain.explanations; ``diagnosis`` (when infeasible): see
+        diagnose.diagnose. ``model``: the model solved (with its priority levels' rows).
+    """
+    scenario: Scenario
+    solution: Solution
+    allocation: pd.DataFrame | None
+    by_region: pd.DataFrame | None = None
+    by_territory: pd.DataFrame | None = None
+    by_theme: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    totals: dict = field(default_factory=dict)
+    shadow_prices: pd.DataFrame | None = None
+    diagnosis: pd.DataFrame | None = None
+    model: Model | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def run(self) -> dict:
+        s = self.solution
+        return {"status": s.label, "objective": s.objective, "bound": s.bound, "gap": s.gap,
+                "build_seconds": round(s.build_seconds, 4), "solve_seconds": round(s.solve_seconds, 4),
+                "backend": s.backend, "solver": s.solver, "solver_version": s.version,
+                "message": s.message}
+
+
+def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Solution, *,
+            explain: bool = True, near_misses: int = 20, workers: int = 2) -> Result:
+    """The allocation and its summaries; with ``explain``, reasons and shadow prices too.
+
+    ``near_misses``: how many of the best unfunded projects get a price of inclusion
+    (one re-solve each, run in ``workers`` processes).
+    """
+    if not solution.ok:
+        diagnosis = None
+        if solution.status == Status.INFEASIBLE and explain:
+            diagnosis = diagnose(problem, scenario, model, replace(
+                SolveOptions.from_scenario(scenario), backend=solution.backend))
+        return Result(scenario, solution, None, diagnosis=diagnosis, model=model)
+    p = problem.projects
+    award, funded = model.awards(solution.values)
+    share = award / p["requested"].to_numpy(float)
+    outcomes = list(model.outcomes)
+    alloc = pd.DataFrame({
+        "project_id": p["project_id"], "territory_id": p["territory_id"], "region": p["region"],
+        "theme": p["theme"], "title": p["title"], "requested": p["requested"],
+        "max_award": p["max_award"], "award": award, "funded": funded,
+        "share_of_request": np.round(share, 6), "lock": p["lock"]})
+    for o in outcomes:
+        alloc[o] = p[o].to_numpy(float) * share
+    shadow = None
+    if explain:
+        resolver = Resolves(model, replace(SolveOptions.from_scenario(scenario),
+                                           backend=solution.backend), workers)
+        # reasons, prices of inclusion and shadow prices: their re-solves in one batch
+        why, shadow = explanations(problem, scenario, model, solution, award, funded,
+                                   near_misses=near_misses, resolver=resolver)
+        alloc = pd.concat([alloc, why], axis=1)
+    for c in problem.extra_columns:
+        if c not in alloc:
+            alloc[c] = p[c].to_numpy()
+
+    def summary(key: str) -> pd.DataFrame:
+        g = alloc.groupby(key, sort=True)
+        frame = pd.DataFrame({"projects": g.size(), "funded": g["funded"].sum(),
+                              "requested": g["requested"].sum(), "awarded": g["award"].sum()})
+        total = alloc["award"].sum()
+        frame["share_of_awarded"] = frame["awarded"] / total if total else 0.0
+        for o in outcomes:
+            frame[o] = g[o].sum()
+        return frame.reset_index()
+
+    by_region = summary("region")
+    if problem.regions is not None:
+        by_region = by_region.merge(problem.regions[["region", "floor", "cap"]], on="region", how="left")
+    by_territory = summary("territory_id")
+    if len(problem.territories):
+        by_territory = by_territory.merge(
+            problem.territories[["territory_id", "name", "region", "floor", "cap"]],
+            on="territory_id", how="left")
+    by_theme = summary("theme")
+    achieved = np.array([alloc[o].sum() for o in outcomes])
+    available = np.array([p[o].sum() for o in outcomes])
+    table = pd.DataFrame({"outcome": outcomes, "achieved": achieved, "available": available,
+                          "ideal": model.normalisers if scenario.normalise == "ideal" else np.nan,
+                          "weight": [scenario.weights.get(o, 0.0) for o in outcomes]})
+    table["share_of_ideal"] = table["achieved"] / table["ideal"]
+    totals = {"awarded": float(alloc["award"].sum()), "budget": scenario.budget,
+              "projects_funded": int(funded.sum()), "projects": int(len(p)),
+              **{o: float(v) for o, v in zip(outcomes, achieved)}}
+    return Result(scenario, solution, alloc, by_region, by_territory, by_theme, table, totals,
+                  shadow, model=model)
+
+
+def solve_scenario(problem: Problem, scenario: Scenario) -> Result:
+    """Solve and analyse (a task of ``runtime.pool``, for sweeps and comparisons).
+
+    Without explanations: per-project reasons cost dozens of re-solves, and a sweep compares
+    totals; ``allocator solve`` on one scenario gives them.
+    """
+    model, solution = solve(problem, scenario)
+    return analyse(problem, scenario, model, solution, explain=False)

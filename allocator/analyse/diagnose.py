@@ -1,0 +1,233 @@
+"""When the rules cannot all hold: name the smallest set of rules that conflict, with numbers.
+
+Every rule of the model is a unit that can be switched off: a row of a rule family (the budget,
+Occitanie's floor, the coverage of ti-7602, "P-0007 requires P-0003"), or a project's lock.
+A deletion filter switches units off while the rest stays infeasible, first whole families,
+then single units in chunks that halve (so that 183 coverage rows cost a few dozen solves, not
+183); what remains is irreducible: drop any one unit and the others can hold together. Each
+unit is then put in words, with the figures that clash, and with what relaxing it would take
+(the least slack on that rule alone that makes everything else feasible).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from allocator.core.format import money
+from allocator.backends import SolveOptions, backend
+from allocator.core.status import Status
+from allocator.formulate import MEUR, Change, Model
+from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario
+
+STRUCTURAL = {"partial_max", "partial_min", "total_awarded", "priority"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One switchable rule: a model row, or a lock on a project's selection column."""
+    family: str
+    subject: str
+    row: int | None = None
+    column: int | None = None
+
+
+def units(problem: Problem, model: Model) -> list[Unit]:
+    out = [Unit(g.name, g.labels[k], row=g.start + k) for g in model.groups
+           if g.name not in STRUCTURAL for k in range(len(g))]
+    lock = problem.projects["lock"].to_numpy(object)
+    ids = problem.projects["project_id"].to_numpy(object)
+    out += [Unit("lock_in", ids[i], column=i) for i in np.flatnonzero(lock == "in")]
+    out += [Unit("lock_out", ids[i], column=i) for i in np.flatnonzero(lock == "out")
+            if problem.projects["max_award"].iloc[i] > 0]
+    return out
+
+
+class _Oracle:
+    """Feasibility of the model with only some units on (any allocation will do), on the
+    backend of ``options``."""
+
+    def __init__(self, model: Model, all_units: list[Unit], options: SolveOptions):
+        self.resolver = backend(options.backend).feasibility(model, replace(options, gap=1.0))
+        self.units = all_units
+        self.solves = 0
+
+    def infeasible(self, on: set[int]) -> bool:
+        off = [u for i, u in enumerate(self.units) if i not in on]
+        rows = [u.row for u in off if u.row is not None]
+        cols = [u.column for u in off if u.column is not None]
+        change = Change(
+            rows=(rows, np.full(len(rows), -np.inf), np.full(len(rows), np.inf)) if rows else None,
+            cols=(cols, np.zeros(len(cols)), np.ones(len(cols))) if cols else None)
+        self.solves += 1
+        return self.resolver.solve(change).status == Status.INFEASIBLE
+
+
+def conflict(problem: Problem, model: Model, options: SolveOptions) -> tuple[list[Unit], int]:
+    """A minimal set of conflicting units (deletion filter), and the number of solves used."""
+    all_units = units(problem, model)
+    oracle = _Oracle(model, all_units, options)
+    on = set(range(len(all_units)))
+    if not oracle.infeasible(on):
+        return [], oracle.solves
+    families: dict[str, list[int]] = {}
+    for i, u in enumerate(all_units):
+        families.setdefault(u.family, []).append(i)
+    # whole families first, largest first: most play no part, and an explanation by a few
+    # big rules (a budget, some floors) reads better than one by dozens of small ones
+    for members in sorted(families.values(), key=len, reverse=True):
+        if oracle.infeasible(on - set(members)):
+            on -= set(members)
+    needed = sorted(on)
+    chunk = max(1, len(needed) // 2)
+    while True:
+        i = 0
+        while i < len(needed):
+            trial = needed[:i] + needed[i + chunk:]
+            if oracle.infeasible(set(trial)):
+                needed = trial
+            else:
+                i += chunk
+        if chunk == 1:
+            break
+        chunk = max(1, chunk // 2)
+    return [all_units[i] for i in needed], oracle.solves
+
+
+def relaxation(model: Model, unit: Unit, options: SolveOptions) -> float | None:
+    """Least slack on one row that makes the model feasible (model units), None if none does."""
+    if unit.row is None:
+        return None
+    m = model
+    lo, hi = m.row_lo[unit.row], m.row_hi[unit.row]
+    sign = 1.0 if np.isfinite(hi) and not np.isfinite(lo) else -1.0  # ≤ row: slack lowers lhs
+    slack = sp.csr_array(([-sign], ([unit.row], [0])), shape=(m.A.shape[0], 1))
+    relaxed = m.with_objective(np.zeros(m.A.shape[1])).with_columns(slack, -1.0, 0.0, np.inf)
+    out = backend(options.backend).solve(relaxed, replace(options, gap=1e-6))
+    if out.values is None:
+        return None
+    return float(out.values[-1])
+
+
+def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> str:
+    """A unit in words, with the figures that matter."""
+    p = problem.projects
+    eligible = (p["lock"] != "out") & (p["max_award"] > 0)
+    f, s = unit.family, unit.subject
+    if f == "budget":
+        return f"the budget is {money(scenario.budget)}"
+    if f in ("region_floor", "region_cap", "territory_floor", "territory_cap"):
+        level, bound = f.split("_")
+        key = "region" if level == "region" else "territory_id"
+        frame = problem.regions if level == "region" else problem.territories
+        limit = frame.set_index(key)[bound][s]
+        absorb = p.loc[eligible & (p[key] == s), "max_award"].sum()
+        text = f"{level} {s} has a {bound} of {money(limit)}"
+        if bound == "floor":
+            text += f"; its eligible projects can absorb at most {money(absorb)} under their aid-rate caps"
+        return text
+    if f in ("theme_min", "theme_max"):
+        share = (scenario.theme_min if f == "theme_min" else scenario.theme_max)[s]
+        absorb = p.loc[eligible & (p["theme"] == s), "max_award"].sum()
+        word = "at least" if f == "theme_min" else "at most"
+        return (f"theme {s} must receive {word} {share:.0%} of the total awarded; its eligible "
+                f"projects can absorb at most {money(absorb)}")
+    if f in ("fairness_min", "fairness_max"):
+        word = "at least" if f == "fairness_min" else "at most"
+        return (f"region {s} must receive {word} its fair share "
+                f"{'−' if f == 'fairness_min' else '+'}{scenario.fairness_band:.0%} "
+                f"(by {scenario.fairness_basis})")
+    if f == "coverage":
+        n = int((eligible & (p["territory_id"] == s)).sum())
+        cheapest = p.loc[eligible & (p["territory_id"] == s)].pipe(
+            lambda d: np.where(d["partial"], d["min_award"], d["max_award"]).min() if len(d) else np.nan)
+        return (f"territory {s} must have at least {min(scenario.coverage, n)} funded project(s); "
+                f"its cheapest eligible project needs {money(cheapest)}")
+    if f == "resource":
+        cap = problem.resources.set_index("resource")["capacity"][s]
+        return f"resource {s} has a capacity of {cap:,.0f}".replace(",", " ")
+    if f == "sites":
+        return f"at most {scenario.sites_max} sites clés en main may be funded"
+    if f == "net_artificialisation":
+        return f"net artificialisation over funded projects must stay ≤ {scenario.sites_max_net_ha:g} ha"
+    if f == "min_outcome":
+        return f"the allocation must reach at least {scenario.minimums[s]:,.0f} {s}".replace(",", " ")
+    if f == "requires":
+        return s
+    if f == "exclusive":
+        return f"at most one project of exclusive group {s} may be funded"
+    if f == "lock_in":
+        row = p.loc[p["project_id"] == s].iloc[0]
+        need = row["min_award"] if row["partial"] else row["max_award"]
+        return f"{s} is locked in (it needs at least {money(need)})"
+    if f == "lock_out":
+        return f"{s} is locked out"
+    return f"{f}: {s}"
+
+
+def _relax_words(unit: Unit, amount: float | None, problem: Problem) -> str:
+    f = unit.family
+    if unit.row is None or f in ("requires", "exclusive"):
+        return {"lock_in": "remove the lock", "lock_out": "remove the lock",
+                "requires": "drop the requirement", "exclusive": "allow more than one"}.get(f, "")
+    if amount is None:
+        return "relaxing this rule alone is not enough"
+    euros = f in ("budget", "region_floor", "region_cap", "territory_floor", "territory_cap",
+                  "theme_min", "theme_max", "fairness_min", "fairness_max")
+    if f == "resource":
+        cap = problem.resources.set_index("resource")["capacity"][unit.subject]
+        value = f"{amount * cap:,.0f}".replace(",", " ")
+    else:
+        value = money(amount * MEUR) if euros else f"{amount:,.4g}"
+    verb = "lower" if f.endswith(("floor", "min")) or f in ("coverage", "min_outcome") else "raise"
+    return f"{verb} it by at least {value}"
+
+
+def diagnose(problem: Problem, scenario: Scenario, model: Model,
+             options: SolveOptions | None = None) -> pd.DataFrame:
+    """The conflicting rules: columns rule, subject, statement, to_relax, found on the
+    backend of ``options`` (default: the scenario's).
+
+    ``attrs['summary']`` holds one sentence for the terminal, ``attrs['solves']`` the count of
+    feasibility solves the filter took, ``attrs['backend']`` the backend that ran them.
+    """
+    options = options or SolveOptions.from_scenario(scenario)
+    found, solves = conflict(problem, model, options)
+    rows = [{"rule": u.family, "subject": u.subject,
+             "statement": describe(problem, scenario, model, u),
+             "to_relax": _relax_words(u, relaxation(model, u, options), problem)}
+            for u in found]
+    frame = pd.DataFrame(rows, columns=["rule", "subject", "statement", "to_relax"])
+    frame.attrs["solves"] = solves
+    frame.attrs["backend"] = options.backend
+    frame.attrs["summary"] = _summary(problem, scenario, found, frame)
+    return frame
+
+
+def _summary(problem: Problem, scenario: Scenario, found: list[Unit], frame: pd.DataFrame) -> str:
+    if not found:
+        return "the rules conflict, but no smaller set of rules could be isolated"
+    floors = [u for u in found if u.family == "region_floor"]
+    if floors and any(u.family == "budget" for u in found):
+        total = problem.regions.set_index("region")["floor"][[u.subject for u in floors]].sum()
+        return (f"regional floors add up to {money(total)}, the budget is {money(scenario.budget)}"
+                + ("" if len(found) == len(floors) + 1 else " (with the other rules listed)"))
+    cover = [u for u in found if u.family == "coverage"]
+    if cover and any(u.family == "budget" for u in found) and len(found) == len(cover) + 1:
+        p = problem.projects
+        eligible = p[(p["lock"] != "out") & (p["max_award"] > 0)]
+        need = eligible.assign(entry=np.where(eligible["partial"], eligible["min_award"],
+                                              eligible["max_award"])).groupby("territory_id")["entry"].min()
+        total = need[[u.subject for u in cover]].sum()
+        return (f"{len(cover)} territories must each have a funded project; their cheapest "
+                f"eligible projects need {money(total)} in all, the budget is {money(scenario.budget)}")
+    locks = [u for u in found if u.family == "lock_in"]
+    if locks and any(u.family == "budget" for u in found) and len(found) == len(locks) + 1:
+        p = problem.projects.set_index("project_id")
+        need = sum((p.loc[u.subject, "min_award"] if p.loc[u.subject, "partial"]
+                    else p.loc[u.subject, "max_award"]) for u in locks)
+        return f"projects locked in need {money(need)}, the budget is {money(scenario.budget)}"
+    return "; ".join(frame["statement"]) + " — these cannot all hold"

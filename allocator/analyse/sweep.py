@@ -1,0 +1,149 @@
+"""Scenario sweeps: the cartesian product of parameter variations, solved side by side.
+
+A sweep is the cartesian product of scenario variations given as ``--set`` pairs::
+
+    budget=60e6:140e6:9        9 evenly spaced values from 60e6 to 140e6 (ends included)
+    weight.skills=0.5,1,2      a list of values
+    coverage=1                 one value (applied to every scenario of the sweep)
+
+A value is a range only when its three parts are numbers (so ``backend=pulp:GUROBI_CMD``
+stays a value); lists use commas, so French decimals need a dot here (``0.5``, not ``0,5``).
+
+The scenarios run on ``runtime.pool``: local processes or a Dask cluster.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario, build_scenario, parse_overrides
+from allocator.analyse.allocation import solve_scenario
+from allocator.analyse.compare import compare_runs, run_of
+from allocator.runtime.pool import Batch, collect
+
+
+@dataclass(frozen=True)
+class Variation:
+    """One ``--set`` pair of a sweep: a parameter and the values it takes (as given)."""
+    key: str
+    values: tuple[str, ...]
+
+
+def parse_variations(pairs: Sequence[str]) -> tuple[Variation, ...]:
+    """``key=a:b:n`` (n evenly spaced values), ``key=v1,v2,…`` or ``key=v`` → Variations."""
+    out = []
+    for key, (raw, _) in parse_overrides(pairs).items():
+        text = str(raw)
+        values = _range(text)
+        if values is None:
+            values = tuple(v.strip() for v in text.split(",")) if "," in text else (text,)
+        if any(not v for v in values):
+            raise InputError([Finding(ERROR, "--set", f"'{key}={text}': an empty value in the "
+                                      "list")])
+        out.append(Variation(key, values))
+    return tuple(out)
+
+
+def _range(text: str) -> tuple[str, ...] | None:
+    parts = text.split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        lo, hi, count = float(parts[0]), float(parts[1]), float(parts[2])
+    except ValueError:
+        return None
+    if count != int(count) or count < 1 or not (math.isfinite(lo) and math.isfinite(hi)):
+        raise InputError([Finding(ERROR, "--set", f"'{text}': a range is start:stop:count, "
+                                  "with count a whole number ≥ 1 (e.g. 60e6:140e6:9)")])
+    return tuple(repr(float(v)) for v in np.linspace(lo, hi, int(count)))
+
+
+def _show(value: str) -> str:
+    """A parameter value as it appears in a scenario name: numbers short (6e+07, 0.5)."""
+    try:
+        return f"{float(value):g}"
+    except ValueError:
+        return value
+
+
+def sweep_scenarios(problem: Problem, base: Scenario,
+                    variations: Sequence[Variation]) -> list[Scenario]:
+    """The scenarios of the cartesian product, in order (the last variation varies fastest).
+
+    Every combination is checked before anything is solved; InputError lists every bad one.
+    """
+    outcomes, themes = problem.outcomes, tuple(problem.themes["theme"])
+    scenarios, findings = [], []
+    for combo in itertools.product(*(v.values for v in variations)):
+        pairs = [f"{v.key}={value}" for v, value in zip(variations, combo)]
+        name = " ".join(f"{v.key}={_show(value)}" for v, value in zip(variations, combo)
+                        if len(v.values) > 1) or base.name
+        scenario, problems = build_scenario(name, parse_overrides(pairs), outcomes=outcomes,
+                                            themes=themes, base=base)
+        scenarios.append(scenario)
+        findings.extend(f for f in problems if f not in findings)
+    if any(f.severity == ERROR for f in findings):
+        raise InputError(findings)
+    return scenarios
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The results of a sweep, in the order of ``scenarios`` (None where not run).
+
+    ``table``: one row per scenario — scenario, each varied parameter (as run), status,
+    objective, gap, awarded (€), projects_funded, each outcome achieved, solve_seconds.
+    """
+    variations: tuple[Variation, ...]
+    scenarios: tuple[Scenario, ...]
+    results: tuple
+    batch: Batch
+
+    @property
+    def table(self) -> pd.DataFrame:
+        rows = []
+        for scenario, result in zip(self.scenarios, self.results):
+            params = scenario.parameters()
+            row = {"scenario": scenario.name, **{v.key: params.get(v.key) for v in self.variations}}
+            if result is None:
+                row["status"] = "not run (interrupted)"
+            else:
+                s = result.solution
+                outcomes = [] if result.outcomes is None else list(result.outcomes["outcome"])
+                row.update({"status": s.label, "objective": s.objective, "gap": s.gap,
+                            **{k: result.totals.get(k)
+                               for k in ("awarded", "projects_funded", *outcomes)},
+                            "solve_seconds": round(s.solve_seconds, 3)})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def ok(self) -> bool:
+        return not self.batch.interrupted and all(r is not None and r.solution.ok
+                                                  for r in self.results)
+
+    def comparison(self, problem: Problem, source: str = ""):
+        """The scenarios that have an allocation, side by side (``compare.Comparison``; the
+        first is the reference of every difference); None when none has one."""
+        runs = [run_of(r, source) for r in self.results if r is not None]
+        if not any(r.ok for r in runs):
+            return None
+        return compare_runs(runs, territories=problem.territories)
+
+
+def run_sweep(problem: Problem, base: Scenario, variations: Sequence[Variation], *,
+              workers: int | None = None, scheduler: str | None = None,
+              progress: bool | None = None) -> Sweep:
+    """Solve every scenario of the product of ``variations`` over ``base``."""
+    scenarios = sweep_scenarios(problem, base, variations)
+    batch = collect(problem, solve_scenario, scenarios, workers=workers, scheduler=scheduler,
+                    progress=progress, label="scenarios")
+    return Sweep(tuple(variations), tuple(scenarios),
+                 tuple(batch.results.get(i) for i in range(len(scenarios))), batch)

@@ -1,0 +1,157 @@
+"""The library's entry points: each command's whole job as one function, on pandas frames.
+
+The command line calls these and only prints and writes what they return; Python users call
+them the same way::
+
+    problem = allocator.load("scenarios/territoires-industrie.xlsx")
+    scenario = allocator.choose_scenario(problem, "balanced", ["budget=80e6"])
+    result = allocator.optimise(problem, scenario)
+    why = allocator.explain(problem, scenario, ["P-0412"])
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.analyse.allocation import Result, analyse
+from allocator.analyse.budget_curve import budget_curve as _curve
+from allocator.analyse.compare import Comparison, compare_runs, runs_for
+from allocator.analyse.explain import Explanation, explain_projects
+from allocator.analyse.frontier import Frontier, frontier
+from allocator.analyse.sweep import Sweep, parse_variations, run_sweep
+from allocator.analyse.uncertainty import Uncertainty, monte_carlo
+from allocator.backends import SolveOptions
+from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.problem import Problem
+from allocator.core.run import Run
+from allocator.core.scenario import Scenario, choose_scenario
+from allocator.read import from_frames, read_workbook
+from allocator.read.results import is_result_workbook, read_result
+from allocator.solve import solve
+from allocator.solve.greedy import greedy
+from allocator.validate import validate
+
+__all__ = ["Comparison", "Explanation", "Frontier", "NothingToCompare", "Result", "Run", "Sweep",
+           "Uncertainty", "budget_curve", "choose_scenario", "compare", "explain",
+           "from_tables", "frontier", "load", "monte_carlo", "optimise", "sweep"]
+
+
+def load(path: str | Path) -> Problem:
+    """Read and validate a workbook (.xlsx, a folder of .csv, a Pabulib .pb); raises
+    InputError."""
+    return validate(read_workbook(path))
+
+
+def from_tables(projects: pd.DataFrame, territories: pd.DataFrame | None = None,
+                regions: pd.DataFrame | None = None, resources: pd.DataFrame | None = None,
+                themes: pd.DataFrame | None = None, scenarios: pd.DataFrame | None = None
+                ) -> Problem:
+    """Validate pandas frames laid out like the workbook's sheets; raises InputError."""
+    frames = {"projects": projects, "territories": territories, "regions": regions,
+              "resources": resources, "themes": themes, "scenarios": scenarios}
+    return validate(from_frames({k: v for k, v in frames.items() if v is not None}))
+
+
+def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str = "optimal",
+             rank: str = "score", explain: bool = True, near_misses: int = 20,
+             workers: int = 2, verbose: bool = False, **overrides) -> Result:
+    """Solve ``problem`` under ``scenario`` (default: its first) and analyse the allocation.
+
+    ``method``: ``optimal`` (the MILP optimum) or ``greedy`` (fund down a ranking by
+    ``rank``, ``score`` or ``ratio``, under the same rules: a reference, never explained as
+    an optimum). ``explain``: reasons, shadow prices and the price of inclusion of the
+    ``near_misses`` best unfunded projects (re-solves on ``workers`` processes), or the
+    diagnosis when the rules conflict. ``overrides``: backend, time_limit, gap, threads.
+    """
+    scenario = scenario or problem.scenario()
+    if method == "greedy":
+        model, solution = greedy(problem, scenario, rank=rank)
+        return analyse(problem, scenario, model, solution, explain=False)
+    if method != "optimal":
+        raise ValueError(f"method must be 'optimal' or 'greedy', not {method!r}")
+    model, solution = solve(problem, scenario, verbose=verbose, **overrides)
+    return analyse(problem, scenario, model, solution, explain=explain,
+                   near_misses=near_misses, workers=workers)
+
+
+def explain(problem: Problem, scenario: Scenario, project_ids: Sequence[str], *,
+            verbose: bool = False, **overrides) -> Explanation:
+    """Why each project is funded or not, and what forcing it in would cost (one re-solve
+    each, on the scenario's backend); raises InputError for an unknown project."""
+    known = set(problem.projects["project_id"])
+    unknown = [pid for pid in project_ids if pid not in known]
+    if unknown:
+        raise InputError([Finding(ERROR, "projects", f"no project '{pid}' in "
+                                  f"{problem.source or 'the workbook'}") for pid in unknown])
+    options = replace(SolveOptions.from_scenario(scenario, verbose=verbose),
+                      **{k: v for k, v in overrides.items() if v is not None})
+    model, solution = solve(problem, scenario, options=options)
+    return explain_projects(problem, scenario, model, solution, project_ids, options)
+
+
+def budget_curve(problem: Problem, scenario: Scenario, start: float, stop: float, steps: int,
+                 *, workers: int = 2) -> pd.DataFrame:
+    """What the optimum achieves at ``steps`` envelopes from ``start`` to ``stop`` (€), on
+    the scenario's backend (see ``analyse.budget_curve``)."""
+    bounds = np.array([start, stop], float)
+    if not np.all(np.isfinite(bounds)) or start < 0 or stop < start or steps < 2:
+        raise InputError([Finding(ERROR, "--from/--to", "a budget curve runs from a "
+                                  "non-negative envelope up to a larger one, in 2 or more steps "
+                                  f"(not {start:g} to {stop:g} in {steps})")])
+    return _curve(problem, scenario, np.linspace(start, stop, steps), workers)
+
+
+def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
+            overrides: Sequence[str] = (), *, backend: str | None = None,
+            time_limit: float | None = None, gap: float | None = None, greedy: str = "each",
+            workers: int | None = None, progress: bool | None = None,
+            on_source: Callable[[str, int], None] | None = None) -> Comparison:
+    """Scenarios side by side. ``sources``: input workbooks (every scenario of their
+    scenarios sheet is solved, or those of ``scenario_names``, with ``overrides`` and the
+    flags on top) and result workbooks of ``allocator solve``. ``greedy``: the ranking
+    references for ``each`` scenario, the ``first`` or ``none``. ``on_source(source, n)`` is
+    told before the n scenarios of an input are solved. Raises InputError; a comparison
+    where no run has an allocation raises ``NothingToCompare``."""
+    runs: list[Run] = []
+    references: list[Run] = []
+    territories = None
+    for source in sources:
+        if is_result_workbook(source):
+            runs.append(read_result(source))
+            continue
+        problem = load(source)
+        names = list(scenario_names) or [s.name for s in problem.scenarios] or [None]
+        scenarios = [choose_scenario(problem, n, overrides, backend=backend,
+                                     time_limit=time_limit, gap=gap) for n in names]
+        if on_source is not None:
+            on_source(str(source), len(scenarios))
+        got, refs = runs_for(problem, scenarios, greedy=greedy, source=str(source),
+                             workers=workers, progress=progress)
+        runs += got
+        references += refs
+        territories = problem.territories if territories is None else territories
+    if not any(r.ok for r in runs):
+        raise NothingToCompare(runs)
+    return compare_runs(runs, references, territories)
+
+
+class NothingToCompare(Exception):
+    """No run of a comparison has an allocation; ``runs`` say why."""
+
+    def __init__(self, runs: list[Run]):
+        self.runs = runs
+        super().__init__("no scenario has an allocation: nothing to compare")
+
+
+def sweep(problem: Problem, base: Scenario, variations: Sequence[str], *,
+          workers: int | None = None, scheduler: str | None = None,
+          progress: bool | None = None) -> Sweep:
+    """Every combination of ``variations`` (``key=a,b,c`` or ``key=start:stop:count``) over
+    ``base``, solved side by side (see ``analyse.sweep``)."""
+    return run_sweep(problem, base, parse_variations(variations), workers=workers,
+                     scheduler=scheduler, progress=progress)
+

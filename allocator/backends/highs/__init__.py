@@ -1,0 +1,32 @@
+"""HiGHS through highspy: the default backend, the fastest exact path.
+
+``instance`` hands the arrays to one HiGHS instance and runs it; ``mip`` solves an allocation
+MILP LP first (relaxation, RENS, cover cuts from ``cuts``, reduced-cost fixing, then the MILP);
+``nearby`` re-solves a solved model with small changes, near its allocation.
+"""
+from __future__ import annotations
+
+from allocator.backends.base import SolveOptions, SolverOutput
+from allocator.backends.highs import instance, mip
+from allocator.backends.highs.instance import Session
+from allocator.backends.highs.nearby import Nearby
+
+
+def is_available(solver: str) -> bool:
+    return True
+
+
+def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
+    if not options.relax and options.start is None and model.integer.any():
+        return mip.solve(model, options)  # LP first, RENS, reduced-cost fixing, then the MILP
+    return instance.run(instance.build(model, options.relax), model, options)
+
+
+def resolver(model, options: SolveOptions) -> Nearby:
+    """Re-solves from the solved model's LP basis and cover cuts, near its allocation."""
+    return Nearby(model, options)
+
+
+def feasibility(model, options: SolveOptions) -> Session:
+    """One instance whose bounds each question moves, then restores."""
+    return Session(model, options)

@@ -1,0 +1,306 @@
+"""HiGHS on an allocation MILP, LP first: relaxation, RENS, cover cuts, reduced-cost fixing,
+then the MILP.
+
+Allocation models have a tiny integrality gap at scale (the LP bound is within 3e-5 of the
+optimum at 10,000 and 100,000 projects, where only a handful of selections are fractional),
+while HiGHS's own MILP path spends most of its time in presolve (146 of 173 s at 100,000
+projects). On smaller models the LP bound is looser (1.8e-3 above the optimum on the bundled
+workbook), because of small knapsacks such as territory caps: cover cuts (``cuts.py``) close
+most of that. So, before the MILP:
+
+1. the LP relaxation is solved: its objective ``U`` bounds every allocation;
+2. RENS: every selection the LP leaves integral is fixed at its LP value and the small MILP
+   over the fractional ones is solved; its allocation (objective ``L``) satisfies every rule;
+   when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and
+   no full MILP runs (at 10,000 and 100,000 projects);
+3. otherwise the LP is solved again with the cover cuts it breaks, until it breaks none or
+   ``MAX_CUT_ROUNDS`` are done (a lower ``U``), and RENS runs again from it, over its support: every selection it funds,
+   even in part, is free (so some can be dropped to round others up);
+4. when the bounds still do not meet, reduced-cost fixing (exact): a selection at a bound of
+   the LP whose reduced cost exceeds ``U - L`` cannot change in any allocation better than
+   ``L``, so it is fixed; the MILP over the rest starts from ``L``. Its dual bound, capped by
+   ``U``, is a bound of the whole problem (anything it excluded is worth less than ``L``).
+
+Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
+whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py``.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from allocator.backends.base import SolveOptions, SolverOutput, relative_gap
+from allocator.backends.highs import cuts as C
+from allocator.backends.highs import instance as H
+from allocator.core.status import Status
+from allocator.formulate import INT_TOL, RowGroup
+
+MIN_RENS_SECONDS = 2.0  # RENS gets at least this long, or a fifth of the limit …
+RENS_SHARE = 0.2
+# HiGHS's MIP presolve costs ~0.2 s even on a 173 × 665 sub-MIP that ``restrict`` already
+# reduced (0.014 s without it, at 10,000 projects)
+RENS_OPTIONS = {"presolve": "off"}
+# every solve of a restricted model: HiGHS's MIP accepts rows broken by up to 1e-6 (its
+# default), and without its presolve (then postsolve) nothing cleans that: an award 3.4e-7 M€
+# over a territory cap was returned (tests/test_bruteforce.py); 1e-7 is its LP tolerance
+SUB_OPTIONS = {"mip_feasibility_tolerance": 1e-7}
+# the LP relaxation without presolve: half the time at every size measured (0.12 → 0.06 s at
+# 10,000 projects, 10.2 → 8.5 s at 100,000), the same optimum
+LP_OPTIONS = {"presolve": "off"}
+MILP_OPTIONS: dict = {}
+MAX_CUT_ROUNDS = 10  # the bundled workbook needs 2; each round costs an LP from its basis
+# RENS in a re-solve also frees the selections cheapest to move (by reduced cost, those at a
+# bound: ~570 of 2,000 are basic at 0 or 1, with a reduced cost of 0 that says nothing). On
+# the bundled workbook's Monte Carlo draws the optimum differs from the LP's rounding in
+# selections ranked up to ~36th by that measure: with 40 free, RENS proves 53 draws of 60,
+# against 28 with the fractional ones alone
+FLIPS = 40
+RC_ZERO = 1e-9
+
+
+def met(objective: float | None, bound: float | None, gap: float) -> bool:
+    """Whether ``objective`` is proven within the relative ``gap`` of ``bound`` (below 1e-9,
+    rounding)."""
+    g = relative_gap(objective, bound)
+    return g is not None and g <= max(gap, 1e-9)
+
+
+def solve(model, options: SolveOptions) -> SolverOutput:
+    """A maximisation MILP, LP first (see the module's docstring); same contract as
+    ``highs.solve``."""
+    t0 = time.perf_counter()
+    deadline = t0 + options.time_limit
+    notes = []
+
+    # 1. the LP relaxation: its bound, values and reduced costs
+    h = H.build(model, relax=True)
+    for key, value in LP_OPTIONS.items():
+        h.setOptionValue(key, value)
+    lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None))
+    if lp.status == Status.INFEASIBLE:
+        return replace(lp, seconds=time.perf_counter() - t0, bound=None,
+                       message="Infeasible (LP relaxation)")
+    if lp.values is None or lp.status != Status.OPTIMAL:  # unbounded or out of time: HiGHS's own way
+        return plain_milp(model, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+    notes.append(f"LP relaxation: bound {lp.objective:.10g} in {lp.seconds:.3f} s")
+    U, x = lp.objective, lp.values
+
+    # 2. RENS: the MILP over the selections the LP leaves fractional; enough at scale
+    rens = run_rens(model, x, U, options, deadline, notes)
+    if rens.values is None or not met(rens.objective, U, options.gap):
+        # 3. cover cuts tighten the bound (``cuts.py``), and RENS runs again from their LP
+        lp, cuts = tighten(h, model, lp, C.knapsacks(model), options)
+        if lp.status == Status.INFEASIBLE:  # cuts remove no allocation: there is none
+            return replace(lp, seconds=time.perf_counter() - t0, bound=None,
+                           message="Infeasible (LP relaxation with cover cuts)")
+        if lp.values is None or lp.status != Status.OPTIMAL:
+            return plain_milp(model, options, deadline, t0, notes + [f"LP with cuts: {lp.message}"])
+        U, x = lp.objective, lp.values
+        notes.append(f"{len(cuts)} cover cuts: bound {U:.10g}")
+        model = with_cuts(model, cuts)
+        if len(cuts):
+            again = run_rens(model, x, U, options, deadline, notes, support=True)
+            if again.values is not None and (rens.values is None
+                                             or again.objective > rens.objective):
+                rens = again
+    reduced = np.asarray(h.getSolution().col_dual, float)
+    del h
+    # 4. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
+    return finish(model, options, deadline, t0, notes, x, reduced,
+                  U, U, rens.values, rens.objective, MILP_OPTIONS)
+
+
+def run_rens(model, x: np.ndarray, U: float, options: SolveOptions, deadline: float,
+          notes: list, support: bool = False, reduced: np.ndarray | None = None
+          ) -> SolverOutput:
+    """RENS: every selection the LP (values ``x``, bound ``U``) leaves integral fixed there,
+    the MILP over the fractional ones. With ``support``, only those the LP leaves unfunded
+    are fixed: the MILP chooses which of the projects the LP funds, even in part, to keep,
+    so the fractional ones can be rounded up by dropping others (on the bundled workbook
+    the optimum does exactly that: 2 up, 3 dropped, all within the LP's support). With the
+    LP's ``reduced`` costs, the ``FLIPS`` selections at a bound that cost least to move are
+    free too."""
+    integer = model.integer
+    fractional = integer & (np.abs(x - np.round(x)) > INT_TOL)
+    fixed = integer & ~fractional
+    if support:
+        fixed &= x <= model.col_lo + INT_TOL
+    if reduced is not None:
+        fixed[cheapest(fixed & (np.abs(reduced) > RC_ZERO), reduced, FLIPS)] = False
+    lo, hi = model.col_lo.copy(), model.col_hi.copy()
+    lo[fixed] = hi[fixed] = np.clip(np.round(x[fixed]), model.col_lo[fixed], model.col_hi[fixed])
+    limit = min(time_left(deadline), max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))
+    report = options.on_solution
+    # over the support the sub-MILP is larger (470 selections on the bundled workbook), and
+    # HiGHS's presolve pays for itself: 0.055 s against 0.14 s without
+    rens = run_restricted(model, lo, hi, replace(
+        options, start=None, time_limit=limit,
+        on_solution=None if report is None else (lambda v, o, b: report(v, o, U))),
+        scale=U, **({} if support else RENS_OPTIONS))
+    what = (f"the LP's support ({int((integer & ~fixed).sum())} selections)" if support
+            else f"{int(fractional.sum())} fractional selections" if reduced is None
+            else f"{int(fractional.sum())} fractional selections and "
+                 f"{int((integer & ~fixed).sum() - fractional.sum())} cheapest to move")
+    notes.append(f"RENS over {what}: "
+                 + (f"{rens.objective:.10g}" if rens.values is not None else rens.message)
+                 + f" in {rens.seconds:.3f} s")
+    return rens
+
+
+def tighten(h, model, lp: SolverOutput, knapsacks: C.Knapsacks, options: SolveOptions
+            ) -> tuple[SolverOutput, C.Cuts]:
+    """Rounds of cover cuts (``cuts``) on the LP relaxation held by ``h`` (solved: ``lp``),
+    each added to ``h`` and the LP solved again from its basis, until none is broken or
+    ``MAX_CUT_ROUNDS`` rounds are done."""
+    added = C.no_cuts(h.getNumCol())
+    for _ in range(MAX_CUT_ROUNDS):
+        new = C.separate(knapsacks, lp.values)
+        if not len(new):
+            break
+        _add_rows(h, new.A, np.full(len(new), -np.inf), new.hi)
+        added = added + new
+        lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None))
+        if lp.values is None or lp.status != Status.OPTIMAL:
+            break
+    return lp, added
+
+
+def with_cuts(model, cuts: C.Cuts):
+    """``model`` with the cuts as rows below its own (the columns, and so every allocation's
+    values, unchanged)."""
+    if not len(cuts):
+        return model
+    return model.with_rows(cuts.A, np.full(len(cuts), -np.inf), cuts.hi, RowGroup(
+        "cover_cut", 0, len(cuts), tuple(f"cut {k}" for k in range(len(cuts))), unit="",
+        scale=1.0, help="a cover inequality, valid for every allocation"))
+
+
+def _add_rows(h, A, lo, hi) -> None:
+    A = sp.csr_array(A)
+    h.addRows(A.shape[0], np.asarray(lo, float), np.asarray(hi, float), A.nnz,
+              A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32),
+              A.data.astype(float))
+
+
+def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list,
+           x: np.ndarray, reduced: np.ndarray, lp_bound: float, U: float,
+           start: np.ndarray | None, L: float | None, milp_options: dict) -> SolverOutput:
+    """Given the LP relaxation of the model (values ``x``, reduced costs ``reduced``,
+    objective ``lp_bound``), a bound ``U`` ≤ ``lp_bound`` and an
+    allocation ``start`` worth ``L`` (or None): done when they meet within the gap, else
+    reduced-cost fixing against ``L`` and the MILP from ``start``."""
+    version = highspy_version()
+    if start is None:
+        L = None
+    if L is not None and met(L, U, options.gap):
+        notes.append(f"proven within {relative_gap(L, U):.2e} of the bound {U:.10g}: no search")
+        if options.on_solution is not None:
+            options.on_solution(start, L, U)
+        return SolverOutput(Status.OPTIMAL, start, L, U, time.perf_counter() - t0, "HiGHS", version,
+                            "\n".join(notes) + "\n", None, "Optimal (bound met)")
+    lo, hi = np.array(model.col_lo, float), np.array(model.col_hi, float)
+    if L is not None:
+        threshold = (lp_bound - L) + 1e-7 * max(1.0, abs(lp_bound))
+        free = model.integer & (lo < hi)
+        at_lo = free & (x <= lo + 1e-9) & (-reduced > threshold)
+        at_hi = free & (x >= hi - 1e-9) & (reduced > threshold)
+        hi[at_lo] = lo[at_lo]
+        lo[at_hi] = hi[at_hi]
+        notes.append(f"reduced-cost fixing: {int(at_lo.sum() + at_hi.sum())} of "
+                     f"{int(free.sum())} selections fixed")
+    report = options.on_solution
+    out = run_restricted(model, lo, hi, replace(
+        options, start=start, time_limit=time_left(deadline),
+        on_solution=None if report is None else (lambda v, o, b: report(v, o, min(b, U)))),
+        scale=U, **milp_options)
+    log = "\n".join(notes) + "\n" + out.log
+    seconds = time.perf_counter() - t0
+    gap = options.gap
+    if out.values is None or (L is not None and out.objective < L - 1e-9 * max(1.0, abs(L))):
+        if L is None:
+            return replace(out, seconds=seconds, log=log)
+        # nothing better than the start: it stands, proven only if the search finished
+        bound = U if out.bound is None or out.values is None else min(U, max(out.bound, L))
+        status = Status.OPTIMAL if (out.values is not None and out.status == Status.OPTIMAL) or \
+            met(L, bound, gap) else Status.FEASIBLE
+        return SolverOutput(status, start, L, bound, seconds, "HiGHS", version, log, None,
+                            out.message)
+    bound = U if out.bound is None else min(U, max(out.bound, out.objective))
+    status = out.status
+    if status == Status.FEASIBLE and met(out.objective, bound, gap):
+        status = Status.OPTIMAL
+    return SolverOutput(status, out.values, out.objective, bound, seconds, "HiGHS", version,
+                        log, None, out.message)
+
+
+def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = None,
+                   **highs_options) -> SolverOutput:
+    """Solve ``model`` with column bounds ``lo``, ``hi``, the fixed columns taken out first;
+    values (and those passed to ``on_solution``) are full column vectors. ``highs_options``:
+    HiGHS options for this solve.
+
+    The fixed columns' part of the objective is added back here, not handed to HiGHS as an
+    offset: HiGHS 1.16 then misvalues a MIP start in its presolved space (it reported 1.097
+    for an allocation worth 0.917 on a 6-project case of tests/test_bruteforce.py). Without
+    the offset its relative gap would apply to the free columns' part alone, far stricter than
+    asked: ``scale`` (the objective's size) turns the gap asked into an absolute one.
+    """
+    r = model.restricted(lo, hi)
+    if r is None:
+        return SolverOutput(Status.INFEASIBLE, None, None, None, 0.0, "HiGHS", "", "", None,
+                            "Infeasible (fixed columns)")
+    report = options.on_solution
+    if not len(r.keep):  # every column fixed, every row checked: nothing left to solve
+        if report is not None:
+            report(r.values, r.offset, r.offset)
+        return SolverOutput(Status.OPTIMAL, r.values.copy(), r.offset, r.offset, 0.0, "HiGHS",
+                            highspy_version(), "", None, "Optimal (all columns fixed)")
+    start = None if options.start is None else np.asarray(options.start)[r.keep]
+    offset = r.offset
+    r = replace(r, offset=0.0)
+
+    def worth(v):  # what an allocation is worth, from its values (never HiGHS's word)
+        return float(r.c @ v) + offset
+
+    h = H.build(r)
+    if scale is not None and options.gap > 0 and np.isfinite(scale):
+        h.setOptionValue("mip_abs_gap", max(1e-9, options.gap * abs(scale)))
+    for key, value in {**SUB_OPTIONS, **highs_options}.items():
+        h.setOptionValue(key, value)
+    # highs.run itself re-solves when HiGHS misvalues the start
+    out = H.run(h, r, replace(options, start=start, on_solution=None if report is None
+                              else (lambda v, o, b: report(r.expand(v), worth(v), b + offset))))
+    return replace(out, values=None if out.values is None else r.expand(out.values),
+                   objective=None if out.values is None else worth(out.values),
+                   bound=None if out.bound is None else out.bound + offset)
+
+
+@functools.cache
+def highspy_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("highspy")
+    except PackageNotFoundError:
+        return ""
+
+
+def time_left(deadline: float) -> float:
+    return max(0.0, deadline - time.perf_counter())
+
+
+def plain_milp(model, options, deadline, t0, notes) -> SolverOutput:
+    out = H.run(H.build(model), model, replace(options, time_limit=time_left(deadline)))
+    return replace(out, seconds=time.perf_counter() - t0, log="\n".join(notes) + "\n" + out.log)
+
+
+# ----------------------------------------------------------------------------- re-solves
+
+
+def cheapest(candidates: np.ndarray, reduced: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` columns among ``candidates`` (a mask) of smallest reduced cost in size."""
+    rest = np.flatnonzero(candidates)
+    return rest[np.argsort(np.abs(reduced[rest]), kind="stable")[:count]]

@@ -1,0 +1,192 @@
+"""What every command shares: the context (-q, -v, --debug, --force), the common options, the
+one mapping from failures to messages and exit codes, and the output tail.
+
+Exit codes: 0 success; 1 solved but infeasible, or no solution in time; 2 bad input or usage;
+3 an internal error (a bug: please report it with the output of ``--debug``); 130 interrupted.
+Data and ``--json`` go to stdout; messages go to stderr.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from allocator import __version__
+from allocator.backends import BackendUnavailable
+from allocator.core.findings import ERROR, Finding, InputError
+from allocator.report.files import OutputError, check_output
+
+MAX_SHOWN = 60
+
+
+class Failed(Exception):
+    """A run that ends without what was asked (exit ``code``), ``message`` saying why."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+class Context:
+    force = False  # --force: replace existing outputs that allocator did not write
+
+    def __init__(self, quiet=False, verbose=False, debug=False):
+        self.quiet, self.verbose, self.debug = quiet, verbose, debug
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    @property
+    def progress(self) -> bool | None:
+        """Progress bars: on a terminal (None lets the pool decide), never with -q."""
+        return False if self.quiet else None
+
+    def check(self, *paths: Path | None, inputs: tuple = ()) -> None:
+        """Refuse, before any work, outputs that cannot or must not be written."""
+        for path in paths:
+            if path is not None:
+                check_output(path, inputs=inputs, force=self.force)
+
+    def write(self, path: Path | None, writer: Callable, *args, inputs: tuple | None = None
+              ) -> None:
+        """``writer(*args, path, inputs=inputs)`` when a path was given, and say so."""
+        if path is None:
+            return
+        written = writer(*args, path) if inputs is None else writer(*args, path, inputs=inputs)
+        for p in written if isinstance(written, list) else [path]:
+            self.say(f"wrote {p}")
+
+    def show(self, as_json: bool, data: Callable[[], object], text: Callable[[], str],
+             output: Path | None = None) -> None:
+        """JSON on stdout with ``--json``; else the text, unless it went to a file and -q."""
+        if as_json:
+            click.echo(json.dumps(data(), ensure_ascii=False, default=str))
+        elif output is None or not self.quiet:
+            click.echo(text())
+
+
+def show_findings(ctx: Context, findings: list[Finding]) -> None:
+    errors = [f for f in findings if f.severity == ERROR]
+    warnings = [f for f in findings if f.severity != ERROR]
+    shown = errors + ([] if ctx.quiet else warnings)
+    for f in shown[:MAX_SHOWN]:
+        click.echo(str(f), err=True)
+    if len(shown) > MAX_SHOWN:
+        click.echo(f"… and {len(shown) - MAX_SHOWN} more (use --json for the full list)", err=True)
+    if errors:
+        click.echo(f"{len(errors)} error(s), {len(warnings)} warning(s): fix the errors and run "
+                   "again", err=True)
+
+
+def force_option(command):
+    """--force, for commands that write files; it reaches ``Context.check``."""
+    def remember(click_ctx, param, value):
+        click_ctx.find_object(Context).force = value
+        return value
+    return click.option("--force", is_flag=True, expose_value=False, callback=remember,
+                        help="Replace output files that exist, even ones allocator did not "
+                             "write (those it wrote are replaced anyway).")(command)
+
+
+def guarded(command):
+    """Turn expected failures into messages and exit codes; tracebacks only with --debug.
+
+    Also gives every command -q, -v and --debug, so they work after the command's name too.
+    """
+    @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+    @click.option("-v", "--verbose", is_flag=True, help="Show the solver's log.")
+    @click.option("--debug", is_flag=True, help="Show tracebacks.")
+    @functools.wraps(command)
+    def wrapper(*args, quiet=False, verbose=False, debug=False, **kwargs):
+        ctx: Context = click.get_current_context().obj
+        ctx.quiet, ctx.verbose = ctx.quiet or quiet, ctx.verbose or verbose
+        ctx.debug = ctx.debug or debug
+        code, message = 0, None
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            code, message = 130, "interrupted"
+        except Exception as exc:
+            if ctx.debug:
+                raise
+            code, message = _failure(ctx, exc)
+        if message:
+            click.echo(message, err=True)
+        raise SystemExit(code)
+    return wrapper
+
+
+def _failure(ctx: Context, exc: Exception) -> tuple[int, str | None]:
+    """The exit code and message of a failure: the one mapping of the command line."""
+    if isinstance(exc, InputError):
+        show_findings(ctx, exc.findings)
+        return 2, None
+    if isinstance(exc, (OutputError, BackendUnavailable)):
+        return 2, f"error: {exc}"
+    if isinstance(exc, Failed):
+        return exc.code, None if ctx.quiet else str(exc)
+    return 3, (f"internal error: {type(exc).__name__}: {exc}\nrerun with --debug for the "
+               "traceback, and please report it")
+
+
+def scenario_options(command=None, *, many=False):
+    """--scenario, --set, --backend, --time-limit, --gap. With ``many`` (``@scenario_options(
+    many=True)``), --scenario may be repeated and ``scenario_name`` is a tuple."""
+    if command is None:
+        return functools.partial(scenario_options, many=many)
+    for option in reversed([
+        click.option("-s", "--scenario", "scenario_name", metavar="NAME|FILE.toml",
+                     multiple=many,
+                     help="A scenario of the workbook's scenarios sheet, or a TOML file "
+                          + ("(repeatable; default: every scenario of the sheet)." if many else
+                             "(default: the sheet's first scenario, or built-in defaults).")),
+        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="Override a scenario parameter, e.g. --set budget=80e6 "
+                          "--set weight.jobs=2 (repeatable)."),
+        click.option("--backend", envvar="ALLOCATOR_BACKEND", show_envvar=True,
+                     help="Solver: highs (default), scip, cpsat, cbc, or pulp:<SOLVER>; "
+                          "every re-solve of the run uses it too."),
+        click.option("--time-limit", type=float, envvar="ALLOCATOR_TIME_LIMIT",
+                     show_envvar=True, help="Seconds the solver may take."),
+        click.option("--gap", type=float, help="Relative gap accepted as optimal."),
+    ]):
+        command = option(command)
+    return command
+
+
+def execution_options(command):
+    """--workers and --scheduler: where many solves run (see ``runtime.pool``)."""
+    for option in reversed([
+        click.option("--workers", type=click.IntRange(min=1),
+                     help="Local processes solving at once (default: the number of cores; 1 "
+                          "runs in this process)."),
+        click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", show_envvar=True,
+                     metavar="ADDRESS", help="Run on this Dask cluster instead, e.g. "
+                                             "tcp://host:8786 (needs the dask extra)."),
+    ]):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="allocator")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the solver's log.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def main(ctx, quiet, verbose, debug):
+    """Share a public funding envelope among projects: exact, fast, explainable.
+
+    \b
+    Example:
+      allocator template my-projects.xlsx
+      allocator validate my-projects.xlsx
+      allocator solve scenarios/territoires-industrie.xlsx -o allocation.xlsx
+    """
+    ctx.obj = Context(quiet, verbose, debug)

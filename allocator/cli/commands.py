@@ -1,0 +1,423 @@
+"""The commands: each parses its options, calls one library function, writes and prints."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from allocator import api
+from allocator.cli.app import (Context, Failed, execution_options, force_option, guarded, main,
+                               scenario_options, show_findings)
+from allocator.core.findings import InputError
+from allocator.core.scenario import choose_scenario
+from allocator.core.status import Status
+from allocator.read.template import write_template
+from allocator.report import json as to_json
+from allocator.report import text
+from allocator.report.audit import write_model
+from allocator.report.comparison import write_comparison
+from allocator.report.frontier import plot_frontier, write_frontier
+from allocator.report.plots import budget_curve_plot
+from allocator.report.review import SUFFIXES, files_of, write_review
+from allocator.report.uncertainty import plot_uncertainty, write_uncertainty
+from allocator.report.workbook import write_allocation_csv, write_budget_curve, write_result
+
+WORKBOOK = click.argument("workbook", type=click.Path(exists=False, path_type=Path))
+AS_JSON = "as_json"
+
+
+def _table(frame, digits: str = ",.4g") -> str:
+    return frame.to_string(index=False, float_format=lambda v: f"{v:{digits}}")
+
+
+def _interrupted(done: int, total: int, what: str) -> Failed:
+    return Failed(f"interrupted: kept the {done} of {total} {what} that were done", 130)
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@force_option
+@guarded
+@click.pass_obj
+def template(ctx: Context, out: Path):
+    """Write a blank input workbook to OUT, ready to fill in Excel.
+
+    Every sheet and column, header comments with the help text, drop-down lists, numeric
+    bounds, an instructions sheet and three example rows.
+
+    \b
+    Example:
+      allocator template projets-2026.xlsx
+    """
+    ctx.check(out)  # a filled-in workbook is not replaced without --force
+    ctx.write(out, write_template)
+
+
+@main.command()
+@WORKBOOK
+@click.option("--json", AS_JSON, is_flag=True, help="Print the findings as JSON.")
+@guarded
+@click.pass_obj
+def validate(ctx: Context, workbook: Path, as_json: bool):
+    """Check WORKBOOK (.xlsx, or a folder of .csv) and list every problem at once.
+
+    Exit 0 when there are no errors (warnings allowed), 2 when there are.
+
+    \b
+    Example:
+      allocator validate scenarios/territoires-industrie.xlsx
+    """
+    try:
+        problem = api.load(workbook)
+    except InputError as exc:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"valid": False, "findings": [f.to_dict() for f in exc.findings]},
+                              ensure_ascii=False, indent=1))
+        raise Failed("", 2) from None
+    findings = list(problem.warnings)
+    if not as_json:
+        show_findings(ctx, findings)
+    ctx.show(as_json, lambda: {"valid": True, "projects": problem.n,
+                               "scenarios": [s.name for s in problem.scenarios],
+                               "findings": [f.to_dict() for f in findings]},
+             lambda: f"{workbook}: valid — {problem.n} projects, {len(problem.territories)} "
+                     f"territories, {len(problem.scenarios)} scenario(s)"
+                     f"{f', {len(findings)} warning(s)' if findings else ''}")
+
+
+@main.command()
+@WORKBOOK
+@scenario_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the result here: a workbook (.xlsx), or the allocation alone "
+                   "(.csv).")
+@click.option("--json", AS_JSON, is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("--export-model", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the model as .mps or .lp, for audit.")
+@click.option("--near-misses", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Best unfunded projects whose price of inclusion is measured (re-solves).")
+@click.option("--method", type=click.Choice(["optimal", "greedy"]), default="optimal",
+              show_default=True, help="optimal: the MILP optimum; greedy: rank the projects and "
+                                      "fund down the list under the same rules (a reference).")
+@click.option("--rank", type=click.Choice(["score", "ratio"]), default="score", show_default=True,
+              help="With --method greedy: rank by weighted score, or by score per euro.")
+@force_option
+@guarded
+@click.pass_obj
+def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,
+          as_json, export_model, near_misses, method, rank):
+    """Allocate the envelope for WORKBOOK under a scenario.
+
+    Exit 0 when optimal or feasible, 1 when infeasible or no solution was found in time,
+    2 on bad input.
+
+    \b
+    Examples:
+      allocator solve scenarios/territoires-industrie.xlsx -o out.xlsx
+      allocator solve scenarios/territoires-industrie.xlsx --scenario jobs_first --json
+      allocator solve IN.xlsx --set budget=80e6 --set weight.jobs=2 --backend scip
+      allocator solve IN.xlsx --method greedy --rank ratio -o ranking.xlsx
+    """
+    problem = api.load(workbook)
+    if ctx.verbose:
+        show_findings(ctx, list(problem.warnings))
+    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
+                               time_limit=time_limit, gap=gap)
+    inputs = (workbook,)
+    ctx.check(output, export_model, inputs=inputs)
+    result = api.optimise(problem, scenario, method=method, rank=rank,
+                          near_misses=near_misses, verbose=ctx.verbose)
+    solution = result.solution
+    if ctx.verbose and solution.log:
+        click.echo(solution.log, err=True)
+    ctx.write(export_model, write_model, result.model, inputs=inputs)
+    if output is not None and output.suffix.lower() == ".csv":
+        if solution.ok:
+            ctx.write(output, write_allocation_csv, result, inputs=inputs)
+    elif solution.ok or result.diagnosis is not None:
+        ctx.write(output, write_result, result, inputs=inputs)
+    ctx.show(as_json, lambda: to_json.result_json(result), lambda: text.result_summary(result),
+             output)
+    if not solution.ok:
+        raise Failed(f"no allocation: {solution.message}" if method == "greedy" else
+                     f"no allocation: the problem is {solution.label}"
+                     if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
+                     f"no allocation: {solution.message or solution.label}")
+
+
+@main.command()
+@WORKBOOK
+@click.option("-p", "--project", "project_ids", multiple=True, required=True, metavar="ID",
+              help="Project to explain (repeatable).")
+@scenario_options
+@click.option("--json", AS_JSON, is_flag=True, help="Print the explanation as JSON.")
+@guarded
+@click.pass_obj
+def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backend, time_limit,
+            gap, as_json):
+    """Say why projects of WORKBOOK are funded or not, and what forcing them in would cost.
+
+    \b
+    Example:
+      allocator explain scenarios/territoires-industrie.xlsx --project P-0412
+    """
+    problem = api.load(workbook)
+    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
+                               time_limit=time_limit, gap=gap)
+    why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose)
+    if not why.ok:
+        raise Failed(f"no allocation: the problem is {why.solution.label}")
+    ctx.show(as_json, lambda: to_json.records(why.projects), lambda: text.explanation(why))
+
+
+@main.command("budget-curve")
+@WORKBOOK
+@click.option("--from", "start", type=float, default=50e6, show_default=True,
+              help="Smallest envelope (€).")
+@click.option("--to", "stop", type=float, default=150e6, show_default=True,
+              help="Largest envelope (€).")
+@click.option("--steps", type=click.IntRange(min=2), default=21, show_default=True,
+              help="Points on the curve.")
+@scenario_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the curve workbook (.xlsx, with a native line chart) here.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a PNG plot here.")
+@click.option("--json", AS_JSON, is_flag=True, help="Print the curve as JSON.")
+@force_option
+@guarded
+@click.pass_obj
+def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, overrides,
+                 backend, time_limit, gap, output, png, as_json):
+    """Trace what the optimum achieves as the envelope varies, to see where money stops buying.
+
+    \b
+    Example:
+      allocator budget-curve scenarios/territoires-industrie.xlsx --from 50e6 --to 150e6 --steps 21 -o curve.xlsx
+    """
+    if stop < start:
+        raise click.BadParameter("--to must not be below --from")
+    problem = api.load(workbook)
+    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
+                               time_limit=time_limit, gap=gap)
+    ctx.check(output, png, inputs=(workbook,))
+    curve = api.budget_curve(problem, scenario, start, stop, steps)
+    ctx.write(output, write_budget_curve, curve, scenario, inputs=(workbook,))
+    ctx.write(png, budget_curve_plot, curve)
+    ctx.show(as_json, lambda: to_json.records(curve), lambda: _table(curve), output)
+
+
+@main.command("compare")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path))
+@scenario_options(many=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the comparison workbook (.xlsx, with native charts) here.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a review report: .html (one self-contained file, opens offline) or "
+                   ".md (its plots written beside it).")
+@click.option("--greedy", "greedy_scope", type=click.Choice(["each", "first", "none"]),
+              default="each", show_default=True,
+              help="Greedy references (ranking by score and by score per euro, same rules) for "
+                   "each scenario, the first only, or none.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Scenarios solved at once on local processes (default: the cores).")
+@click.option("--json", AS_JSON, is_flag=True, help="Print the comparison as JSON on stdout.")
+@force_option
+@guarded
+@click.pass_obj
+def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit, gap,
+            output, report, greedy_scope, workers, as_json):
+    """Put scenarios side by side: what each funds and achieves, who gains, how fair.
+
+    SOURCES are input workbooks (every scenario of their scenarios sheet is solved, or those
+    named with --scenario) and/or result workbooks written by `allocator solve`. The first
+    scenario is the reference of every difference. Exit 0 when every scenario has an
+    allocation, 1 when some have none, 2 on bad input.
+
+    \b
+    Examples:
+      allocator compare scenarios/territoires-industrie.xlsx -o review.xlsx --report review.html
+      allocator compare IN.xlsx -s balanced -s jobs_first --set budget=80e6 --json
+      allocator compare balanced.xlsx jobs_first.xlsx -o review.xlsx --report review.md
+    """
+    if report is not None and report.suffix.lower() not in SUFFIXES:
+        raise click.BadParameter(f"{report}: a review report is .html or .md",
+                                 param_hint="--report")
+    ctx.check(output, *(files_of(report) if report is not None else []), inputs=sources)
+    try:
+        comparison = api.compare(
+            sources, scenario_name, overrides, backend=backend, time_limit=time_limit, gap=gap,
+            greedy=greedy_scope, workers=workers, progress=ctx.progress,
+            on_source=lambda source, n: ctx.say(f"{source}: solving {n} scenario(s)"))
+    except api.NothingToCompare as exc:
+        for r in exc.runs:
+            ctx.say(f"{r.name}: {r.status} {r.message}".rstrip())
+        raise Failed(str(exc)) from None
+    ctx.write(output, write_comparison, comparison, inputs=sources)
+    ctx.write(report, write_review, comparison, inputs=sources)
+    ctx.show(as_json, lambda: to_json.comparison_json(comparison),
+             lambda: _table(comparison.outcomes[["metric", *comparison.names]], ",.1f"), output)
+    missing = [r for r in comparison.runs if not r.ok]
+    if missing:
+        raise Failed("\n".join(f"{r.name}: no allocation ({r.status})" for r in missing))
+
+
+@main.command("frontier")
+@WORKBOOK
+@click.option("--x", "x", required=True, metavar="OUTCOME",
+              help="Outcome on the x axis (kept ≥ ε).")
+@click.option("--y", "y", required=True, metavar="OUTCOME",
+              help="Outcome on the y axis (maximised).")
+@click.option("--points", type=click.IntRange(min=2), default=15, show_default=True,
+              help="Grid points between the two anchors (dominated ones are removed).")
+@scenario_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the frontier workbook (.xlsx, with a native scatter chart) here.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the plot here (.png or .svg; default: beside the workbook, as .png).")
+@click.option("--allocations", is_flag=True, help="Add each point's allocation (award per "
+                                                   "project): a sheet, and in --json.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Points solved at once on local processes.")
+@click.option("--json", AS_JSON, is_flag=True, help="Print the frontier as JSON on stdout.")
+@force_option
+@guarded
+@click.pass_obj
+def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, backend,
+             time_limit, gap, output, plot, allocations, workers, as_json):
+    """Trace the Pareto frontier between two outcomes (epsilon-constraint method).
+
+    Each point maximises --y with --x held at or above a value ε, under every other rule of
+    the scenario; greedy rankings under the same rules are shown as references. Exit 0 with
+    at least one point, 1 with none, 2 on bad input.
+
+    \b
+    Examples:
+      allocator frontier scenarios/territoires-industrie.xlsx --x jobs --y skills --points 15 -o frontier.xlsx
+      allocator frontier IN.xlsx --x jobs --y innovation --points 8 --allocations --json
+    """
+    problem = api.load(workbook)
+    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
+                               time_limit=time_limit, gap=gap)
+    if plot is None and output is not None:
+        plot = output.with_suffix(".png")
+    ctx.check(output, plot, inputs=(workbook,))
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise click.BadParameter(f"{plot}: a plot is .png, .svg or .pdf", param_hint="--plot")
+    result = api.frontier(problem, scenario, x, y, points, allocations=allocations,
+                          workers=workers, progress=ctx.progress)
+    if not result.ok:
+        raise Failed("no frontier: no allocation satisfies the scenario's rules")
+    ctx.write(output, write_frontier, result, inputs=(workbook,))
+    ctx.write(plot, plot_frontier, result)
+    ctx.show(as_json, lambda: to_json.frontier_json(result), lambda: _table(
+        result.points[["point", x, y, "awarded", "projects_funded", "status"]], ",.1f"), output)
+
+
+@main.command("uncertainty")
+@WORKBOOK
+@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Draws of the outcomes, each solved.")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Seed of the draws (default: a random one, reported so the run can be "
+                   "repeated); the same seed gives the same results on any number of workers.")
+@click.option("--robust-gamma", "gamma", type=click.FloatRange(min=0), metavar="Γ",
+              help="Also find the robust allocation: best weighted outcome when, for each "
+                   "outcome, the Γ projects that hurt most fall to their low value; compared "
+                   "with the nominal one.")
+@scenario_options
+@execution_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the workbook (.xlsx: selection_frequency, outcome_distribution, "
+                   "robust, draws, summary) here.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the histograms here (.png or .svg; default: beside the workbook, "
+                   "as .png).")
+@click.option("--json", AS_JSON, is_flag=True, help="Print the results as JSON on stdout.")
+@force_option
+@guarded
+@click.pass_obj
+def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, overrides,
+                backend, time_limit, gap, workers, scheduler, output, plot, as_json):
+    """Monte Carlo over the outcome ranges of WORKBOOK: how sure is the allocation?
+
+    Each project's outcomes are drawn from triangular(low, estimate, high) (columns
+    jobs_low/jobs_high, …) and every draw is solved: the report gives how often each project
+    is funded (its selection frequency), those funded in every draw, in none and in between,
+    and the spread (mean, 5th and 95th percentiles) of what the allocation of the estimate
+    achieves. Exit 0 on success, 1 when the scenario has no allocation, 2 on bad input,
+    130 when interrupted (what was done is written).
+
+    \b
+    Examples:
+      allocator uncertainty scenarios/territoires-industrie.xlsx --samples 200 --seed 1 -o mc.xlsx
+      allocator uncertainty IN.xlsx --samples 1000 --robust-gamma 10 --scheduler tcp://host:8786
+    """
+    problem = api.load(workbook)
+    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
+                               time_limit=time_limit, gap=gap)
+    if plot is None and output is not None:
+        plot = output.with_suffix(".png")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter(f"{plot}: a plot is .png or .svg", param_hint="--plot")
+    ctx.check(output, plot, inputs=(workbook,))
+    u = api.monte_carlo(problem, scenario, samples=samples, seed=seed, gamma=gamma,
+                        workers=workers, scheduler=scheduler, progress=ctx.progress)
+    if not u.ok:
+        failed = u.nominal if not u.nominal.solution.ok else u.robust
+        raise Failed(f"no allocation: the problem is {failed.solution.label}")
+    ctx.write(output, write_uncertainty, u, inputs=(workbook,))
+    if len(u.draws):
+        ctx.write(plot, plot_uncertainty, u)
+    ctx.show(as_json, lambda: to_json.uncertainty_json(u), lambda: text.uncertainty_summary(u),
+             output)
+    if u.batch.interrupted:
+        raise _interrupted(len(u.draws), samples, "draws")
+
+
+@main.command("sweep")
+@WORKBOOK
+@scenario_options
+@execution_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the comparison workbook (.xlsx, the layout of `allocator compare`).")
+@click.option("--json", AS_JSON, is_flag=True, help="Print one row per scenario as JSON.")
+@force_option
+@guarded
+@click.pass_obj
+def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap,
+          workers, scheduler, output, as_json):
+    """Solve every combination of scenario variations of WORKBOOK, side by side.
+
+    Each --set takes one value, a list (a,b,c) or a range (start:stop:count, evenly spaced,
+    ends included); the sweep runs their cartesian product on top of --scenario. Exit 0 when
+    every scenario has an allocation, 1 when some have none, 2 on bad input, 130 when
+    interrupted (what was done is written).
+
+    \b
+    Examples:
+      allocator sweep scenarios/territoires-industrie.xlsx --set budget=60e6:140e6:9 --set weight.skills=0.5,1,2 -o sweep.xlsx
+      allocator sweep IN.xlsx -s jobs_first --set sites.max=30,40,50 --scheduler tcp://host:8786 --json
+    """
+    if not overrides:
+        raise click.UsageError("give at least one --set KEY=VALUES to vary")
+    problem = api.load(workbook)
+    base = choose_scenario(problem, scenario_name, (), backend=backend, time_limit=time_limit,
+                           gap=gap)
+    ctx.check(output, inputs=(workbook,))
+    done = api.sweep(problem, base, overrides, workers=workers, scheduler=scheduler,
+                     progress=ctx.progress)
+    table = done.table
+    comparison = done.comparison(problem, str(workbook))
+    if comparison is not None:
+        ctx.write(output, write_comparison, comparison, inputs=(workbook,))
+    ctx.show(as_json, lambda: to_json.sweep_json(done),
+             lambda: _table(table.drop(columns=["solve_seconds"], errors="ignore")), output)
+    if done.batch.interrupted:
+        raise _interrupted(done.batch.done, done.batch.total, "scenarios")
+    missing = [s.name for s, r in zip(done.scenarios, done.results)
+               if r is not None and not r.solution.ok]
+    if missing:
+        raise Failed(f"no allocation for {len(missing)} scenario(s): {', '.join(missing[:10])}")

@@ -1,0 +1,8 @@
+"""Formulate: a Problem under a Scenario into a solver-neutral MILP in matrix form (``Model``),
+built from whole arrays; a pure function."""
+from __future__ import annotations
+
+from allocator.formulate.model import INT_TOL, MEUR, Change, Model, Restricted, RowGroup
+from allocator.formulate.build import formulate, ideal, membership
+
+__all__ = ["INT_TOL", "MEUR", "Change", "Restricted", "Model", "RowGroup", "formulate", "ideal", "membership"]

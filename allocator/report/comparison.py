@@ -1,0 +1,67 @@
+"""The comparison workbook: scenarios side by side, with native bar charts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from allocator.analyse.compare import Comparison
+from allocator.report.files import atomic_output
+from allocator.report.workbook import Sheets
+
+
+def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple = ()) -> None:
+    """The comparison workbook (house style), with native clustered bar charts."""
+    c = comparison
+    names = c.names
+    euro_columns = (set(names) | {f"Δ {n}" for n in names} | {"largest_change"}
+                    | {r.name for r in c.references})
+    with atomic_output(path, inputs=inputs) as tmp:
+        out = Sheets(tmp)
+        ws = out.frame("outcomes", c.outcomes, widths={"metric": 18})
+        _index_formats(out, ws, c.outcomes)
+        _bar_chart(out, ws, "outcomes", c.outcomes, [f"index {n}" for n in names], names,
+                   title=f"Outcomes per scenario ({names[0]} = 100)", axis=f"% of {names[0]}",
+                   anchor=(len(c.outcomes) + 3, 0))
+        for sheet, frame, key in (("regions", c.regions, "region"), ("themes", c.themes, "theme")):
+            ws = out.frame(sheet, frame, widths={key: 30}, euros=euro_columns)
+            if sheet == "regions":
+                _bar_chart(out, ws, sheet, frame, names, names, title="Funding by region",
+                           axis="€", anchor=(1, len(frame.columns) + 1), horizontal=True)
+        for sheet, frame in (("territories", c.territories), ("status_changes", c.changes)):
+            out.frame(sheet, frame, widths={"name": 30, "title": 40}, euros=euro_columns)
+        out.frame("fairness", c.fairness, widths={"smallest_region": 26, "largest_region": 26})
+        out.frame("optimum_vs_greedy", c.greedy, widths={"ranking": 18, "greedy_status": 14})
+        out.frame("parameters", c.parameters.astype(object).where(c.parameters.notna(), None),
+                  widths={"parameter": 28})
+        out.frame("allocations", c.allocations, widths={"title": 40}, euros=euro_columns)
+        out.frame("runs", c.runs_table, widths={"source": 40, "message": 60})
+        out.close()
+
+
+def _index_formats(out: Sheets, ws, frame: pd.DataFrame) -> None:
+    for j, column in enumerate(frame.columns):
+        if column != "metric":
+            ws.set_column(j, j, 16, out.number)
+
+
+def _bar_chart(out: Sheets, ws, sheet: str, frame: pd.DataFrame, columns: list[str],
+               labels: list[str], *, title: str, axis: str, anchor: tuple[int, int],
+               horizontal: bool = False) -> None:
+    """A native clustered bar chart: categories = the frame's first column, one series per
+    column of ``columns`` (named by ``labels``)."""
+    chart = out.book.add_chart({"type": "bar" if horizontal else "column"})
+    n = len(frame)
+    for column, label in zip(columns, labels):
+        j = list(frame.columns).index(column)
+        chart.add_series({"name": label, "categories": [sheet, 1, 0, n, 0],
+                          "values": [sheet, 1, j, n, j]})
+    chart.set_title({"name": title})
+    (chart.set_x_axis if horizontal else chart.set_y_axis)(
+        {"name": axis, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    if horizontal:
+        chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": max(360, 22 * n * max(1, len(columns)) // 2)
+                    if horizontal else 380})
+    ws.insert_chart(*anchor, chart)

@@ -1,0 +1,160 @@
+"""Plots for reviews: PNG or SVG files drawn with matplotlib's Agg renderer.
+
+One small API for every plot: a function takes a documented frame and a path, draws one
+figure, writes it through ``files.atomic_output`` (format from the suffix: .png, .svg, .pdf)
+and returns the path. Figures are built with ``matplotlib.figure.Figure`` and an Agg canvas,
+never ``pyplot``: no global state, no display needed, safe in worker threads and on servers.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from allocator.core.format import millions
+from allocator.report.files import atomic_output
+
+FORMATS = (".png", ".svg", ".pdf")
+DPI = 110
+# The colour-blind-safe Tableau palette, in order: scenario k always gets colour k.
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#bab0ac")
+
+
+def new_figure(width: float = 8.0, height: float = 4.5):
+    """A figure with one axes, on an Agg canvas."""
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` to ``path`` atomically; the suffix chooses the format."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"{target}: plots are written as {', '.join(FORMATS)}")
+    with atomic_output(target) as tmp:
+        fig.savefig(tmp, format=suffix[1:], dpi=DPI)
+    return target
+
+
+def grouped_bars(frame: pd.DataFrame, path: str | Path, *, title: str, label: str,
+                 horizontal: bool = False, euros: bool = False, reference: float | None = None
+                 ) -> Path:
+    """Clustered bars: one group per row of ``frame`` (its index), one bar per column."""
+    groups, series = list(map(str, frame.index)), list(map(str, frame.columns))
+    k = max(len(series), 1)
+    width = 0.8 / k
+    positions = np.arange(len(groups))
+    long = horizontal and len(groups) > 8
+    fig, ax = new_figure(9.0, max(4.5, 0.32 * len(groups) * (1 + 0.25 * k)) if long else 4.8)
+    for j, name in enumerate(series):
+        offset = positions - 0.4 + width * (j + 0.5)
+        values = frame.iloc[:, j].to_numpy(float)
+        draw = ax.barh if horizontal else ax.bar
+        draw(offset, values, width, label=name, color=PALETTE[j % len(PALETTE)])
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    if euros:
+        value_axis.set_major_formatter(FuncFormatter(lambda v, _: millions(v, 1)))
+    if horizontal:
+        ax.set_yticks(positions, groups)
+        ax.invert_yaxis()  # first group on top, as in the table
+        ax.set_xlabel(label)
+        if reference is not None:
+            ax.axvline(reference, color="#555555", linewidth=0.8, linestyle="--")
+    else:
+        ax.set_xticks(positions, groups, rotation=0 if len(groups) <= 6 else 30,
+                      ha="center" if len(groups) <= 6 else "right")
+        ax.set_ylabel(label)
+        if reference is not None:
+            ax.axhline(reference, color="#555555", linewidth=0.8, linestyle="--")
+    ax.set_title(title)
+    ax.grid(axis="x" if horizontal else "y", alpha=0.3)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize="small", loc="best")
+    return save(fig, path)
+
+
+def outcome_bars(index: pd.DataFrame, path: str | Path) -> Path:
+    """Outcomes per scenario: ``index`` has one row per outcome, one column per scenario,
+    values relative to the first scenario (= 100), as ``compare.Comparison.outcome_index``."""
+    first = index.columns[0] if len(index.columns) else ""
+    return grouped_bars(index, path, title=f"Outcomes per scenario ({first} = 100)",
+                        label=f"% of {first}", reference=100.0)
+
+
+def regional_bars(euros: pd.DataFrame, path: str | Path) -> Path:
+    """Euros per region and scenario: one row per region, one column per scenario."""
+    return grouped_bars(euros, path, title="Funding by region", label="awarded",
+                        horizontal=True, euros=True)
+
+
+def frontier_scatter(points: pd.DataFrame, path: str | Path, *, x: str, y: str,
+                     references: pd.DataFrame | None = None) -> Path:
+    """A trade-off frontier: ``points`` with columns ``x`` and ``y`` (one row per point, in
+    order of x), and optional ``references`` (columns ``label``, ``x``, ``y``: allocations
+    to compare with, e.g. greedy rankings) drawn as separate markers."""
+    fig, ax = new_figure(7.5, 5.0)
+    ordered = points.sort_values(x)
+    ax.plot(ordered[x], ordered[y], "-o", color=PALETTE[0], label="Pareto frontier (optimal)",
+            markersize=5, zorder=3)
+    if references is not None and len(references):
+        markers = "sDv^P<>X"
+        for k, (_, row) in enumerate(references.iterrows()):
+            ax.scatter(row[x], row[y], marker=markers[k % len(markers)], s=50, zorder=4,
+                       color=PALETTE[(k + 1) % len(PALETTE)], label=str(row["label"]))
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"Trade-off between {x} and {y}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="best")
+    return save(fig, path)
+
+
+def uncertainty_histograms(frequency: np.ndarray, outcomes: pd.DataFrame, path: str | Path, *,
+                           title: str) -> Path:
+    """Monte Carlo at a glance: the histogram of selection frequencies (``frequency``, one per
+    project, 0–1; projects funded in every draw or in none are counted in the title, not
+    drawn) and, for each column of ``outcomes`` (one row per draw: an outcome achieved by the
+    allocation of the estimate), its histogram with the 5th and 95th percentiles dashed."""
+    panels = 1 + outcomes.shape[1]
+    fig = Figure(figsize=(3.6 * panels, 3.6), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots(1, panels))
+    f = np.asarray(frequency, float)
+    axes[0].hist(f[(f > 0) & (f < 1)], bins=np.linspace(0, 1, 21), color=PALETTE[0])
+    axes[0].set(title=f"Selection frequency\n({(f >= 1).sum()} always, {(f <= 0).sum()} never "
+                      "funded)", xlabel="share of draws funding the project", ylabel="projects")
+    for ax, (name, values) in zip(axes[1:], outcomes.items()):
+        values = values.to_numpy(float)
+        ax.hist(values, bins=30, color=PALETTE[1])
+        for q in (5, 95):
+            ax.axvline(np.percentile(values, q), color=PALETTE[2], linestyle="--")
+        ax.set(title=name, xlabel="achieved by the allocation of the estimate\n"
+                                  "(5th and 95th percentiles dashed)", ylabel="draws")
+    fig.suptitle(title)
+    return save(fig, path)
+
+
+def budget_curve_plot(curve: pd.DataFrame, path: str | Path) -> Path:
+    """The optimum against the envelope (a budget_curve frame), marginal value beneath."""
+    fig = Figure(figsize=(8.0, 6.0), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    top.plot(curve["budget"], curve["objective"], marker="o", color=PALETTE[0])
+    top.set_ylabel("objective")
+    top.set_title("What the optimum achieves as the envelope varies")
+    top.grid(alpha=0.3)
+    bottom.bar(curve["budget"], curve["marginal_per_meur"].fillna(0.0),
+               width=0.8 * float(np.diff(curve["budget"]).min()) if len(curve) > 1 else 1e6,
+               color=PALETTE[1])
+    bottom.set_ylabel("gain per extra €M")
+    bottom.set_xlabel("envelope")
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda v, _: millions(v, 1)))
+    bottom.grid(axis="y", alpha=0.3)
+    return save(fig, path)

@@ -1,0 +1,117 @@
+"""Solve a problem under a scenario: formulate, hand to a backend, handle objective levels.
+
+A weighted objective is one solve. Lexicographic priorities (``priority.<outcome>``) are
+solved level by level: each level's optimum, less its tolerance, becomes a floor for the
+next. Epsilon constraints (``min.<outcome>``) are rows of the model and mix with either.
+
+Each solve runs in a watched child process where a fork is safe (``watchdog``), so that the
+time limit holds whatever the solver does; ties between interchangeable projects are broken
+by project id (``ties``).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from allocator.backends import SolveOptions, SolverOutput, relative_gap, solve_model
+from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario
+from allocator.core.status import Status
+from allocator.formulate import Model, RowGroup, formulate
+from allocator.runtime.workers import can_fork
+from allocator.solve.solution import Solution
+from allocator.solve.ties import break_ties
+from allocator.solve.watchdog import no_allocation_in_time, watch
+
+
+def levels(model: Model, scenario: Scenario) -> list[tuple[np.ndarray, float, str]]:
+    """Objective levels as (column objective, tolerance, label), first priority first."""
+    outcomes = list(model.outcomes)
+    norm = model.normalisers
+    if not scenario.priorities:
+        return [(model.c, 0.0, "weighted")]
+    out = []
+    for level in sorted(set(scenario.priorities.values())):
+        members = [o for o, p in scenario.priorities.items() if p == level]
+        w = np.zeros(len(outcomes))
+        for o in members:
+            w[outcomes.index(o)] = (scenario.weights.get(o) or 1.0) / norm[outcomes.index(o)]
+        tol = max(scenario.tolerances.get(o, 0.0) for o in members)
+        out.append((np.asarray(model.outcome.T @ w).ravel(), tol, "+".join(members)))
+    rest = [o for o in outcomes if o not in scenario.priorities and scenario.weights.get(o)]
+    if rest:
+        w = np.array([scenario.weights.get(o, 0.0) if o in rest else 0.0 for o in outcomes]) / norm
+        out.append((np.asarray(model.outcome.T @ w).ravel(), 0.0, "+".join(rest)))
+    return out
+
+
+def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None = None,
+          model: Model | None = None, watchdog: bool | None = None, **overrides
+          ) -> tuple[Model, Solution]:
+    """Formulate (unless ``model`` is given) and solve; returns the model and its solution.
+
+    ``options``: default ``SolveOptions.from_scenario(scenario)``; ``overrides`` replace
+    some of them (backend, time_limit, gap, verbose, threads). The allocation is the same
+    whatever the number of threads. ``watchdog``: solve in a watched child process (default:
+    wherever a fork is safe, see the module's docstring).
+    """
+    options = replace(options or SolveOptions.from_scenario(scenario),
+                      **{k: v for k, v in overrides.items() if v is not None})
+    if watchdog is None:
+        watchdog = can_fork()
+    t0 = time.perf_counter()
+    model = model if model is not None else formulate(problem, scenario)
+    build = time.perf_counter() - t0
+    backend, limit = options.backend, options.time_limit
+    deadline = time.perf_counter() + limit
+    current = model
+    history = []
+    out: SolverOutput | None = None
+    plan = levels(model, scenario)
+    for k, (c, tolerance, label) in enumerate(plan):
+        level_options = replace(options, time_limit=max(0.0, deadline - time.perf_counter()))
+        level_model = current.with_objective(c)
+        out = watch(level_model, level_options) if watchdog else \
+            solve_model(level_model, backend, level_options)
+        history.append({"level": k + 1, "outcomes": label, "status": out.status,
+                        "objective": out.objective, "bound": out.bound, "seconds": out.seconds})
+        if out.values is None or k == len(plan) - 1:
+            break
+        floor = out.objective - tolerance * abs(out.objective)
+        # a level's floor is slackened by the solver's own gap tolerance, so later levels
+        # are not made infeasible by rounding
+        floor -= options.gap * abs(out.objective) + 1e-9
+        current = current.with_rows(sp.csr_array(c[None, :]), np.array([floor]),
+                                    np.array([np.inf]), RowGroup(
+                                        "priority", 0, 1, (label,), unit="", scale=1.0,
+                                        help="an earlier priority level kept near its optimum"))
+    assert out is not None
+    values = out.values
+    if values is not None:
+        values = values.copy()
+        values[model.integer] = np.round(values[model.integer])
+        values = break_ties(problem, model, values)
+    status = out.status
+    message = out.message
+    if out.values is None and status == Status.NO_SOLUTION and not out.watchdog:
+        # the solver ended by itself: at its time limit, or for a reason of its own
+        why = message or "no reason given"
+        message = (no_allocation_in_time(limit) if time.perf_counter() >= deadline - 0.01 * limit
+                   else f"the {backend} solver ended without an allocation ({why}); try "
+                        "another backend (--backend NAME)")
+    bound = out.bound if out.bound is not None and np.isfinite(out.bound) else None  # JSON
+    g = relative_gap(out.objective, bound)
+    if status == Status.FEASIBLE and g is not None and g <= options.gap:
+        status = Status.OPTIMAL
+    elif status == Status.OPTIMAL and g is not None and g > max(options.gap, 1e-9) * 1.01:
+        # CP-SAT rounds float coefficients to integers and calls its own problem optimal:
+        # only a bound within the gap proves this one is
+        status = Status.FEASIBLE
+    solve_seconds = sum(h["seconds"] for h in history)
+    return current, Solution(status=status, objective=out.objective, bound=bound, gap=g,
+                             values=values, build_seconds=build, solve_seconds=solve_seconds,
+                             backend=backend, solver=out.solver, version=out.version,
+                             message=message, log=out.log, levels=tuple(history))

@@ -1,0 +1,39 @@
+"""What a solve gives back to the rest of the flow."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.core.format import percent
+from allocator.core.status import Status
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The outcome of a solve: status, objective, bound, gap, values of the model's columns."""
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    values: np.ndarray | None
+    build_seconds: float
+    solve_seconds: float
+    backend: str
+    solver: str
+    version: str
+    message: str = ""
+    log: str = ""
+    levels: tuple[dict, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE) and self.values is not None
+
+    @property
+    def label(self) -> str:
+        """Status as shown to users: ``optimal`` or ``feasible, gap 0.42%``."""
+        if self.status == Status.FEASIBLE:
+            return f"feasible, gap {percent(self.gap)}" if self.gap is not None else \
+                "feasible, gap unknown"
+        return self.status

@@ -1,0 +1,537 @@
+"""Validate what was read and build the Problem: every finding at once, errors and warnings apart.
+
+Each finding names the sheet, the Excel row, the column header as the user wrote it, the value
+found and what was expected. Warnings never stop a run; any error raises InputError.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from allocator.core.findings import ERROR, WARNING, Finding, InputError
+from allocator.read.tables import Table, Workbook
+from allocator.core.scenario import Scenario, Where, build_scenario
+from allocator.core.schema import (BOOLEAN, CHOICE, DEFAULT_OUTCOMES, DEFAULT_THEMES, ID_LIST, INTEGER,
+                     NUMBER, PROJECTS, REGIONS, RESOURCES, SCENARIOS_SHEET, TERRITORIES, THEMES, Column, Sheet)
+from allocator.core.problem import Problem
+
+LARGEST = 1e15  # no euro amount, hectare or head count of this programme comes near it
+_TRUE = {"yes", "oui", "true", "vrai", "1", "x", "y", "o"}
+_FALSE = {"no", "non", "false", "faux", "0", "n", ""}
+_FRENCH_NUMBER = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|[-+]?\d+,\d+")
+# a number with its unit, as a CSV exported by Excel shows a formatted cell: 35 %, 1 200 000 €
+_UNIT_NUMBER = re.compile(r"(?P<number>[-+]?[\d \u00a0\u202f.,]*\d)[ \u00a0\u202f]*(?P<unit>%|€)")
+DEFAULT_THEME_LABELS = dict(zip(DEFAULT_THEMES, (
+    "Transition écologique", "Innovation", "Compétences et recrutement", "Foncier industriel",
+    "Attractivité")))
+
+
+@dataclass
+class _Checker:
+    """Collects findings about one table, located by frame position."""
+    table: Table
+    findings: list[Finding]
+
+    def add(self, severity: str, column: str | None, position: int | None, message: str,
+            value=None):
+        t = self.table
+        header = t.headers.get(column, column) if column else None
+        row = int(t.rows[position]) if position is not None else None
+        cell = t.cell(column, position) if column in t.letters and position is not None else None
+        self.findings.append(Finding(severity, t.source, message, row=row, column=header, cell=cell,
+                                     value=_plain(value)))
+
+    def error(self, column, position, message, value=None):
+        self.add(ERROR, column, position, message, value)
+
+    def warn(self, column, position, message, value=None):
+        self.add(WARNING, column, position, message, value)
+
+
+def _plain(v):
+    if isinstance(v, (np.generic,)):
+        return v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return v
+
+
+def _show(v) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}".replace(",", " ")
+    if isinstance(v, float):  # shortest exact form, thousands apart: 1 234 567.5, 0.15
+        return f"{v:,}".replace(",", " ")
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+# ----------------------------------------------------------------------------- cell parsing
+
+def parse_column(check: _Checker, column: Column) -> pd.Series:
+    """Typed values of one column (NaN/None where empty), with a finding for each bad cell."""
+    table = check.table
+    if column.name not in table.frame:
+        return _default_series(column, len(table.frame))
+    raw = table.frame[column.name]
+    if column.kind in (NUMBER, INTEGER):
+        values = _numbers(check, column.name, raw, column.expectation)
+        values = _bounds(check, column, values)
+        if column.default is not None:
+            values = values.fillna(column.default)
+        return values
+    if column.kind == BOOLEAN:
+        return _booleans(check, column, raw)
+    text = _texts(raw)
+    if column.kind == ID_LIST:
+        lists = pd.Series([()] * len(text), dtype=object)
+        given = text.notna().to_numpy()
+        lists[given] = text[given].map(
+            lambda s: tuple(p.strip() for p in re.split(r"[;,]", s) if p.strip()))
+        return lists
+    if column.kind == CHOICE and column.choices:
+        lowered = text.str.lower()
+        bad = lowered.notna() & ~lowered.isin(column.choices)
+        for pos in np.flatnonzero(bad.to_numpy()):
+            check.error(column.name, pos, f"'{raw.iloc[pos]}' is not allowed: expected "
+                        f"{column.expectation}, or empty", raw.iloc[pos])
+        return lowered.where(~bad).fillna("")
+    return text
+
+
+def _default_series(column: Column, n: int) -> pd.Series:
+    if column.kind in (NUMBER, INTEGER):
+        return pd.Series(np.full(n, np.nan if column.default is None else column.default, float))
+    if column.kind == BOOLEAN:
+        return pd.Series(np.full(n, bool(column.default)))
+    if column.kind == ID_LIST:
+        return pd.Series([()] * n, dtype=object)
+    return pd.Series([""] * n, dtype=object) if column.kind == CHOICE else pd.Series([None] * n, dtype=object)
+
+
+def _texts(raw: pd.Series) -> pd.Series:
+    """Cells as stripped text (None where empty); whole numbers without a trailing .0."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        return raw.str.strip()  # every cell is text: one vectorised pass
+    return raw.map(_text, na_action="ignore")
+
+
+def _text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _numbers(check: _Checker, name: str, raw: pd.Series, expectation: str) -> pd.Series:
+    """Floats of a number column. Text numbers are accepted (French format with a warning)."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("floating", "integer",
+                                                       "mixed-integer-float", "empty"):
+        numeric = raw.notna().to_numpy()  # numbers only (no text, no true/false cells)
+    else:
+        numeric = raw.map(type).isin([float, int]).to_numpy()
+    values = np.full(len(raw), np.nan)
+    values[numeric] = raw[numeric].astype(float).to_numpy()
+    pending = np.flatnonzero(raw.notna().to_numpy() & ~numeric)
+    if len(pending):
+        # plain numbers written as text (all of a CSV, a few in an .xlsx) parse in one pass
+        given = raw.iloc[pending]
+        given = given.str.strip() if pd.api.types.infer_dtype(given) == "string" else \
+            given.map(lambda v: v.strip() if isinstance(v, str) else None)
+        plain = pd.to_numeric(given, errors="coerce").to_numpy(dtype=float)
+        ok = ~np.isnan(plain)
+        values[pending[ok]] = plain[ok]
+        if not check.table.text_cells:
+            for pos in pending[ok]:
+                check.warn(name, pos, f"number stored as text ({raw.iloc[pos]!r}); read as "
+                           f"{_show(values[pos])}", raw.iloc[pos])
+        for pos in pending[~ok]:
+            v = raw.iloc[pos]
+            if isinstance(v, bool):
+                check.error(name, pos, f"found {v} (a true/false cell): expected {expectation}", v)
+            elif isinstance(v, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+                check.error(name, pos, f"found a date ({v}): expected {expectation}; format "
+                            "the cell as a number", str(v))
+            elif isinstance(v, str) and _FRENCH_NUMBER.fullmatch(v.strip()):
+                values[pos] = _french(v)
+                if not check.table.decimal_comma:
+                    check.warn(name, pos, f"number written in French format ({v!r}); read as "
+                               f"{_show(values[pos])}", v)
+            elif isinstance(v, str) and (m := _UNIT_NUMBER.fullmatch(v.strip())) and \
+                    (number := _plain_or_french(m["number"])) is not None:
+                values[pos] = number / 100 if m["unit"] == "%" else number
+                if not check.table.decimal_comma:
+                    check.warn(name, pos, f"number written with its unit ({v!r}); read as "
+                               f"{_show(values[pos])}", v)
+            else:
+                check.error(name, pos, f"found {v!r}: expected {expectation}", v)
+    bad = ~np.isfinite(values) & ~np.isnan(values) | (np.abs(np.nan_to_num(values)) > LARGEST)
+    for pos in np.flatnonzero(bad):
+        check.error(name, pos, f"found {_show(values[pos])}: expected {expectation} of a "
+                    "plausible size", values[pos])
+        values[pos] = np.nan
+    return pd.Series(values)
+
+
+def _french(text: str) -> float:
+    return float(re.sub(r"[ \u00a0\u202f]", "", text.strip()).replace(",", "."))
+
+
+def _plain_or_french(text: str) -> float | None:
+    if _FRENCH_NUMBER.fullmatch(text):
+        return _french(text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _all_numbers(raw: pd.Series) -> bool:
+    """Whether every non-empty cell is a number, or text that reads as one."""
+    kinds = raw.map(type)
+    count = int(kinds.isin([float, int]).sum())
+    text = raw[kinds == str].astype(object).map(str.strip)
+    if len(text):
+        plain = pd.to_numeric(text, errors="coerce").notna()
+        count += int((plain | text.str.fullmatch(_FRENCH_NUMBER.pattern)).sum())
+    return count == int(raw.notna().sum())
+
+
+def _bounds(check: _Checker, column: Column, values: pd.Series) -> pd.Series:
+    """Values with out-of-bounds cells reported and blanked, so later checks do not cascade."""
+    v = values.to_numpy()
+    bad = np.zeros(len(v), bool)
+    with np.errstate(invalid="ignore"):
+        if column.lo is not None:
+            bad |= (v <= column.lo) if column.lo_strict else (v < column.lo)
+        if column.hi is not None:
+            bad |= v > column.hi
+        if column.kind == INTEGER:
+            bad |= np.isfinite(v) & (v != np.round(v))
+    for pos in np.flatnonzero(bad):
+        check.error(column.name, pos, f"found {_show(v[pos])}: expected {column.expectation}",
+                    v[pos])
+    return values.where(~bad)
+
+
+def _booleans(check: _Checker, column: Column, raw: pd.Series) -> pd.Series:
+    def parse(v):
+        if v is None:
+            return bool(column.default)
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, (int, float)) and v in (0, 1):
+            return bool(v)
+        s = str(v).strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        return None
+    parsed = raw.map(parse)
+    for pos in np.flatnonzero(parsed.isna().to_numpy()):
+        check.error(column.name, pos, f"found {raw.iloc[pos]!r}: expected {column.expectation}",
+                    raw.iloc[pos])
+    return parsed.fillna(False).astype(bool)
+
+
+# ----------------------------------------------------------------------------- sheets
+
+def _parse_sheet(table: Table, sheet: Sheet, findings: list[Finding]) -> tuple[pd.DataFrame, _Checker]:
+    check = _Checker(table, findings)
+    missing = [c.name for c in sheet.columns if c.required and c.name not in table.frame]
+    for name in missing:
+        aliases = ", ".join(repr(a) for a in sheet.column(name).aliases[:3])
+        findings.append(Finding(ERROR, table.source, f"missing required column '{name}' "
+                                f"(also accepted: {aliases}); add it to the header row",
+                                column=name))
+    frame = pd.DataFrame({c.name: parse_column(check, c) for c in sheet.columns})
+    for c in sheet.columns:
+        if c.required and c.name in table.frame:
+            empty = table.frame[c.name].isna().to_numpy()
+            for pos in np.flatnonzero(empty):
+                check.error(c.name, pos, f"empty: expected {c.expectation}")
+    if sheet.key and sheet.key in table.frame:
+        _unique(check, sheet.key, frame[sheet.key])
+    return frame, check
+
+
+def _unique(check: _Checker, column: str, ids: pd.Series) -> None:
+    folded = ids.str.replace(r"\s+", "", regex=True).str.casefold() \
+        if pd.api.types.infer_dtype(ids, skipna=True) == "string" else \
+        ids.map(lambda s: re.sub(r"\s+", "", s).casefold() if isinstance(s, str) else s)
+    first: dict[str, int] = {}
+    for pos in np.flatnonzero(folded.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()):
+        key = folded.iloc[pos]
+        if key not in first:
+            first[key] = pos
+            continue
+        other = int(check.table.rows[first[key]])
+        same = ids.iloc[pos] == ids.iloc[first[key]]
+        how = "duplicate" if same else f"differs only by case or spaces from '{ids.iloc[first[key]]}'"
+        check.error(column, pos, f"'{ids.iloc[pos]}' is a {how} of row {other}"
+                    if same else f"'{ids.iloc[pos]}' {how} on row {other}; ids must be unique",
+                    ids.iloc[pos])
+
+
+def validate(workbook: Workbook) -> Problem:
+    """The Problem the workbook describes; raises InputError listing every error found."""
+    findings: list[Finding] = list(workbook.findings)
+    tables = workbook.tables
+    if PROJECTS.name not in tables:
+        found = ", ".join(workbook.sheet_names) or "none"
+        raise InputError(findings + [Finding(ERROR, PROJECTS.name, "missing sheet 'projects' "
+                                             f"(sheets found: {found}); the projects sheet is "
+                                             "required: `allocator template` writes one")])
+    themes = _themes(tables.get(THEMES.name), findings)
+    regions = _regions(tables.get(REGIONS.name), findings)
+    territories = _territories(tables.get(TERRITORIES.name), regions, findings)
+    projects, check = _parse_sheet(tables[PROJECTS.name], PROJECTS, findings)
+    if projects.empty:
+        findings.append(Finding(ERROR, tables[PROJECTS.name].source, "no projects: the sheet "
+                                "has a header but no rows"))
+    table = tables[PROJECTS.name]
+    projects["row"] = table.rows
+    _check_projects(check, projects, themes, territories)
+    projects = projects.merge(territories[["territory_id", "region"]], on="territory_id",
+                              how="left", validate="many_to_one") if len(territories) else \
+        projects.assign(region="")
+    projects["region"] = projects["region"].fillna("")
+    extras = [c for c in table.frame.columns if c not in projects.columns
+              and not any(p.match(c) for p in PROJECTS.patterns)]
+    pattern_cols = [c for c in table.frame.columns if c not in projects.columns
+                    and any(p.match(c) for p in PROJECTS.patterns)]
+    outcomes = list(DEFAULT_OUTCOMES)
+    numeric_extras = {}  # analyst columns holding numbers only: possible outcomes, as floats
+    for c in extras:
+        if table.frame[c].notna().any() and _all_numbers(table.frame[c]):
+            numeric_extras[c] = _numbers(_Checker(table, []), c, table.frame[c],
+                                         "a number").fillna(0.0)
+            outcomes.append(c)
+    resources, use = _resources(tables.get(RESOURCES.name), table, check, pattern_cols, findings)
+    _ranges(check, projects, table, pattern_cols, outcomes)
+    # every analyst column may be weighted; one that is then must hold numbers (checked below)
+    scenarios = _scenarios(tables.get(SCENARIOS_SHEET),
+                           tuple(outcomes) + tuple(c for c in extras if c not in numeric_extras),
+                           tuple(themes["theme"]), findings)
+    weighted_extras = [c for c in extras if any(c in s.outcomes for s in scenarios)]
+    for c in weighted_extras:  # an analyst column became an outcome: it must hold numbers
+        numeric_extras[c] = _numbers(check, c, table.frame[c], "a number").fillna(0.0)
+        if c not in outcomes:
+            outcomes.append(c)
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        raise InputError(findings)
+    for c in extras:
+        projects[c] = numeric_extras[c] if c in numeric_extras else table.frame[c].to_numpy()
+    projects["max_award"] = np.fmin(projects["requested"],
+                                    projects["max_aid_rate"] * projects["total_cost"])
+    projects["partial"] = projects["min_award"].notna() & (projects["min_award"] < projects["max_award"])
+    return Problem(projects=projects, territories=territories, regions=regions,
+                   resources=resources, resource_use=use, themes=themes,
+                   outcomes=tuple(outcomes), extra_columns=tuple(extras),
+                   scenarios=tuple(scenarios), source=workbook.path,
+                   warnings=tuple(f for f in findings if f.severity == WARNING))
+
+
+def _themes(table: Table | None, findings) -> pd.DataFrame:
+    if table is None:
+        return pd.DataFrame({"theme": list(DEFAULT_THEMES),
+                             "label": [DEFAULT_THEME_LABELS[t] for t in DEFAULT_THEMES]})
+    frame, _ = _parse_sheet(table, THEMES, findings)
+    frame["theme"] = frame["theme"].str.lower()
+    return frame.dropna(subset=["theme"]).reset_index(drop=True)
+
+
+def _regions(table: Table | None, findings) -> pd.DataFrame | None:
+    if table is None:
+        return None
+    frame, check = _parse_sheet(table, REGIONS, findings)
+    _floor_cap(check, frame)
+    return frame
+
+
+def _floor_cap(check: _Checker, frame: pd.DataFrame) -> None:
+    with np.errstate(invalid="ignore"):
+        bad = (frame["floor"] > frame["cap"]).to_numpy()
+    for pos in np.flatnonzero(bad):
+        check.error("floor", pos, f"floor ({_show(frame['floor'].iloc[pos])}) exceeds cap "
+                    f"({_show(frame['cap'].iloc[pos])})", frame["floor"].iloc[pos])
+
+
+def _territories(table: Table | None, regions: pd.DataFrame | None, findings) -> pd.DataFrame:
+    columns = [c.name for c in TERRITORIES.columns]
+    if table is None:
+        if regions is not None:
+            findings.append(Finding(WARNING, TERRITORIES.name, "no territories sheet: regional "
+                                    "rules cannot apply to projects"))
+        return pd.DataFrame(columns=columns)
+    frame, check = _parse_sheet(table, TERRITORIES, findings)
+    _floor_cap(check, frame)
+    if regions is not None:
+        known = set(regions["region"].dropna())
+        for pos in np.flatnonzero((frame["region"].notna() & ~frame["region"].isin(known)).to_numpy()):
+            check.error("region", pos, f"unknown region '{frame['region'].iloc[pos]}': add it "
+                        "to the regions sheet or correct the name", frame["region"].iloc[pos])
+    return frame
+
+
+def _check_projects(check: _Checker, p: pd.DataFrame, themes: pd.DataFrame,
+                    territories: pd.DataFrame) -> None:
+    with np.errstate(invalid="ignore"):
+        for pos in np.flatnonzero((p["requested"] > p["total_cost"]).to_numpy()):
+            check.error("requested", pos, f"requested ({_show(p['requested'].iloc[pos])}) "
+                        f"exceeds total_cost ({_show(p['total_cost'].iloc[pos])})",
+                        p["requested"].iloc[pos])
+        for pos in np.flatnonzero((p["min_award"] > p["requested"]).to_numpy()):
+            check.error("min_award", pos, f"min_award ({_show(p['min_award'].iloc[pos])}) "
+                        f"exceeds requested ({_show(p['requested'].iloc[pos])})",
+                        p["min_award"].iloc[pos])
+        cap = p["max_aid_rate"] * p["total_cost"]
+        for pos in np.flatnonzero((p["min_award"] > cap + 0.005).to_numpy()):
+            check.error("max_aid_rate", pos, f"max_aid_rate {p['max_aid_rate'].iloc[pos]:g} × "
+                        f"total_cost allows at most {_show(round(cap.iloc[pos], 2))}, less than "
+                        f"min_award ({_show(p['min_award'].iloc[pos])})",
+                        p["max_aid_rate"].iloc[pos])
+        over = ((p["requested"] > cap + 0.005) & ~(p["min_award"] > cap + 0.005)
+                & ~(p["requested"] > p["total_cost"]))  # that one is an error already
+        for pos in np.flatnonzero(over.to_numpy()):
+            check.warn("max_aid_rate", pos, f"requested ({_show(p['requested'].iloc[pos])}) is "
+                       f"above max_aid_rate × total_cost; the award is capped at "
+                       f"{_show(round(cap.iloc[pos], 2))}", p["max_aid_rate"].iloc[pos])
+    known_themes = set(themes["theme"])
+    unknown = p["theme"].notna() & ~p["theme"].str.lower().isin(known_themes)
+    for pos in np.flatnonzero(unknown.to_numpy()):
+        check.error("theme", pos, f"unknown theme '{p['theme'].iloc[pos]}': expected one of "
+                    f"{', '.join(sorted(known_themes))}", p["theme"].iloc[pos])
+    p["theme"] = p["theme"].str.lower()
+    if len(territories):
+        known = set(territories["territory_id"].dropna())
+        near = _folded(known)
+        for pos in np.flatnonzero((p["territory_id"].notna() & ~p["territory_id"].isin(known)).to_numpy()):
+            given = p["territory_id"].iloc[pos]
+            hint = f"did you mean '{near[_fold(given)]}'? ids differ by case and spaces" \
+                if _fold(given) in near else "add it to the territories sheet or correct the id"
+            check.error("territory_id", pos, f"unknown territory '{given}': {hint}", given)
+    _requires(check, p)
+    p["exclusive_group"] = p["exclusive_group"].fillna("")
+
+
+def _fold(key: str) -> str:
+    return re.sub(r"\s+", "", key).casefold()
+
+
+def _folded(ids) -> dict[str, str]:
+    """Each id by its folded form (no spaces, no case), to suggest the id a user meant."""
+    return {_fold(k): k for k in ids if isinstance(k, str)}
+
+
+def _requires(check: _Checker, p: pd.DataFrame) -> None:
+    ids = p["project_id"]
+    position = {pid: i for i, pid in enumerate(ids) if isinstance(pid, str)}
+    graph: dict[int, list[int]] = {}
+    near = _folded(position)
+    for pos in np.flatnonzero(p["requires"].map(len).to_numpy()):
+        for other in p["requires"].iloc[pos]:
+            if other not in position:
+                hint = f": did you mean '{near[_fold(other)]}'? ids differ by case and spaces" \
+                    if _fold(other) in near else ""
+                check.error("requires", pos, f"requires unknown project '{other}'{hint}", other)
+            elif position[other] == pos:
+                check.error("requires", pos, f"project '{other}' requires itself", other)
+            else:
+                graph.setdefault(pos, []).append(position[other])
+    # a cycle of requirements can never be started: name it
+    state: dict[int, int] = {}
+    for start in sorted(graph):
+        if state.get(start):
+            continue
+        stack, path = [(start, iter(graph.get(start, ())))], [start]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+            elif state.get(child) == 1:
+                cycle = path[path.index(child):] + [child]
+                check.error("requires", cycle[0], "requirements form a cycle: " +
+                            " → ".join(ids.iloc[i] for i in cycle) + "; remove one of them")
+            elif not state.get(child):
+                state[child] = 1
+                stack.append((child, iter(graph.get(child, ()))))
+                path.append(child)
+
+
+def _resources(table: Table | None, projects: Table, check: _Checker, pattern_cols,
+               findings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    columns = {}
+    for c in pattern_cols:
+        for pat in PROJECTS.patterns[:2]:  # use:<resource>, spend_<year>
+            if m := pat.match(c):
+                columns[m.group(1)] = c
+    if table is None:
+        resources = pd.DataFrame(columns=[c.name for c in RESOURCES.columns])
+        if columns:
+            findings.append(Finding(WARNING, projects.source, "resource columns " +
+                                    ", ".join(columns.values()) + " have no capacity: add a "
+                                    "resources sheet, or they are ignored"))
+    else:
+        resources, rcheck = _parse_sheet(table, RESOURCES, findings)
+        for pos in np.flatnonzero(~resources["resource"].isin(list(columns)).to_numpy()):
+            rcheck.warn("resource", pos, f"no projects column 'use:{resources['resource'].iloc[pos]}' "
+                        f"or 'spend_<year>' for resource '{resources['resource'].iloc[pos]}'; "
+                        "it limits nothing", resources["resource"].iloc[pos])
+    names = [r for r in resources["resource"] if r in columns]
+    use = pd.DataFrame({r: _numbers(check, columns[r], projects.frame[columns[r]], "a number ≥ 0")
+                        .fillna(0.0) for r in names}, index=range(len(projects.frame)))
+    for r in names:
+        for pos in np.flatnonzero((use[r] < 0).to_numpy()):
+            check.error(columns[r], pos, f"found {_show(use[r].iloc[pos])}: expected a number ≥ 0",
+                        use[r].iloc[pos])
+    return resources.reset_index(drop=True), use
+
+
+def _ranges(check: _Checker, p: pd.DataFrame, table: Table, pattern_cols, outcomes) -> None:
+    for c in pattern_cols:
+        m = re.fullmatch(r"(.+)_(low|high)", c)
+        if not m or m.group(1) not in outcomes or m.group(1) not in p:
+            continue
+        values = _numbers(check, c, table.frame[c], "a number ≥ 0")
+        central = p[m.group(1)]
+        with np.errstate(invalid="ignore"):
+            bad = (values > central) if m.group(2) == "low" else (values < central)
+        for pos in np.flatnonzero(bad.to_numpy()):
+            side = "above" if m.group(2) == "low" else "below"
+            check.error(c, pos, f"{c} ({_show(values.iloc[pos])}) is {side} {m.group(1)} "
+                        f"({_show(central.iloc[pos])})", values.iloc[pos])
+        p[c] = values.fillna(central)
+
+
+def _scenarios(table: Table | None, outcomes, themes, findings) -> list[Scenario]:
+    if table is None:
+        return []
+    frame = table.frame
+    if frame.shape[1] < 2:
+        findings.append(Finding(ERROR, table.source, "expected parameter names in column A and "
+                                "one column per scenario"))
+        return []
+    names_col = frame.columns[0]
+    out = []
+    for column in frame.columns[1:]:
+        raw = {}
+        for pos in range(len(frame)):
+            key = frame[names_col].iloc[pos]
+            if key is None or frame[column].iloc[pos] is None:
+                continue
+            row = int(table.rows[pos])
+            raw[str(key).strip()] = (frame[column].iloc[pos],
+                                     Where(table.source, row, f"{table.letters[column]}{row}"))
+        scenario, problems = build_scenario(str(column), raw, outcomes=outcomes, themes=themes)
+        findings.extend(problems)
+        out.append(scenario)
+    return out
