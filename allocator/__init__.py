@@ -14,14 +14,7 @@ line. The same engine serves the command line (``allocator``) and Python users::
 """
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("allocator")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
-
-from allocator.api import (  # noqa: E402 (the version first: the report stamps it)
+from allocator.api import (
     Comparison,
     Explanation,
     Frontier,
@@ -41,11 +34,12 @@ from allocator.api import (  # noqa: E402 (the version first: the report stamps 
     optimise,
     sweep,
 )
-from allocator.core.findings import Finding, InputError  # noqa: E402
-from allocator.core.problem import Problem  # noqa: E402
-from allocator.core.scenario import Scenario  # noqa: E402
+from allocator.core.findings import Finding, InputError
+from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario
+from allocator.core.version import __version__
 
-__all__ = ["Comparison", "Explanation", "Finding", "Frontier", "InputError", "NothingToCompare",
+__all__ = ["__version__", "Comparison", "Explanation", "Finding", "Frontier", "InputError", "NothingToCompare",
            "Problem", "Result", "Run", "Scenario", "Sweep", "Uncertainty", "budget_curve",
            "choose_scenario", "compare", "explain", "from_tables", "frontier", "load",
            "monte_carlo", "optimise", "sweep"]

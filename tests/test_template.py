@@ -10,7 +10,7 @@ import pytest
 
 from allocator.core import schema
 from allocator.report.files import OutputError
-from allocator.read.template import INSTRUCTIONS_SHEET, THEME_LABELS, write_template
+from allocator.report.template import INSTRUCTIONS_SHEET, THEME_LABELS, write_template
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import pandas as pd
 from allocator.analyse.diagnose import diagnose
 from allocator.analyse.explain import explanations
 from allocator.backends import SolveOptions
+from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario
 from allocator.core.status import Status
 from allocator.formulate import Model
 from allocator.runtime.resolves import Resolves
 from allocator.solve import solve
-from allocator.core.problem import Problem
-from allocator.core.scenario import Scenario
 from allocator.solve.solution import Solution
 
 

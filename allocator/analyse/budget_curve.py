@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from allocator.backends import Resolver, SolveOptions
-from allocator.formulate import MEUR, Change, formulate
 from allocator.core.problem import Problem
-from allocator.runtime.resolves import Resolves
 from allocator.core.scenario import Scenario
+from allocator.formulate import MEUR, Change, formulate
+from allocator.runtime.resolves import Resolves
 
 CHAINS = 2
 

@@ -42,12 +42,12 @@ import numpy as np
 import pandas as pd
 
 from allocator.analyse.allocation import Result, analyse, solve_scenario
-from allocator.formulate import Model, formulate
 from allocator.core.problem import Problem
 from allocator.core.run import Run
 from allocator.core.scenario import Scenario
-from allocator.runtime.pool import collect
 from allocator.core.status import Status
+from allocator.formulate import Model, formulate
+from allocator.runtime.pool import collect
 from allocator.solve.greedy import RANKS, greedy
 
 PROJECT_KEYS = ["project_id", "title", "territory_id", "region", "theme", "requested"]

@@ -16,14 +16,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from allocator.core.format import money
 from allocator.backends import SolveOptions, backend
+from allocator.core.format import money, number
+from allocator.core.problem import Problem
+from allocator.core.rules import rule
+from allocator.core.scenario import Scenario
 from allocator.core.status import Status
 from allocator.formulate import MEUR, Change, Model
-from allocator.core.problem import Problem
-from allocator.core.scenario import Scenario
-
-STRUCTURAL = {"partial_max", "partial_min", "total_awarded", "priority"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Unit:
 
 def units(problem: Problem, model: Model) -> list[Unit]:
     out = [Unit(g.name, g.labels[k], row=g.start + k) for g in model.groups
-           if g.name not in STRUCTURAL for k in range(len(g))]
+           if g.rule.switchable for k in range(len(g))]
     lock = problem.projects["lock"].to_numpy(object)
     ids = problem.projects["project_id"].to_numpy(object)
     out += [Unit("lock_in", ids[i], column=i) for i in np.flatnonzero(lock == "in")]
@@ -169,21 +168,19 @@ def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> 
 
 
 def _relax_words(unit: Unit, amount: float | None, problem: Problem) -> str:
-    f = unit.family
-    if unit.row is None or f in ("requires", "exclusive"):
-        return {"lock_in": "remove the lock", "lock_out": "remove the lock",
-                "requires": "drop the requirement", "exclusive": "allow more than one"}.get(f, "")
+    family = rule(unit.family)
+    if family.relax not in ("raise", "lower"):
+        return family.relax
+    if unit.row is None:
+        return ""
     if amount is None:
         return "relaxing this rule alone is not enough"
-    euros = f in ("budget", "region_floor", "region_cap", "territory_floor", "territory_cap",
-                  "theme_min", "theme_max", "fairness_min", "fairness_max")
-    if f == "resource":
+    if unit.family == "resource":
         cap = problem.resources.set_index("resource")["capacity"][unit.subject]
-        value = f"{amount * cap:,.0f}".replace(",", " ")
+        value = number(amount * cap)
     else:
-        value = money(amount * MEUR) if euros else f"{amount:,.4g}"
-    verb = "lower" if f.endswith(("floor", "min")) or f in ("coverage", "min_outcome") else "raise"
-    return f"{verb} it by at least {value}"
+        value = money(amount * MEUR) if family.euros else f"{amount:,.4g}"
+    return f"{family.relax} it by at least {value}"
 
 
 def diagnose(problem: Problem, scenario: Scenario, model: Model,

@@ -26,31 +26,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from allocator.backends import SolveOptions
-from allocator.core.format import euros
-from allocator.formulate import MEUR, Change, Model
+from allocator.core.format import euros, number
 from allocator.core.problem import Problem
+from allocator.core.rules import rule
 from allocator.core.scenario import Scenario
+from allocator.formulate import MEUR, Change, Model
 from allocator.runtime.resolves import Resolves
 from allocator.solve.solution import Solution
 
 TOL = 1e-6
-# rule families whose binding rows get a shadow price, with the step a re-solve moves them by
-# (in model units, signed to relax the rule) and the user unit of one step
-STEPS = {
-    "budget": (1.0, "€1M more"), "region_cap": (1.0, "€1M more"),
-    "region_floor": (-1.0, "€1M less"), "territory_cap": (1.0, "€1M more"),
-    "territory_floor": (-1.0, "€1M less"), "theme_min": (-1.0, "€1M less"),
-    "theme_max": (1.0, "€1M more"), "fairness_min": (-1.0, "€1M less"),
-    "fairness_max": (1.0, "€1M more"), "resource": (0.01, "1% more"),
-    "sites": (1.0, "1 more site"), "net_artificialisation": (1.0, "1 ha more"),
-    "coverage": (-1.0, "1 project less"), "min_outcome": (None, "1% less"),
-}
-# families with one row per territory: many rows bind, so only the LP dual is given
-LP_ONLY = {"territory_cap", "territory_floor", "coverage"}
-
-
 def _outcome_totals(model: Model, values) -> np.ndarray:
     return np.asarray(model.outcome @ values).ravel()
 
@@ -60,7 +47,7 @@ def binding_rows(model: Model, values: np.ndarray) -> pd.DataFrame:
     activity = np.asarray(model.A @ values).ravel()
     out = []
     for g in model.groups:
-        if g.name not in STEPS:
+        if not g.rule.shadow:
             continue
         idx = np.arange(g.start, g.stop)
         hi, lo, act = model.row_hi[idx], model.row_lo[idx], activity[idx]
@@ -69,7 +56,7 @@ def binding_rows(model: Model, values: np.ndarray) -> pd.DataFrame:
         for k in np.flatnonzero(at_hi | at_lo):
             out.append({"rule": g.name, "subject": g.labels[k], "row": int(idx[k]),
                         "side": "hi" if at_hi[k] else "lo", "limit": hi[k] if at_hi[k] else lo[k],
-                        "scale": g.scale, "help": g.help})
+                        "scale": g.in_user_units(k, 1.0), "help": g.help})
     return pd.DataFrame(out, columns=["rule", "subject", "row", "side", "limit", "scale", "help"])
 
 
@@ -82,25 +69,25 @@ def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | N
     # the LP with every selection fixed at the optimum (its duals), then one re-solve per row
     integer = np.flatnonzero(model.integer)
     changes = [Change(cols=(integer, values[integer], values[integer]), relax=True)]
-    caps = problem.resources.set_index("resource")["capacity"] if len(problem.resources) else {}
     steps = []
     for r in rows.itertuples():
-        step, label = STEPS[r.rule]
-        if r.rule == "min_outcome":
-            step = -0.01 * abs(r.limit)
-        elif r.rule == "resource":
-            label = f"+{0.01 * caps[r.subject]:,.0f} (1% of capacity)".replace(",", " ")
+        family = rule(r.rule)
+        step, label = family.step, family.step_words
+        if step is None:  # 1% of the limit, in the direction that relaxes it
+            step = (0.01 if r.side == "hi" else -0.01) * abs(r.limit)
+        if r.rule == "resource":
+            label = f"+{number(0.01 * r.limit * r.scale)} (1% of capacity)"
         steps.append((step, label))
-        if r.rule in LP_ONLY:
+        if family.shadow == "dual":
             continue
         lo, hi = model.row_lo[r.row], model.row_hi[r.row]
         lo, hi = (lo, hi + step) if r.side == "hi" else (lo + step, hi)
         changes.append(Change(rows=([r.row], [lo], [hi]), start=values))
-    return {"rows": rows, "steps": steps, "changes": changes, "caps": caps}
+    return {"rows": rows, "steps": steps, "changes": changes}
 
 
 def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> pd.DataFrame:
-    rows, steps, caps = plan["rows"], plan["steps"], plan["caps"]
+    rows, steps = plan["rows"], plan["steps"]
     outs = iter(outs)
     lp = next(outs)
     duals = lp.row_duals if lp.row_duals is not None else np.zeros(model.A.shape[0])
@@ -108,10 +95,9 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
     records = []
     for r, (step, label) in zip(rows.itertuples(), steps):
         dual = float(duals[r.row]) * abs(step)
-        record = {"rule": r.rule, "subject": r.subject, "limit": r.limit * r.scale
-                  if r.rule != "resource" else caps.get(r.subject, np.nan),
+        record = {"rule": r.rule, "subject": r.subject, "limit": r.limit * r.scale,
                   "step": label, "lp_dual_per_step": dual}
-        if r.rule in LP_ONLY:
+        if rule(r.rule).shadow == "dual":
             record.update(resolve_per_step=np.nan, trust="LP dual",
                           note="one row per territory: re-solve not run; the dual is a local rate")
         else:
@@ -209,14 +195,14 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
             reason[i] = (f"funded: yields {per_meur[i]:.4g} per €M, at or above the cut-off "
                          f"{cutoff.get(region[i], per_meur[i]):.4g} of {region[i] or 'its region'}")
 
-    used = _usage(problem, scenario, award, funded)
+    blocked = blocks(problem, scenario, model, solution.values, funded)
     for i in np.flatnonzero(~funded):
-        reason[i] = _block(problem, scenario, i, award, funded, entry, used, position) or (
+        reason[i] = blocked[i] or (
             f"not funded: yields {per_meur[i]:.4g} per €M, below the cut-off "
             f"{cutoff[region[i]]:.4g} of {region[i] or 'its region'}"
             if region[i] in cutoff and per_meur[i] < cutoff[region[i]] else
             f"not funded: yields {per_meur[i]:.4g} per €M, but the envelope is spent on "
-            f"combinations worth more (€{entry[i]:,.0f} needed)".replace(",", " "))
+            f"combinations worth more ({euros(entry[i])} needed)")
 
     return pd.DataFrame({"reason": reason, "price_of_inclusion": np.full(n, np.nan),
                          "displaces": np.full(n, "", dtype=object)})
@@ -258,82 +244,78 @@ def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positi
     return prices
 
 
-def _usage(problem: Problem, scenario: Scenario, award, funded) -> dict:
+def blocks(problem: Problem, scenario: Scenario, model: Model, values: np.ndarray,
+           funded: np.ndarray) -> np.ndarray:
+    """For each unfunded project, the rule that stops it from being added to the allocation
+    as it stands, at its entry award ("" for funded ones and those nothing stops): its lock,
+    its aid-rate cap, or the first row of the model (by ``core.rules`` block rank) that adding
+    it would break."""
     p = problem.projects
-    awards = pd.Series(award)
-    used = {"territory": awards.groupby(p["territory_id"].to_numpy()).sum().to_dict(),
-            "region": awards.groupby(p["region"].to_numpy()).sum().to_dict(),
-            "theme": awards.groupby(p["theme"].to_numpy()).sum().to_dict(),
-            "total": float(award.sum()),
-            "sites": int((funded & p["is_site"].to_numpy(bool)).sum()),
-            "ha": float(p["net_artificialised_ha"].to_numpy(float)[funded].sum())}
-    share = award / p["requested"].to_numpy(float)
-    used["resource"] = {r: float((problem.resource_use[r].to_numpy() * share).sum())
-                        for r in problem.resource_use.columns}
-    # lookups for _block, made once rather than once per unfunded project
-    t, regions, resources = problem.territories, problem.regions, problem.resources
-    used["territory_cap"] = dict(zip(t["territory_id"], t["cap"])) if len(t) else {}
-    used["region_cap"] = dict(zip(regions["region"], regions["cap"])) \
-        if regions is not None and "cap" in regions else {}
-    used["capacity"] = dict(zip(resources["resource"], resources["capacity"])) \
-        if len(resources) else {}
-    used["use"] = {r: problem.resource_use[r].to_numpy(float) for r in problem.resource_use.columns}
-    groups = p["exclusive_group"].to_numpy(object)
-    in_group = funded & (groups != "")
-    used["rival"] = pd.Series(p["project_id"].to_numpy(object)[in_group]) \
-        .groupby(groups[in_group], sort=False).first().to_dict()
-    used["columns"] = {c: p[c].to_numpy(object) for c in (
-        "lock", "max_award", "requires", "exclusive_group", "project_id", "is_site",
-        "net_artificialised_ha", "territory_id", "region", "requested", "theme")}
-    return used
+    n = len(p)
+    lock = p["lock"].to_numpy(object)
+    max_award = p["max_award"].to_numpy(float)
+    reason = np.full(n, "", dtype=object)
+    reason[~funded & (lock == "out")] = "not funded: locked out"
+    reason[~funded & (lock != "out") & (max_award <= 0)] = \
+        "not funded: its aid-rate cap allows no award"
+    candidates = np.flatnonzero(~funded & (reason == ""))
+    if not len(candidates):
+        return reason
+    partial = p["partial"].to_numpy(bool)[candidates]
+    entry = np.where(partial, p["min_award"].fillna(0.0).to_numpy(float)[candidates],
+                     max_award[candidates]) / MEUR
+    # what adding each candidate moves: its selection to 1, a partial award to its entry,
+    # and the total awarded (where the model has one) by that entry
+    moves = sp.csr_array(model.select)[candidates] + \
+        sp.diags(np.where(partial, entry, 0.0)) @ sp.csr_array(model.award)[candidates]
+    if "total_awarded" in model.col_names:
+        total = model.col_names.index("total_awarded")
+        moves = moves + sp.csr_array((entry, (np.arange(len(candidates)),
+                                              np.full(len(candidates), total))),
+                                     shape=moves.shape)
+    delta = sp.coo_array(sp.csr_array(model.A) @ sp.csr_array(moves).T)
+    activity = model.A @ values
+    r, c, d = delta.row, delta.col, delta.data
+    over = activity[r] + d > model.row_hi[r] + 1e-8 * np.maximum(1.0, np.abs(model.row_hi[r]))
+    group_of = np.repeat(np.arange(len(model.groups)), [len(g) for g in model.groups])
+    rank = np.array([g.rule.block_rank if g.rule.block_rank is not None else -1
+                     for g in model.groups])[group_of[r]]
+    keep = over & (rank >= 0)
+    r, c, d, rank = r[keep], c[keep], d[keep], rank[keep]
+    first = np.lexsort((r, rank, c))  # by candidate, then block rank, then row
+    seen = np.zeros(len(candidates), bool)
+    for k in first:
+        if seen[c[k]]:
+            continue
+        seen[c[k]] = True
+        reason[candidates[c[k]]] = "not funded: " + _blocked(
+            problem, scenario, model, values, int(r[k]), activity, float(d[k]), group_of)
+    return reason
 
 
-def _block(problem: Problem, scenario: Scenario, i: int, award, funded, entry, used,
-           position) -> str:
-    """The rule that stops project i from being added to the allocation as it stands."""
-    columns = used["columns"]
-    row = {c: values[i] for c, values in columns.items()}
-    if row["lock"] == "out":
-        return "not funded: locked out"
-    if row["max_award"] <= 0:
-        return "not funded: its aid-rate cap allows no award"
-    for other in row["requires"]:
-        if not funded[position[other]]:
-            why = "locked out" if columns["lock"][position[other]] == "out" else "unfunded"
-            return f"not funded: requires {other}, which is {why}"
-    rival = used["rival"].get(row["exclusive_group"]) if row["exclusive_group"] else None
-    if rival is not None:
-        return f"not funded: excluded by {rival} in the same group {row['exclusive_group']}"
-    if row["is_site"] and scenario.sites_max is not None and used["sites"] >= scenario.sites_max:
-        return f"not funded: site limit reached ({used['sites']} of {scenario.sites_max} sites funded)"
-    ha = float(row["net_artificialised_ha"])
-    if scenario.sites_max_net_ha is not None and ha > 0 and used["ha"] + ha > scenario.sites_max_net_ha + TOL:
-        return (f"not funded: net artificialisation — it would consume {ha:g} ha, and funded "
-                f"projects already total {used['ha']:g} ha against a limit of {scenario.sites_max_net_ha:g} ha")
-    need = entry[i]
-    if used["territory_cap"]:
-        cap = used["territory_cap"].get(row["territory_id"], np.nan)
-        got = used["territory"].get(row["territory_id"], 0.0)
-        if np.isfinite(cap) and got + need > cap + 0.01:
-            return (f"not funded: territory cap of {row['territory_id']} reached "
-                    f"({euros(got)} of {euros(cap)}; it needs {euros(need)})")
-    if problem.regions is not None:
-        cap = used["region_cap"].get(row["region"], np.nan)
-        got = used["region"].get(row["region"], 0.0)
-        if np.isfinite(cap) and got + need > cap + 0.01:
-            return (f"not funded: regional cap of {row['region']} reached "
-                    f"({euros(got)} of {euros(cap)}; it needs {euros(need)})")
-    share = need / row["requested"]
-    for r, total in used["resource"].items():
-        cap = used["capacity"].get(r)
-        extra = used["use"][r][i] * share
-        if extra > 0 and total + extra > cap * (1 + 1e-9):
-            return (f"not funded: {r} ceiling reached ({total:,.0f} of {cap:,.0f} used; "
-                    f"it needs {extra:,.0f} more)").replace(",", " ")
-    limit = scenario.theme_max.get(row["theme"])
-    if limit is not None and used["theme"].get(row["theme"], 0.0) + need > limit * (used["total"] + need) + 0.01:
-        return f"not funded: theme {row['theme']} at its maximum share ({limit:.0%})"
-    return ""
+def _blocked(problem: Problem, scenario: Scenario, model: Model, values: np.ndarray, row: int,
+             activity: np.ndarray, need: float, group_of: np.ndarray) -> str:
+    """Row ``row`` of the model, which adding a project (moving it by ``need``) would break,
+    in the words of its family."""
+    g = model.groups[group_of[row]]
+    k = row - g.start
+    family, subject = g.rule, g.labels[k]
+    shown = {"€": euros, "": number}.get(g.unit, lambda v: f"{v:g}")
+    fields = {"subject": subject, "used": shown(g.in_user_units(k, activity[row])),
+              "limit": shown(g.in_user_units(k, model.row_hi[row])),
+              "need": shown(g.in_user_units(k, need))}
+    if g.name == "requires":
+        other = subject.split(" requires ", 1)[1]
+        locked = problem.projects["lock"].to_numpy(object)[problem.index_of([other])[0]]
+        fields.update(other=other, state="locked out" if locked == "out" else "unfunded")
+    elif g.name == "exclusive":
+        A = sp.csr_array(model.A)
+        members = A.indices[A.indptr[row]:A.indptr[row + 1]]
+        rival = members[values[members] > 0.5]
+        fields["other"] = problem.projects["project_id"].iloc[int(rival.min())]
+    elif g.name == "theme_max":
+        fields["share"] = f"{scenario.theme_max[subject]:.0%}"
+    return family.blocks.format(**fields)
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from allocator.core.findings import ERROR, Finding, InputError
 from allocator.analyse.compare import PROJECT_KEYS
-from allocator.formulate import Model, RowGroup, formulate
+from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
-from allocator.solve.solution import Solution
+from allocator.formulate import Model, RowGroup, formulate
 from allocator.runtime.pool import collect
 from allocator.solve import solve
 from allocator.solve.greedy import RANKS, greedy
+from allocator.solve.solution import Solution
 
 AUGMENT = 1e-4
 TOL = 1e-7  # relative: two points closer than this (to each outcome's scale) are the same
@@ -100,8 +100,7 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
     sx, sy = _reach(rx, model.col_hi), _reach(ry, model.col_hi)
     eps_model = model.with_rows(sp.csr_array(rx[None, :]), np.array([-np.inf]),
                                 np.array([np.inf]),
-                                RowGroup("epsilon", 0, 1, (x,), unit=x, scale=1.0,
-                                         help=f"{x} ≥ the frontier point's epsilon"))
+                                RowGroup.of("epsilon", (x,), unit=x))
     toward_y = ry / sy + AUGMENT * rx / sx
     toward_x = rx / sx + AUGMENT * ry / sy
 

@@ -21,11 +21,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from allocator.analyse.allocation import solve_scenario
+from allocator.analyse.compare import compare_runs, run_of
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario, build_scenario, parse_overrides
-from allocator.analyse.allocation import solve_scenario
-from allocator.analyse.compare import compare_runs, run_of
 from allocator.runtime.pool import Batch, collect
 
 

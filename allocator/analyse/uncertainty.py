@@ -53,9 +53,9 @@ import scipy.sparse as sp
 from allocator.analyse.allocation import Result, analyse
 from allocator.backends import Resolver, SolveOptions, backend
 from allocator.core.findings import ERROR, Finding, InputError
-from allocator.formulate import MEUR, Change, Model, RowGroup, formulate
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
+from allocator.formulate import MEUR, Change, Model, RowGroup, formulate
 from allocator.runtime.pool import Batch, collect, default_workers
 from allocator.solve import solve
 
@@ -140,9 +140,8 @@ def robust_model(problem: Problem, model: Model, ranges: Ranges, gamma: float) -
     ZP = sp.csr_array((-np.ones(2 * r), (np.concatenate([rows, rows]),
                                          np.concatenate([n0 + z_of[ks], n0 + nz + rows]))),
                       shape=(r, n))
-    return extended.with_rows(D + ZP, np.full(r, -np.inf), np.zeros(r), RowGroup(
-        "robust_protection", 0, r, tuple(labels), unit="", scale=1.0,
-        help="weighted fall of a project's outcome ≤ what the worst Γ falls are charged"))
+    return extended.with_rows(D + ZP, np.full(r, -np.inf), np.zeros(r), RowGroup.of(
+        "robust_protection", labels))
 
 
 def worst_case(ranges: Ranges, shares: np.ndarray, gamma: float) -> np.ndarray:

@@ -23,7 +23,8 @@ def is_available(solver: str) -> bool:
 
 
 def to_pulp(model, relax: bool = False):
-    """The model as a pulp.LpProblem, with its variables in column order."""
+    """The model as a pulp.LpProblem, its variables in column order, and the constraints
+    made of each row."""
     import pulp
     prob = pulp.LpProblem("allocation", pulp.LpMaximize)
     names = model.col_names or tuple(f"v{j}" for j in range(model.A.shape[1]))
@@ -35,20 +36,27 @@ def to_pulp(model, relax: bool = False):
     prob += pulp.LpAffineExpression(zip([variables[j] for j in nz], model.c[nz]), constant=model.offset)
     A = sp.csr_array(model.A)
     row_names = model.row_names()
+    rows: list[list] = []  # the constraints made of each row (one, or two for a range)
     for i in range(A.shape[0]):
         lo, hi = model.row_lo[i], model.row_hi[i]
         cols = A.indices[A.indptr[i]:A.indptr[i + 1]]
         vals = A.data[A.indptr[i]:A.indptr[i + 1]]
         expr = pulp.LpAffineExpression(zip([variables[j] for j in cols], vals))
         name = _safe(f"r{i}_{row_names[i]}")[:200]
+        made = []
         if lo == hi:
-            prob += pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=hi, name=name)
-            continue
-        if np.isfinite(lo):
-            prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, rhs=lo, name=name + "_lo")
-        if np.isfinite(hi):
-            prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, rhs=hi, name=name + "_hi")
-    return prob, variables
+            made.append(pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=hi, name=name))
+        else:
+            if np.isfinite(lo):
+                made.append(pulp.LpConstraint(expr, pulp.LpConstraintGE, rhs=lo,
+                                              name=name + "_lo"))
+            if np.isfinite(hi):
+                made.append(pulp.LpConstraint(expr, pulp.LpConstraintLE, rhs=hi,
+                                              name=name + "_hi"))
+        for c in made:
+            prob += c
+        rows.append(made)
+    return prob, variables, rows
 
 
 def _safe(name: str) -> str:
@@ -57,7 +65,7 @@ def _safe(name: str) -> str:
 
 def export(model, path: str) -> None:
     """Write the model as .mps or .lp for audit."""
-    prob, _ = to_pulp(model)
+    prob, _, _ = to_pulp(model)
     if str(path).lower().endswith(".lp"):
         prob.writeLP(str(path))
     else:
@@ -75,7 +83,7 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     if solver not in pulp.listSolvers(onlyAvailable=True):
         raise BackendUnavailable(f"PuLP's solver '{solver}' is not installed here; available: "
                                  f"{', '.join(pulp.listSolvers(onlyAvailable=True))}")
-    prob, variables = to_pulp(model, options.relax)
+    prob, variables, rows = to_pulp(model, options.relax)
     kwargs = {"msg": bool(options.verbose), "timeLimit": float(options.time_limit)}
     if solver == "PULP_CBC_CMD":
         kwargs["gapRel"] = float(options.gap)
@@ -97,7 +105,9 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     values = np.array([v.value() if v.value() is not None else np.nan for v in variables])
     has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) \
         and not np.isnan(values).any()
-    objective = float(pulp.value(prob.objective)) if has_solution else None
+    # valued from the allocation: PuLP gives an all-zero objective (a feasibility question) a
+    # placeholder variable that CBC never values
+    objective = float(model.c @ values + model.offset) if has_solution else None
     if prob.sol_status == pulp.LpSolutionOptimal:
         state = Status.OPTIMAL
     elif status == "Infeasible" or prob.sol_status == pulp.LpSolutionInfeasible:
@@ -108,6 +118,15 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
         state = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
     # CBC reports no bound through PuLP: an optimal status means the bound met the gap
     bound = objective if state == Status.OPTIMAL else None
+    duals = _row_duals(rows) if options.relax and has_solution else None
     return SolverOutput(state, values if has_solution else None, objective, bound, seconds,
                         solver.replace("PULP_CBC_CMD", "CBC"), f"PuLP {pulp.__version__}", "",
-                        None, status)
+                        duals, status)
+
+
+def _row_duals(rows: list[list]) -> np.ndarray | None:
+    """Each row's dual: the sum over the constraints made of it; None when the solver gave
+    none."""
+    if any(c.pi is None for made in rows for c in made):
+        return None
+    return np.array([sum(c.pi for c in made) for made in rows], float)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from allocator import __version__
 from allocator.backends import BackendUnavailable
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.version import __version__
 from allocator.report.files import OutputError, check_output
 
 MAX_SHOWN = 60

@@ -7,12 +7,19 @@ from pathlib import Path
 import click
 
 from allocator import api
-from allocator.cli.app import (Context, Failed, execution_options, force_option, guarded, main,
-                               scenario_options, show_findings)
+from allocator.cli.app import (
+    Context,
+    Failed,
+    execution_options,
+    force_option,
+    guarded,
+    main,
+    scenario_options,
+    show_findings,
+)
 from allocator.core.findings import InputError
 from allocator.core.scenario import choose_scenario
 from allocator.core.status import Status
-from allocator.read.template import write_template
 from allocator.report import json as to_json
 from allocator.report import text
 from allocator.report.audit import write_model
@@ -20,6 +27,7 @@ from allocator.report.comparison import write_comparison
 from allocator.report.frontier import plot_frontier, write_frontier
 from allocator.report.plots import budget_curve_plot
 from allocator.report.review import SUFFIXES, files_of, write_review
+from allocator.report.template import write_template
 from allocator.report.uncertainty import plot_uncertainty, write_uncertainty
 from allocator.report.workbook import write_allocation_csv, write_budget_curve, write_result
 

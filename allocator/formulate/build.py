@@ -44,7 +44,8 @@ class _Rows:
         self.blocks, self.lo, self.hi, self.groups = [], [], [], []
         self.count = 0
 
-    def add(self, name: str, A, lo, hi, labels, *, unit="€", scale=MEUR, help=""):
+    def add(self, name: str, A, lo, hi, labels, *, unit: str | None = None, row_scales=()):
+        """Rows of the family ``name`` (``core.rules``, which gives their unit and meaning)."""
         A = sp.csr_array(A)
         if A.shape[0] == 0:
             return
@@ -52,8 +53,8 @@ class _Rows:
         self.blocks.append(A)
         self.lo.append(np.broadcast_to(np.asarray(lo, float), (m,)))
         self.hi.append(np.broadcast_to(np.asarray(hi, float), (m,)))
-        self.groups.append(RowGroup(name, self.count, self.count + m, tuple(map(str, labels)),
-                                    unit, scale, help))
+        self.groups.append(RowGroup.of(name, labels, start=self.count, unit=unit,
+                                       row_scales=row_scales))
         self.count += m
 
     def build(self):
@@ -142,16 +143,16 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
 
     rows = _Rows(n_cols)
     rows.add("budget", sp.csr_array(np.ones((1, n))) @ award, -np.inf, scenario.budget / MEUR,
-             ["envelope"], help="total awarded ≤ budget")
+             ["envelope"])
     if n_part:
         link = sp.csr_array((np.ones(n_part), (np.arange(n_part), n + np.arange(n_part))),
                             shape=(n_part, n_cols))
         x_part = sp.csr_array((np.ones(n_part), (np.arange(n_part), part)), shape=(n_part, n_cols))
         labels = p["project_id"].to_numpy()[part]
         rows.add("partial_max", link - sp.diags(max_award[part]) @ x_part, -np.inf, 0.0,
-                 labels, help="award ≤ max_award × selected")
+                 labels)
         rows.add("partial_min", link - sp.diags(min_award[part]) @ x_part, 0.0, np.inf,
-                 labels, help="award ≥ min_award × selected")
+                 labels)
     _resource_rows(rows, problem, share)
     _area_rows(rows, problem, scenario, award, select, total_col, eligible)
     _selection_rows(rows, problem, scenario, select, eligible)
@@ -169,7 +170,7 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
     for k, o in enumerate(outcomes):
         if o in scenario.minimums:
             rows.add("min_outcome", outcome[[k]], scenario.minimums[o], np.inf, [o],
-                     unit=o, scale=1.0, help=f"{o} reached ≥ the scenario's minimum")
+                     unit=o)
     A, lo, hi, groups = rows.build()
     c = np.asarray(outcome.T @ weights, float).ravel()
     names = tuple(np.concatenate([
@@ -189,8 +190,7 @@ def _resource_rows(rows: _Rows, problem: Problem, share) -> None:
     caps = problem.resources.set_index("resource")["capacity"].reindex(use.columns).to_numpy(float)
     scale = np.where(caps > 0, caps, 1.0)
     U = sp.csr_array(use.to_numpy(float).T / scale[:, None])
-    rows.add("resource", U @ share, -np.inf, caps / scale, list(use.columns), unit="",
-             scale=1.0, help="use of a resource by funded projects ≤ its capacity")
+    rows.add("resource", U @ share, -np.inf, caps / scale, list(use.columns), row_scales=scale)
 
 
 def _area_rows(rows: _Rows, problem: Problem, scenario: Scenario, award, select, total_col,
@@ -213,14 +213,13 @@ def _area_rows(rows: _Rows, problem: Problem, scenario: Scenario, award, select,
             block = M[np.flatnonzero(on)] @ award
             rhs = value[on] / MEUR
             lo, hi = (rhs, np.inf) if lo_hi == 0 else (-np.inf, rhs)
-            rows.add(f"{level}_{bound}", block, lo, hi, np.asarray(labels)[on],
-                     help=f"funding of the {level} {'≥ its floor' if lo_hi == 0 else '≤ its cap'}")
+            rows.add(f"{level}_{bound}", block, lo, hi, np.asarray(labels)[on])
         # a floor on a region or territory with no project at all is checked by diagnosis
     if total_col is None:
         return
     total = sp.csr_array((np.ones(1), ([0], [total_col])), shape=(1, award.shape[1]))
     rows.add("total_awarded", sp.csr_array(np.ones((1, n))) @ award - total, 0.0, 0.0,
-             ["total"], help="definition of the total awarded")
+             ["total"])
     if scenario.theme_min or scenario.theme_max:
         M, labels = membership(p["theme"])
         index = {t: i for i, t in enumerate(labels)}
@@ -234,8 +233,7 @@ def _area_rows(rows: _Rows, problem: Problem, scenario: Scenario, award, select,
             frac = np.array([shares[t] for t in themes])
             block = sp.csr_array(block - sp.csr_array(frac[:, None]) @ total)
             lo, hi = (0.0, np.inf) if lo_hi == 0 else (-np.inf, 0.0)
-            rows.add(name, block, lo, hi, themes,
-                     help=f"theme's share of the total awarded {'≥' if lo_hi == 0 else '≤'} the scenario's")
+            rows.add(name, block, lo, hi, themes)
     if scenario.fairness_band is not None and problem.territories is not None and len(problem.territories):
         basis = problem.territories.groupby("region")[scenario.fairness_basis].sum(min_count=1)
         M, labels = membership(p["region"], keep=eligible)
@@ -245,9 +243,9 @@ def _area_rows(rows: _Rows, problem: Problem, scenario: Scenario, award, select,
             b = scenario.fairness_band
             block = M @ award
             rows.add("fairness_max", block - sp.csr_array(((1 + b) * fair)[:, None]) @ total,
-                     -np.inf, 0.0, labels, help="region's funding ≤ (1 + band) × its fair share")
+                     -np.inf, 0.0, labels)
             rows.add("fairness_min", block - sp.csr_array(((1 - b) * fair)[:, None]) @ total,
-                     0.0, np.inf, labels, help="region's funding ≥ (1 − band) × its fair share")
+                     0.0, np.inf, labels)
 
 
 def _selection_rows(rows: _Rows, problem: Problem, scenario: Scenario, select, eligible) -> None:
@@ -257,19 +255,16 @@ def _selection_rows(rows: _Rows, problem: Problem, scenario: Scenario, select, e
     site = p["is_site"].to_numpy(bool)
     if scenario.sites_max is not None and site.any():
         rows.add("sites", sp.csr_array(site[None, :].astype(float)) @ select, -np.inf,
-                 scenario.sites_max, ["sites clés en main"], unit="sites", scale=1.0,
-                 help="funded sites ≤ the site limit")
+                 scenario.sites_max, ["sites clés en main"])
     ha = p["net_artificialised_ha"].to_numpy(float)
     # a negative limit (net renaturation required) binds even when no project has hectares
     if scenario.sites_max_net_ha is not None and ((ha != 0).any() or scenario.sites_max_net_ha < 0):
         rows.add("net_artificialisation", sp.csr_array(ha[None, :]) @ select, -np.inf,
-                 scenario.sites_max_net_ha, ["net artificialisation"], unit="ha", scale=1.0,
-                 help="net hectares artificialised by funded projects ≤ the limit")
+                 scenario.sites_max_net_ha, ["net artificialisation"])
     if scenario.coverage > 0:
         M, labels = membership(p["territory_id"], keep=eligible)
         need = np.minimum(scenario.coverage, np.asarray(M.sum(axis=1)).ravel())
-        rows.add("coverage", M @ select, need, np.inf, labels, unit="projects", scale=1.0,
-                 help="funded projects in the territory ≥ the coverage level")
+        rows.add("coverage", M @ select, need, np.inf, labels)
     requires = p["requires"].to_numpy(object)
     lengths = np.fromiter(map(len, requires), int, count=n)
     if lengths.any():
@@ -282,12 +277,10 @@ def _selection_rows(rows: _Rows, problem: Problem, scenario: Scenario, select, e
                           (np.concatenate([np.arange(m)] * 2), np.concatenate([child, parent]))),
                          shape=(m, n))
         labels = ids[child].astype(object) + " requires " + parent_ids
-        rows.add("requires", D @ select, -np.inf, 0.0, labels, unit="projects", scale=1.0,
-                 help="a project is funded only if those it requires are")
+        rows.add("requires", D @ select, -np.inf, 0.0, labels)
     groups = p["exclusive_group"]
     if (groups != "").any():
         M, labels = membership(groups)
         crowded = np.asarray(M.sum(axis=1)).ravel() > 1
         rows.add("exclusive", M[np.flatnonzero(crowded)] @ select, -np.inf, 1.0,
-                 np.asarray(labels)[crowded], unit="projects", scale=1.0,
-                 help="at most one project of an exclusive group")
+                 np.asarray(labels)[crowded])

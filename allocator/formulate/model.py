@@ -11,16 +11,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
+from allocator.core.rules import Rule, rule
+
 MEUR = 1e6  # model money unit
 INT_TOL = 1e-6  # a selection within this of 0 or 1 is integral
 
 
 @dataclass(frozen=True)
 class RowGroup:
-    """Consecutive rows of one rule family, e.g. the caps of every region.
+    """Consecutive rows of one rule family (``core.rules``), e.g. the caps of every region.
 
     ``labels`` name each row's subject (a region, a theme, "P-0007 requires P-0003");
-    ``scale`` turns a row's value back into user units (1e6 for rows kept in M€).
+    ``scale`` turns a row's value back into user units (1e6 for rows kept in M€), or
+    ``row_scales`` row by row (a resource row is kept in shares of its capacity).
     """
     name: str
     start: int
@@ -29,9 +32,29 @@ class RowGroup:
     unit: str = "€"
     scale: float = MEUR
     help: str = ""
+    row_scales: tuple[float, ...] = ()
+
+    @classmethod
+    def of(cls, name: str, labels, *, start: int = 0, unit: str | None = None,
+           row_scales=()) -> "RowGroup":
+        """The group of ``labels`` rows of the family ``name``, as the registry states it
+        (``unit``: where the family leaves it to each use, as an outcome minimum's)."""
+        family = rule(name)
+        labels = tuple(map(str, labels))
+        return cls(name, start, start + len(labels), labels,
+                   family.unit if unit is None else unit, MEUR if family.euros else 1.0,
+                   family.help, tuple(float(s) for s in row_scales))
+
+    @property
+    def rule(self) -> Rule:
+        return rule(self.name)
 
     def __len__(self) -> int:
         return self.stop - self.start
+
+    def in_user_units(self, k: int, value: float) -> float:
+        """Row ``k``'s ``value`` (a limit, an activity) in the unit users read."""
+        return value * (self.row_scales[k] if self.row_scales else self.scale)
 
 
 @dataclass(frozen=True)
@@ -100,8 +123,7 @@ class Model:
     def with_rows(self, A: sp.spmatrix, lo, hi, group: RowGroup) -> "Model":
         """The same model with rows appended (lexicographic levels, epsilon constraints)."""
         start = self.A.shape[0]
-        g = RowGroup(group.name, start, start + A.shape[0], group.labels, group.unit,
-                     group.scale, group.help)
+        g = replace(group, start=start, stop=start + A.shape[0])
         return replace(self, A=sp.csr_array(sp.vstack([self.A, sp.csr_array(A)])),
                         row_lo=np.concatenate([self.row_lo, lo]),
                         row_hi=np.concatenate([self.row_hi, hi]), groups=self.groups + (g,))

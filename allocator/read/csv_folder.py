@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from allocator.core.findings import Finding
 from allocator.core.schema import sheet_for
 from allocator.read.tables import Table, Workbook, make_table

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from allocator.core.findings import ERROR, WARNING, Finding
 from allocator.core.schema import sheet_for
 from allocator.read.archive import inspect_archive, native_reader

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator import __version__
-from allocator.report import plots
 from allocator.analyse.compare import Comparison
+from allocator.core.version import __version__
+from allocator.report import plots
 from allocator.report.files import atomic_output
 
 TOP_TERRITORIES = 5

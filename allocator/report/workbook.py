@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from allocator import __version__
 from allocator.analyse.allocation import Result
+from allocator.core.version import __version__
 from allocator.report.files import atomic_output
 
 EURO_COLUMNS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_cost",

@@ -3,15 +3,14 @@
 Execution (``run_tasks``, ``collect``), the same for sweeps and for ``uncertainty``:
 
 - **in this process** when there is one task or one worker;
-- **local processes** by default (``workers``, default the number of usable cores): a
-  ``ProcessPoolExecutor`` whose initializer receives the problem once per worker. Workers are
-  started by ``forkserver``, not ``fork``: HiGHS keeps a process-wide thread pool that a forked
-  child inherits without its threads, and a MIP solve there can hang;
+- **local processes** by default (``workers``, default the number of usable cores):
+  ``runtime.workers.Workers``, forked with the problem (each starts a HiGHS thread pool of
+  its own, of one thread: the workers already fill the cores);
 - **a Dask cluster** given its scheduler address (``tcp://host:8786``): the problem is
   scattered once to every worker (``broadcast=True``) and tasks receive that future, so it
   is not sent again with every task.
 
-Results stream back as tasks finish (``as_completed``); a progress bar is drawn on stderr only
+Results stream back as tasks finish; a progress bar is drawn on stderr only
 when stderr is a terminal. Ctrl-C cancels what has not started, stops the local workers, and
 ``collect`` returns what was done with ``interrupted=True``.
 
@@ -20,19 +19,16 @@ importable on the workers); results are returned by task index, whatever the fin
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
-
 
 from allocator.backends.highs.instance import new_highs
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
+from allocator.runtime.workers import Workers
 
 
 def default_workers() -> int:
@@ -62,7 +58,6 @@ class Batch:
         return len(self.results)
 
 
-_PROBLEM: Problem | None = None  # a local worker's copy, set once by _init_worker
 _SINGLE_THREADED = False
 
 
@@ -84,16 +79,14 @@ def _one_solver_thread() -> None:
     _SINGLE_THREADED = True
 
 
-def _init_worker(problem: Problem) -> None:
-    global _PROBLEM
-    _PROBLEM = problem
-    # Ctrl-C reaches the whole process group; only the parent decides what to keep.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_state(problem: Problem, fn: Callable) -> tuple[Problem, Callable]:
     _one_solver_thread()
+    return problem, fn
 
 
-def _local_call(fn: Callable, payload):
-    return fn(_PROBLEM, payload)
+def _local_call(state: tuple[Problem, Callable], payload, _report):
+    problem, fn = state
+    return fn(problem, payload)
 
 
 def _dask_call(fn: Callable, problem: Problem, payload):
@@ -132,40 +125,15 @@ def run_tasks(problem: Problem, fn: Callable, payloads: Sequence, *, workers: in
 
 
 def _run_local(problem, fn, payloads, workers):
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # the server imports these once; each worker forks from it with them loaded (no
-        # HiGHS solve has run there, so its thread pool is not yet started)
-        context.set_forkserver_preload(["allocator.runtime.pool", "allocator.solve",
-                                        "allocator.analyse.allocation",
-                                        "allocator.analyse.uncertainty"])
-    else:
-        context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                               initargs=(problem,))
-    futures = {pool.submit(_local_call, fn, p): i for i, p in enumerate(payloads)}
-    finished = False
-    try:
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-        finished = True
-    finally:
-        if finished:
-            pool.shutdown(wait=True)
-        else:
-            # a solve in progress may run for its whole time limit: stop the workers now.
-            # The executor has no public way to do so, and forgets them once shut down.
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.join(timeout=5)
+    # closing this generator early, or Ctrl-C, leaves the block: the workers are stopped
+    with Workers(workers, _local_call, _worker_state, (problem, fn), name="task") as pool:
+        yield from pool.run(payloads)
 
 
 def _run_dask(problem, fn, payloads, scheduler):
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise InputError([Finding(ERROR, "--scheduler", "running on a Dask cluster needs the "
                                   "dask extra: pip install 'allocator[dask]'")]) from None

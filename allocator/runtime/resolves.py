@@ -7,16 +7,13 @@ change as soon as it is free.
 """
 from __future__ import annotations
 
-import multiprocessing
-import time
 from collections.abc import Callable
 from dataclasses import replace
-from multiprocessing.connection import wait
 
 from allocator.backends import Resolver, SolveOptions, SolverOutput, backend
 from allocator.core.status import Status
 from allocator.formulate import Model
-from allocator.runtime.workers import can_fork, forked_worker
+from allocator.runtime.workers import STOPPED, Workers, can_fork
 
 PATIENCE_SECONDS = 60.0  # past the time limit, per solve, before a silent worker is stopped
 
@@ -58,99 +55,39 @@ def _solve(resolver: Resolver, change):
 
 def _fan_out(model: Model, options: SolveOptions, changes: list, workers: int,
              task: Callable, solves: int) -> list:
-    """``task(resolver, change)`` for each change in forked worker processes (a fork, so
-    ``task`` need not pickle), each taking the next change as soon as it is free; a worker
-    silent for the time limit plus ``PATIENCE_SECONDS`` (per solve) is stopped and its change
-    reported without a solution."""
-    context = multiprocessing.get_context("fork")
+    """``task(resolver, change)`` for each change in forked workers (a fork, so ``task`` need
+    not pickle), each taking the next change as soon as it is free; a worker silent for the
+    time limit plus ``PATIENCE_SECONDS`` (per solve) is stopped and its change reported
+    without a solution."""
     options = replace(options, threads=1, on_solution=None)  # one core per worker
     patience = (options.time_limit + PATIENCE_SECONDS) * solves
-    workers_ = []
-
-    def start():
-        mine, theirs = context.Pipe()
-        proc = context.Process(target=_serve, args=(model, options, task, theirs),
-                               daemon=True)
-        proc.start()
-        theirs.close()
-        workers_.append((proc, mine))
-        return proc, mine
-    for _ in range(workers):
-        start()
     results: list = [None] * len(changes)
-    queue = list(range(len(changes)))[::-1]
-    busy: dict = {}  # connection → (change index, process, started)
-
-    def give(proc, conn):
-        if queue:
-            k = queue.pop()
-            conn.send((k, changes[k]))
-            busy[conn] = (k, proc, time.perf_counter())
-    try:
-        for proc, conn in workers_:
-            give(proc, conn)
-        while busy:
-            timeout = max(0.0, min(t + patience for _, _, t in busy.values()) - time.perf_counter())
-            ready = wait(list(busy), timeout)
-            if not ready:  # a worker outlived its patience: stop it, say so
-                for conn, (k, proc, t) in list(busy.items()):
-                    if time.perf_counter() - t >= patience:
-                        proc.kill()
-                        del busy[conn]
-                        stopped = SolverOutput(Status.NO_SOLUTION, None, None, None, patience,
-                                               options.backend, "", "", None,
-                                               "re-solve stopped")
-                        results[k] = stopped
-                        give(*start())  # a fresh worker takes over the queue
-                continue
-            for conn in ready:
-                k, proc, _ = busy.pop(conn)
-                try:
-                    _, out = conn.recv()
-                except EOFError:
-                    raise RuntimeError(f"a re-solve worker died (exit code {proc.exitcode})")
-                if isinstance(out, BaseException):
-                    raise out
-                results[k] = out
-                give(proc, conn)
-    finally:
-        for proc, conn in workers_:
-            try:
-                conn.send(None)
-            except (OSError, ValueError):
-                pass
-            conn.close()
-        for proc, _ in workers_:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
+    with Workers(workers, _task, _resolver, (model, options, task), name="re-solve",
+                 fork=True) as pool:
+        for k, out in pool.run(changes, patience=patience):
+            results[k] = out if out is not STOPPED else SolverOutput(
+                Status.NO_SOLUTION, None, None, None, patience, options.backend, "", "", None,
+                "re-solve stopped")
     return results
 
 
-def _serve(model: Model, options: SolveOptions, task: Callable, conn) -> None:
-    """A re-solve worker: changes in, what ``task`` returns (SolverOutputs, or lists of them,
-    without logs) out, until told to stop."""
-    forked_worker()
-    resolver = backend(options.backend).resolver(model, options)
-    while True:
-        try:
-            message = conn.recv()
-        except EOFError:
-            break
-        if message is None:
-            break
-        k, change = message
-        try:
-            out = _quiet(task(resolver, change))
-        except Exception as exc:  # noqa: BLE001 -- raised again in the parent
-            out = RuntimeError(f"{type(exc).__name__}: {exc}")
-        conn.send((k, out))
-    conn.close()
+def _resolver(model: Model, options: SolveOptions, task: Callable):
+    """A re-solve worker's state: the backend's resolver of the model, and the task."""
+    return backend(options.backend).resolver(model, options), task
+
+
+def _task(state, change, report):
+    """What ``task`` returns (SolverOutputs, or lists of them), without logs: they cross a
+    pipe; what it raises, as a RuntimeError naming it (any exception may not pickle)."""
+    resolver, task = state
+    try:
+        return _quiet(task(resolver, change))
+    except Exception as exc:
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
 
 
 def _quiet(out):
-    """Outputs without their logs: they cross a pipe."""
+    """Outputs without their logs."""
     if isinstance(out, list):
         return [_quiet(o) for o in out]
     return replace(out, log="")

@@ -46,23 +46,17 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from allocator import __version__
 from allocator.core.problem import Problem
+from allocator.core.rules import DEFINITION, floors
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
+from allocator.core.version import __version__
 from allocator.formulate import MEUR, Model, formulate
 from allocator.solve.run import levels
 from allocator.solve.solution import Solution
 
 RANKS = ("score", "ratio")
-# Rows that define columns rather than state rules: satisfied by construction here.
-DEFINITIONS = ("total_awarded", "partial_max", "partial_min")
-TOTAL = "total_awarded"
-# Floors are met in this order: the euro envelopes the analyst reserved (territory, then
-# region), then coverage (one project per territory: it would be crowded out if the shares
-# below took the money first), then shares of the total and outcome minimums.
-FLOOR_ORDER = ("territory_floor", "region_floor", "coverage", "fairness_min", "theme_min",
-               "min_outcome")
+TOTAL = "total_awarded"  # the column of the total awarded, where shares need one
 MAX_NAMED = 8  # unmet rules named in the message
 ROUNDS = 6  # rankings run when shares of the total are held against what the last one spent
 
@@ -151,7 +145,7 @@ def _bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Row bounds as rules: definitional rows opened up (they hold by construction)."""
     lo, hi = model.row_lo.copy(), model.row_hi.copy()
     for g in model.groups:
-        if g.name in DEFINITIONS:
+        if g.rule.kind == DEFINITION:  # they hold by construction here
             lo[g.start:g.stop], hi[g.start:g.stop] = -np.inf, np.inf
     return lo, hi
 
@@ -236,9 +230,13 @@ def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float) -> n
 
 
 def _floor_rows(model: Model, lo: np.ndarray) -> np.ndarray:
-    """Rows with a lower bound, in FLOOR_ORDER (other families after, in model order)."""
-    rank = {name: k for k, name in enumerate(FLOOR_ORDER)}
-    groups = sorted(model.groups, key=lambda g: rank.get(g.name, len(FLOOR_ORDER)))
+    """Rows with a lower bound, in the order of ``core.rules.floors`` (other families after,
+    in model order): the euro envelopes the analyst reserved (territory, then region), then
+    coverage (one project per territory: it would be crowded out if the shares below took the
+    money first), then shares of the total and outcome minimums."""
+    order = floors()
+    groups = sorted(model.groups, key=lambda g: order.index(g.name) if g.name in order
+                    else len(order))
     rows = np.concatenate([np.arange(g.start, g.stop) for g in groups] or [np.zeros(0, int)])
     return rows[np.isfinite(lo[rows])]
 

@@ -85,9 +85,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
         # are not made infeasible by rounding
         floor -= options.gap * abs(out.objective) + 1e-9
         current = current.with_rows(sp.csr_array(c[None, :]), np.array([floor]),
-                                    np.array([np.inf]), RowGroup(
-                                        "priority", 0, 1, (label,), unit="", scale=1.0,
-                                        help="an earlier priority level kept near its optimum"))
+                                    np.array([np.inf]), RowGroup.of("priority", [label]))
     assert out is not None
     values = out.values
     if values is not None:

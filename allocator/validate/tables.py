@@ -14,11 +14,26 @@ import numpy as np
 import pandas as pd
 
 from allocator.core.findings import ERROR, WARNING, Finding, InputError
-from allocator.read.tables import Table, Workbook
-from allocator.core.scenario import Scenario, Where, build_scenario
-from allocator.core.schema import (BOOLEAN, CHOICE, DEFAULT_OUTCOMES, DEFAULT_THEMES, ID_LIST, INTEGER,
-                     NUMBER, PROJECTS, REGIONS, RESOURCES, SCENARIOS_SHEET, TERRITORIES, THEMES, Column, Sheet)
 from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario, Where, build_scenario
+from allocator.core.schema import (
+    BOOLEAN,
+    CHOICE,
+    DEFAULT_OUTCOMES,
+    DEFAULT_THEMES,
+    ID_LIST,
+    INTEGER,
+    NUMBER,
+    PROJECTS,
+    REGIONS,
+    RESOURCES,
+    SCENARIOS_SHEET,
+    TERRITORIES,
+    THEMES,
+    Column,
+    Sheet,
+)
+from allocator.read.tables import Table, Workbook
 
 LARGEST = 1e15  # no euro amount, hectare or head count of this programme comes near it
 _TRUE = {"yes", "oui", "true", "vrai", "1", "x", "y", "o"}

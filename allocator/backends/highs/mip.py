@@ -174,9 +174,8 @@ def with_cuts(model, cuts: C.Cuts):
     values, unchanged)."""
     if not len(cuts):
         return model
-    return model.with_rows(cuts.A, np.full(len(cuts), -np.inf), cuts.hi, RowGroup(
-        "cover_cut", 0, len(cuts), tuple(f"cut {k}" for k in range(len(cuts))), unit="",
-        scale=1.0, help="a cover inequality, valid for every allocation"))
+    return model.with_rows(cuts.A, np.full(len(cuts), -np.inf), cuts.hi, RowGroup.of(
+        "cover_cut", [f"cut {k}" for k in range(len(cuts))]))
 
 
 def _add_rows(h, A, lo, hi) -> None:

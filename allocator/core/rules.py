@@ -1,0 +1,153 @@
+"""The rule families: one registry that the formulation, the explanations, the diagnosis, the
+greedy rankings and the reports all read, so that a family is named, measured, relaxed and
+put in words in one place.
+
+Each family is a group of rows of the model (``formulate.RowGroup.name`` is its key), or, for
+the locks, a bound on a selection column. ``kind`` says what it is:
+
+- ``policy``: a rule the analyst or the scenario set (budget, caps, floors, shares, sites…);
+  it can bind, be priced, be switched off by the diagnosis and block a project;
+- ``definition``: rows that define columns (a partial award tied to its selection, the total
+  awarded): they hold by construction and are never priced or switched off;
+- ``derived``: rows an analysis adds to a model (a priority level kept, a frontier's ε, cover
+  cuts, robust protection).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+POLICY, DEFINITION, DERIVED = "policy", "definition", "derived"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One family of rules.
+
+    ``label``: the family in words; ``unit``: of a row's limit ("€", "sites", "ha",
+    "projects"; "" for resources, whose unit is their own; None where each row names it,
+    as an outcome minimum); ``help``: what a row says.
+    ``step``: the change, in model units and signed to relax the rule, by which a shadow
+    price is measured (None: 1% of the row's limit), with ``step_words``; ``shadow``:
+    ``resolve`` (a re-solve per binding row, besides the LP dual), ``dual`` (the LP dual
+    alone: one row per territory, many bind) or None (not priced).
+    ``floor_rank``: where a lower limit comes in the order greedy rankings meet floors
+    (None: not a floor); ``relax``: what relaxing it takes, in the diagnosis's words
+    (``raise``/``lower`` it by an amount, or a phrase).
+    ``blocks``: how an unfunded project is told that one of its rows stops it, with
+    ``{subject}`` (the row's), ``{used}``, ``{limit}``, ``{need}`` (in the row's unit) and
+    ``{other}`` (the project in the way); ``block_rank``: which rule is named first when
+    several stop it (None: never named, as the budget, which every project meets).
+    """
+    name: str
+    label: str
+    kind: str = POLICY
+    unit: str | None = "€"
+    help: str = ""
+    step: float | None = None
+    step_words: str = ""
+    shadow: str | None = None
+    floor_rank: int | None = None
+    relax: str = "raise"
+    blocks: str = ""
+    block_rank: int | None = None
+
+    @property
+    def switchable(self) -> bool:
+        """Whether the diagnosis may switch it off to find the rules that conflict."""
+        return self.kind == POLICY
+
+    @property
+    def euros(self) -> bool:
+        return self.unit == "€"
+
+
+_MORE, _LESS = "€1M more", "€1M less"
+RULES: dict[str, Rule] = {r.name: r for r in (
+    Rule("budget", "budget", help="total awarded ≤ budget", step=1.0, step_words=_MORE,
+         shadow="resolve"),
+    Rule("partial_max", "partial award ceiling", DEFINITION,
+         help="award ≤ max_award × selected"),
+    Rule("partial_min", "partial award floor", DEFINITION, help="award ≥ min_award × selected"),
+    Rule("resource", "resource ceiling", unit="",
+         help="use of a resource by funded projects ≤ its capacity", step=0.01,
+         step_words="1% more", shadow="resolve", block_rank=6,
+         blocks="{subject} ceiling reached ({used} of {limit} used; it needs {need} more)"),
+    Rule("region_floor", "regional floor", help="funding of the region ≥ its floor", step=-1.0,
+         step_words=_LESS, shadow="resolve", floor_rank=1, relax="lower"),
+    Rule("region_cap", "regional cap", help="funding of the region ≤ its cap", step=1.0,
+         step_words=_MORE, shadow="resolve", block_rank=5,
+         blocks="regional cap of {subject} reached ({used} of {limit}; it needs {need})"),
+    Rule("territory_floor", "territorial floor", help="funding of the territory ≥ its floor",
+         step=-1.0, step_words=_LESS, shadow="dual", floor_rank=0, relax="lower"),
+    Rule("territory_cap", "territorial cap", help="funding of the territory ≤ its cap",
+         step=1.0, step_words=_MORE, shadow="dual", block_rank=4,
+         blocks="territory cap of {subject} reached ({used} of {limit}; it needs {need})"),
+    Rule("total_awarded", "total awarded", DEFINITION, help="definition of the total awarded"),
+    Rule("theme_min", "theme's minimum share",
+         help="theme's share of the total awarded ≥ the scenario's", step=-1.0,
+         step_words=_LESS, shadow="resolve", floor_rank=4, relax="lower"),
+    Rule("theme_max", "theme's maximum share",
+         help="theme's share of the total awarded ≤ the scenario's", step=1.0,
+         step_words=_MORE, shadow="resolve", block_rank=7,
+         blocks="theme {subject} at its maximum share ({share})"),
+    Rule("fairness_max", "fair-share ceiling",
+         help="region's funding ≤ (1 + band) × its fair share", step=1.0, step_words=_MORE,
+         shadow="resolve", block_rank=8,
+         blocks="region {subject} at the ceiling of its fair share"),
+    Rule("fairness_min", "fair-share floor",
+         help="region's funding ≥ (1 − band) × its fair share", step=-1.0, step_words=_LESS,
+         shadow="resolve", floor_rank=3, relax="lower"),
+    Rule("sites", "site limit", unit="sites", help="funded sites ≤ the site limit", step=1.0,
+         step_words="1 more site", shadow="resolve", block_rank=2,
+         blocks="site limit reached ({used} of {limit} sites funded)"),
+    Rule("net_artificialisation", "net artificialisation limit", unit="ha",
+         help="net hectares artificialised by funded projects ≤ the limit", step=1.0,
+         step_words="1 ha more", shadow="resolve", block_rank=3,
+         blocks="net artificialisation — it would consume {need} ha, and funded projects "
+                "already total {used} ha against a limit of {limit} ha"),
+    Rule("coverage", "coverage", unit="projects",
+         help="funded projects in the territory ≥ the coverage level", step=-1.0,
+         step_words="1 project less", shadow="dual", floor_rank=2, relax="lower"),
+    Rule("requires", "requirement", unit="projects",
+         help="a project is funded only if those it requires are",
+         relax="drop the requirement", block_rank=0,
+         blocks="requires {other}, which is {state}"),
+    Rule("exclusive", "exclusive group", unit="projects",
+         help="at most one project of an exclusive group", relax="allow more than one",
+         block_rank=1, blocks="excluded by {other} in the same group {subject}"),
+    Rule("min_outcome", "outcome minimum", unit=None,
+         help="the outcome reached ≥ the scenario's minimum", step_words="1% less",
+         shadow="resolve", floor_rank=5, relax="lower"),
+    Rule("lock_in", "lock in", unit=None, help="a project locked in",
+         relax="remove the lock"),
+    Rule("lock_out", "lock out", unit=None, help="a project locked out",
+         relax="remove the lock"),
+    Rule("priority", "priority level", DERIVED, unit="",
+         help="an earlier priority level kept near its optimum"),
+    Rule("epsilon", "frontier point", DERIVED, unit=None,
+         help="the x outcome ≥ the frontier point's epsilon"),
+    Rule("cover_cut", "cover cut", DERIVED, unit="",
+         help="a cover inequality, valid for every allocation"),
+    Rule("robust_protection", "robust protection", DERIVED, unit="",
+         help="weighted fall of a project's outcome ≤ what the worst Γ falls are charged"),
+)}
+
+
+def rule(name: str) -> Rule:
+    """The family of a name; a KeyError naming the known ones for any other (a misspelt
+    family would otherwise lose its shadow price or its reason silently)."""
+    try:
+        return RULES[name]
+    except KeyError:
+        raise KeyError(f"no rule family '{name}'; known: {', '.join(RULES)}") from None
+
+
+def priced() -> tuple[str, ...]:
+    """Families whose binding rows get a shadow price."""
+    return tuple(name for name, r in RULES.items() if r.shadow)
+
+
+def floors() -> tuple[str, ...]:
+    """Families of lower limits, in the order greedy rankings meet them."""
+    return tuple(sorted((n for n, r in RULES.items() if r.floor_rank is not None),
+                        key=lambda n: RULES[n].floor_rank))
