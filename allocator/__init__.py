@@ -39,7 +39,7 @@ from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.version import __version__
 
-__all__ = ["__version__", "Comparison", "Explanation", "Finding", "Frontier", "InputError", "NothingToCompare",
-           "Problem", "Result", "Run", "Scenario", "Sweep", "Uncertainty", "budget_curve",
-           "choose_scenario", "compare", "explain", "from_tables", "frontier", "load",
-           "monte_carlo", "optimise", "sweep"]
+__all__ = ["__version__", "Comparison", "Explanation", "Finding", "Frontier", "InputError",
+           "NothingToCompare", "Problem", "Result", "Run", "Scenario", "Sweep", "Uncertainty",
+           "budget_curve", "choose_scenario", "compare", "explain", "from_tables", "frontier",
+           "load", "monte_carlo", "optimise", "sweep"]

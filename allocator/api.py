@@ -124,7 +124,8 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
             runs.append(read_result(source))
             continue
         problem = load(source)
-        names = list(scenario_names) or [s.name for s in problem.scenarios] or [None]
+        names: list[str | None] = (list(scenario_names) or [s.name for s in problem.scenarios]
+                                   or [None])
         scenarios = [choose_scenario(problem, n, overrides, backend=backend,
                                      time_limit=time_limit, gap=gap) for n in names]
         if on_source is not None:

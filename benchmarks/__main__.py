@@ -26,7 +26,8 @@ def main(argv=None) -> int:
     names = args.names or found
     unknown = set(names) - set(found)
     if unknown:
-        parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; known: {', '.join(found)}")
+        parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; "
+                     f"known: {', '.join(found)}")
     print(f"<!-- machine: {platform.node()}, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}, quick={args.quick} -->\n")
     for name in names:

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 import allocator
+from allocator.analyse.budget_curve import budget_curve
 from allocator.backends import SolveOptions
 from allocator.backends.highs import mip as highs_mip
-from allocator.analyse.budget_curve import budget_curve
 from allocator.formulate import MEUR, Change, formulate
 from allocator.solve import solve
 from benchmarks.bench_read import _load, _machine

@@ -65,13 +65,13 @@ def stages_task(out_dir: str) -> dict:
     import pandas as pd
 
     from allocator.analyse.allocation import analyse
+    from allocator.analyse.explain import explanations
     from allocator.backends import SolveOptions
     from allocator.core.scenario import choose_scenario
-    from allocator.analyse.explain import explanations
-    from allocator.runtime.resolves import Resolves
     from allocator.formulate import formulate
     from allocator.read import read_workbook
     from allocator.report.workbook import write_result
+    from allocator.runtime.resolves import Resolves
     from allocator.solve import solve
     from allocator.validate.tables import validate
 
@@ -125,8 +125,8 @@ def near_miss_task(how: str) -> dict:
     """Price the 20 near misses one way: ``cold``, ``nearby`` or ``nearby, 2 workers``."""
     import numpy as np
 
-    from allocator.backends import SolveOptions
     from allocator.analyse.explain import inclusion_changes, near_miss_positions
+    from allocator.backends import SolveOptions
     from allocator.solve import solve
     problem, scenario = _problem()
     model, solution = solve(problem, scenario)
@@ -235,7 +235,8 @@ def run(quick: bool = False) -> str:
     bare_w = _med([w for w, _ in bare])
 
     lines = ["## End to end\n", __doc__.split("\n\n", 1)[1].split("\n    python -m")[0].strip(), ""]
-    lines.append(f"Machine: {os.cpu_count()} CPUs (`nproc`), {platform.processor() or platform.machine()}, "
+    lines.append(f"Machine: {os.cpu_count()} CPUs (`nproc`), "
+                 f"{platform.processor() or platform.machine()}, "
                  f"Python {platform.python_version()}; load average {load_before[0]:.1f} before, "
                  f"{load_after[0]:.1f} after; two processes running a Python loop side by side "
                  f"got {free_before:.2f}× (before) and {free_after:.2f}× (after) the throughput of "
@@ -277,7 +278,8 @@ def run(quick: bool = False) -> str:
                      f"{s['binding']} binding rules priced (LP dual and a re-solve each, but "
                      f"territory rules: LP dual only). The command's wall time less the sum of "
                      f"the stages is interpreter start, argument parsing and output checks.")
-        lines += ["\nThe explain stage's re-solves (solver seconds inside the workers, last repeat):\n",
+        lines += ["\nThe explain stage's re-solves (solver seconds inside the workers, "
+                  "last repeat):\n",
                   "| re-solve | count | total s | median s | max s |", "|---|---|---|---|---|"]
         for kind, secs in sorted(s["kinds"].items()):
             lines.append(f"| {kind} | {len(secs)} | {sum(secs):.2f} | {_med(secs):.2f} | "

@@ -111,7 +111,8 @@ def mknap_section(quick: bool) -> str:
                             sum(1 for _, r in per[b] if r["status"] == "optimal"),
                             statistics.mean(gaps) if gaps else None, max(gaps) if gaps else None,
                             statistics.median(r["wall"] for _, r in per[b]),
-                            sum(r["cpu"] for _, r in per[b]) / max(1, sum(r["wall"] for _, r in per[b]))))
+                            sum(r["cpu"] for _, r in per[b])
+                            / max(1, sum(r["wall"] for _, r in per[b]))))
     lines += ["**Summary**\n",
               "| file | backend | instances | reached best known | proved optimal | mean gap | "
               "worst gap | median s | CPU/wall |", "|---|---|---|---|---|---|---|---|---|"]

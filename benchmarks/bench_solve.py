@@ -70,7 +70,8 @@ LABELS = {"highs": "HiGHS, LP first (allocator)", "highs-plain": "HiGHS MILP alo
 # ----------------------------------------------------------------------------- measuring
 
 def _cpu() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -147,7 +148,7 @@ def _setup(n):
 def build_task(n: int, repeats: int) -> dict:
     """Generate, validate, formulate and hand the model to HiGHS (repeats); shape and peak
     RSS."""
-    from allocator.backends import highs as H
+    from allocator.backends.highs import instance as H
     from allocator.formulate import formulate
     base, _frames, problem, scenario, gen, val = _setup(n)
     times, cpus, handover = [], [], []
@@ -199,7 +200,7 @@ def solve_task(n, backend: str, repeats: int, time_limit: float, relax: bool,
     """Solve the formulated model with one backend (repeats). ``highs-plain``: HiGHS's own
     MILP on the arrays; ``lp_presolve=False``: the LP relaxation without HiGHS's presolve."""
     from allocator.backends import SolveOptions, solve_model
-    from allocator.backends import highs as H
+    from allocator.backends.highs import instance as H
     from allocator.formulate import formulate
     base, _frames, problem, scenario, _, _ = _setup(n)
     model = formulate(problem, scenario)
@@ -485,9 +486,10 @@ def run(quick: bool = False) -> str:
                 ref = wall
             peak = f"{r['peak_mb']:.0f} + CBC {r['child_peak_mb']:.0f}" if b == "cbc" \
                 else f"{r['peak_mb']:.0f}"
+            objective = "—" if last["objective"] is None else format(last["objective"], ".6f")
             out.append(f"| {_name(n)} | {b} | {limit(b, n)} | {len(runs)} | "
                        f"{'/'.join(sorted({x['status'] for x in runs}))} | "
-                       f"{'—' if last['objective'] is None else format(last['objective'], '.6f')} | "
+                       f"{objective} | "
                        f"{'—' if gap is None else f'{gap:.1e}'} | {_s(wall)} | {_s(cpu)} | "
                        f"{'1' if b == 'highs' else ('—' if not ref else f'{wall / ref:.1f}×')} | "
                        f"{peak} |")
@@ -501,10 +503,11 @@ def run(quick: bool = False) -> str:
     big = solves.get((max(sizes), "highs"), {})
     if "peak_mb" in big:
         ok = "met" if big["peak_mb"] <= RSS_TARGET_MB else "**not met**"
+        plain_mb = solves.get((max(sizes), "highs-plain"), {}).get("peak_mb", math.nan)
         out.append(f"\nPeak RSS at {max(sizes):,} projects (generate, validate, formulate and "
                    f"solve in one process): **{big['peak_mb']:.0f} MB** with allocator's HiGHS "
                    f"path; HiGHS MILP alone "
-                   f"{solves.get((max(sizes), 'highs-plain'), {}).get('peak_mb', math.nan):.0f} MB. "
+                   f"{plain_mb:.0f} MB. "
                    f"Target ≤ {RSS_TARGET_MB / 1024:g} GB: {ok}.")
 
     out += [f"\n### LP relaxation and the MILP/LP ratio (target ≤ {RATIO_TARGET:g})\n",

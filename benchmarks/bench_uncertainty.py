@@ -3,13 +3,13 @@
 ``allocator uncertainty scenarios/territoires-industrie.xlsx --samples 200`` against 200 times
 one solve. "One solve" is ``solve.solve`` on the central estimate (formulate + HiGHS, median of
 6: 3 before the runs, 3 after; in this process, without the watchdog's child, as the draws
-run): what running ``allocator solve`` 200 times would pay at the
-very least, before reading the workbook and writing results each time. The other baseline is
-what an analyst would otherwise run 200 times: the command ``allocator solve IN --near-misses 0
---json`` (read, validate, solve, analyse with shadow prices, JSON; median of 3). Each Monte Carlo run is timed whole (central solve,
-draws, tables), the draws alone (``Batch.seconds``), and the solver seconds summed over the
-draws (the work, whatever the parallelism). The three runs use the same seed, and must agree
-bit for bit.
+run): what running ``allocator solve`` 200 times would pay at the very least, before reading
+the workbook and writing results each time. The other baseline is what an analyst would
+otherwise run 200 times: the command ``allocator solve IN --near-misses 0 --json`` (read,
+validate, solve, analyse with shadow prices, JSON; median of 3). Each Monte Carlo run is timed
+whole (central solve, draws, tables), the draws alone (``Batch.seconds``), and the solver
+seconds summed over the draws (the work, whatever the parallelism). The three runs use the same
+seed, and must agree bit for bit.
 
     python -m benchmarks uncertainty            # 200 samples
     python -m benchmarks uncertainty --quick    # 10 samples
@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
 
 from benchmarks.bench_read import _load, _machine
 
@@ -38,8 +37,8 @@ def _same(a, b) -> bool:
 
 def run(quick: bool = False) -> str:
     import allocator
-    from allocator.solve import solve
     from allocator.analyse.uncertainty import monte_carlo
+    from allocator.solve import solve
 
     samples = 10 if quick else 200
     problem = allocator.load(BUNDLED)
@@ -85,7 +84,8 @@ def run(quick: bool = False) -> str:
         solver = float(u.draws["seconds"].sum())
         rows.append(f"| {label} | {wall:.1f} | {u.batch.seconds:.1f} | {solver:.1f} | "
                     f"{u.batch.seconds / (samples * one):.2f} | {wall / (samples * one):.2f} | "
-                    f"{wall / (samples * command):.3f} | {'yes' if _same(reference, u) else 'NO'} |")
+                    f"{wall / (samples * command):.3f} | "
+                    f"{'yes' if _same(reference, u) else 'NO'} |")
     stats = reference.draws["seconds"]
     lines = [
         "## Uncertainty", "",

@@ -124,7 +124,8 @@ def make_case(src, n: int, *, n_territories=(2, 4), n_regions=(1, 2), lock_rate=
             "jobs": float(src.int(0, 50)), "skills": float(src.int(0, 50)),
             "innovation": float(src.int(0, 10)),
             "is_site": src.flag(0.3),
-            "net_artificialised_ha": src.pick((0.0, 0.0, 0.0, -2.0, -0.5, 1.0, 3.0)) if land else 0.0,
+            "net_artificialised_ha": (src.pick((0.0, 0.0, 0.0, -2.0, -0.5, 1.0, 3.0)) if land
+                                      else 0.0),
             "requires": ";".join(parents) or None,
             "exclusive_group": (f"G{src.int(1, groups)}" if src.flag(0.5) else None),
             "lock": lock or None,
@@ -134,10 +135,11 @@ def make_case(src, n: int, *, n_territories=(2, 4), n_regions=(1, 2), lock_rate=
     resources = None
     if src.flag(rules + 0.15):
         total_use = projects["use:staff"].sum()
-        resources = pd.DataFrame({"resource": ["staff"],
-                                  "capacity": [float(max(1, int(total_use * src.pick((0.3, 0.6, 0.9)))))]})
+        capacity = float(max(1, int(total_use * src.pick((0.3, 0.6, 0.9)))))
+        resources = pd.DataFrame({"resource": ["staff"], "capacity": [capacity]})
     rate = pd.to_numeric(projects["max_aid_rate"], errors="coerce").to_numpy(float)
-    max_awards = np.fmin(projects["requested"].to_numpy(float), rate * projects["total_cost"].to_numpy(float))
+    max_awards = np.fmin(projects["requested"].to_numpy(float),
+                         rate * projects["total_cost"].to_numpy(float))
     budget = (int(max_awards.sum() * src.pick((0.3, 0.5, 0.7, 1.2))) // 10_000) * 10_000 + 5_000
 
     weights = {o: src.pick((0.0, 0.5, 1.0, 2.0)) for o in OUTCOMES}

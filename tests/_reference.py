@@ -186,7 +186,8 @@ def build(projects: pd.DataFrame, territories: pd.DataFrame | None, regions: pd.
 
     ones = np.ones(n)
     grow(ones, -np.inf, scenario.budget / MEUR, "budget")
-    for key, frame, values in (("region", regions, region), ("territory_id", territories, territory)):
+    for key, frame, values in (("region", regions, region),
+                               ("territory_id", territories, territory)):
         if frame is None or not len(frame):
             continue
         floors = dict(zip(_text(frame, key), _num(frame, "floor", len(frame)) / MEUR))
@@ -198,7 +199,8 @@ def build(projects: pd.DataFrame, territories: pd.DataFrame | None, regions: pd.
             if not np.isnan(caps.get(name, np.nan)):
                 grow(members, -np.inf, caps[name], f"{key} cap {name}")
     if resources is not None and len(resources):
-        for r, capacity in zip(_text(resources, "resource"), _num(resources, "capacity", len(resources))):
+        for r, capacity in zip(_text(resources, "resource"),
+                               _num(resources, "capacity", len(resources))):
             column = f"use:{r}" if f"use:{r}" in p else r if r in p else None
             if column is None:
                 continue
@@ -340,21 +342,21 @@ def milp_optimum(inst: Instance, value: np.ndarray | None = None, extra=(),
                     np.concatenate([hi_x, inst.max_award]))
     rows, lo, hi = [], [], []
 
-    def add(Ax, Aa, l, h):
+    def add(Ax, Aa, low, high):
         rows.append(np.hstack([Ax, Aa]))
-        lo.append(np.asarray(l, float))
-        hi.append(np.asarray(h, float))
-    I = np.eye(n)
+        lo.append(np.asarray(low, float))
+        hi.append(np.asarray(high, float))
+    eye = np.eye(n)
     aon = ~inst.partial
-    add(-np.diag(inst.max_award)[aon], I[aon], np.zeros(aon.sum()), np.zeros(aon.sum()))
+    add(-np.diag(inst.max_award)[aon], eye[aon], np.zeros(aon.sum()), np.zeros(aon.sum()))
     p = inst.partial
-    add(-np.diag(inst.max_award)[p], I[p], np.full(p.sum(), -np.inf), np.zeros(p.sum()))
-    add(-np.diag(inst.min_award)[p], I[p], np.zeros(p.sum()), np.full(p.sum(), np.inf))
+    add(-np.diag(inst.max_award)[p], eye[p], np.full(p.sum(), -np.inf), np.zeros(p.sum()))
+    add(-np.diag(inst.min_award)[p], eye[p], np.zeros(p.sum()), np.full(p.sum(), np.inf))
     if len(inst.S):
         add(inst.S, np.zeros_like(inst.S), inst.s_lo, inst.s_hi)
     add(np.zeros_like(inst.G), inst.G, inst.g_lo, inst.g_hi)
-    for coef, l, h in extra:
-        add(np.zeros((1, n)), np.asarray(coef, float)[None, :], [l], [h])
+    for coef, low, high in extra:
+        add(np.zeros((1, n)), np.asarray(coef, float)[None, :], [low], [high])
     A = np.vstack(rows)
     res = milp(c, constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)),
                integrality=np.concatenate([np.ones(n), np.zeros(n)]), bounds=bounds,

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Callable
 
 import openpyxl
-
 from corpus import base, set_cell, write
 
 PROJECTS_PART = "xl/worksheets/sheet1.xml"  # corpus.write puts the projects sheet first
@@ -65,7 +64,8 @@ def patched(folder: Path, edit: Callable[[dict[str, bytes]], dict[str, bytes]],
             grids: dict | None = None) -> Path:
     """The base workbook (or ``grids``) with its parts rewritten by ``edit(parts) -> parts``."""
     source = xlsx(grids or base(), folder / "source")
-    parts = {i.filename: zipfile.ZipFile(source).read(i) for i in zipfile.ZipFile(source).infolist()}
+    parts = {i.filename: zipfile.ZipFile(source).read(i)
+             for i in zipfile.ZipFile(source).infolist()}
     return zip_parts(folder / "input.xlsx", edit(parts))
 
 
@@ -273,8 +273,8 @@ def _special_floats(folder):
 
 
 BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  + b"".join(b'<!ENTITY lol%d "%s">' % (k, (b"&lol%s;" % (b"" if k == 1 else
-                                                                          str(k - 1).encode())) * 10)
+                  + b"".join(b'<!ENTITY lol%d "%s">'
+                             % (k, (b"&lol%s;" % (b"" if k == 1 else str(k - 1).encode())) * 10)
                              for k in range(1, 10))
                   + b"]>")
 
@@ -314,7 +314,8 @@ def _lying_header(folder):
 
 
 def _many_parts(folder):
-    entries = base_entries(folder) + [(f"xl/media/p{k}.xml", deflated(b""), 0, 0) for k in range(10_001)]
+    entries = base_entries(folder) + [(f"xl/media/p{k}.xml", deflated(b""), 0, 0)
+                                      for k in range(10_001)]
     return raw_zip(folder / "input.xlsx", entries)
 
 
@@ -411,8 +412,8 @@ def _csv_blank_lines(folder):
 
 
 def _csv_float_words(folder):
-    grids = mutated(cell(3, "jobs", "nan"), cell(4, "skills", "inf"), cell(5, "total_cost", "1e308"),
-                    cell(6, "net_artificialised_ha", "-inf"))
+    grids = mutated(cell(3, "jobs", "nan"), cell(4, "skills", "inf"),
+                    cell(5, "total_cost", "1e308"), cell(6, "net_artificialised_ha", "-inf"))
     return csv_folder(folder, grids)
 
 
@@ -481,12 +482,14 @@ CASES: tuple[Bad, ...] = (
         (".xlsb files are not supported",)),
     Bad("xls_renamed", lambda f: cfb(f / "input.xlsx", ("Workbook",)), 2,
         ("it is an old Excel 97-2003 .xls workbook: save it as .xlsx",)),
-    Bad("password_protected", lambda f: cfb(f / "input.xlsx", ("EncryptionInfo", "EncryptedPackage")),
-        2, ("it is password-protected (encrypted)", "remove the password")),
+    Bad("password_protected",
+        lambda f: cfb(f / "input.xlsx", ("EncryptionInfo", "EncryptedPackage")), 2,
+        ("it is password-protected (encrypted)", "remove the password")),
     Bad("ods_renamed", _ods_renamed, 2, ("an OpenDocument spreadsheet (.ods) renamed .xlsx",)),
     Bad("docx_renamed", _docx, 2, ("not an Excel workbook (no xl/workbook.xml)",)),
     Bad("truncated", _truncated, 2, ("the archive is damaged or incomplete",)),
-    Bad("damaged_part", _damaged, 2, (f"refused: part {PROJECTS_PART} ", "save the workbook again from Excel")),
+    Bad("damaged_part", _damaged, 2,
+        (f"refused: part {PROJECTS_PART} ", "save the workbook again from Excel")),
     Bad("encrypted_part", _encrypted_part, 2, (f"refused: part {PROJECTS_PART} is encrypted",)),
     Bad("part_without_local_header", _no_local_header, 2,
         (f"refused: part {PROJECTS_PART} is damaged (no local header)",)),
@@ -507,7 +510,8 @@ CASES: tuple[Bad, ...] = (
         ("missing sheet 'projects' (sheets found: Feuil1, territories",)),
     Bad("merged_header", _merged_header, 0,
         ("projects!J1: column J holds values but has no header (merged header cells?)",)),
-    Bad("title_rows", _title_rows, 2, ("projects!E8 (total_cost): found -1: expected a number > 0",)),
+    Bad("title_rows", _title_rows, 2,
+        ("projects!E8 (total_cost): found -1: expected a number > 0",)),
     Bad("blank_rows", _blank_rows, 2, ("projects!F9 (requested): found 'n/a'",)),
     Bad("empty_formatted_rows", _empty_formatted_rows, 0, ("valid — 6 projects",), seconds=6),
     Bad("cell_at_XFD1048576", _far_cell, 2, ("projects: refused: its cells span "
@@ -559,16 +563,18 @@ CASES: tuple[Bad, ...] = (
         ("projects.csv!I3 (jobs): found 'nan'", "projects.csv!J4 (skills): found inf",
          "projects.csv!E5 (total_cost): found 1e+308", "projects.csv!M6 (net_artificialised_ha): "
                                                        "found -inf")),
-    Bad("csv_header_only", _header_only_csv, 2, ("no projects: the sheet has a header but no rows",)),
-    Bad("csv_empty_file", _empty_csv, 2, ("projects.csv (project_id): missing required column 'project_id'",)),
+    Bad("csv_header_only", _header_only_csv, 2,
+        ("no projects: the sheet has a header but no rows",)),
+    Bad("csv_empty_file", _empty_csv, 2,
+        ("projects.csv (project_id): missing required column 'project_id'",)),
     Bad("csv_nul_byte", _nul_csv, 0, ("valid — 6 projects",)),
     # hostile files
     Bad("xml_entity_bomb", _xml_bomb, 2, (f"refused: part {PROJECTS_PART} declares a DOCTYPE",),
         seconds=5, hostile=True),
     Bad("xml_bomb_utf16", _xml_bomb_utf16, 2,
         ("refused: part xl/sharedStrings.xml declares a DOCTYPE",), seconds=5, hostile=True),
-    Bad("zip_bomb", _zip_bomb, 2, ("would inflate to 2,148 MB from 2.1 MB", "a zip bomb"), seconds=5,
-        hostile=True),
+    Bad("zip_bomb", _zip_bomb, 2, ("would inflate to 2,148 MB from 2.1 MB", "a zip bomb"),
+        seconds=5, hostile=True),
     Bad("lying_zip_header", _lying_header, 2,
         (f"refused: part {PROJECTS_PART} inflates beyond its declared 4,096 bytes",), seconds=5,
         hostile=True),

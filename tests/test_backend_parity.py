@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from _instances import NumpySource, make_case
+from test_diagnose import base
+from test_uncertainty import make_problem
 
 import allocator
 from allocator.analyse.budget_curve import budget_curve
@@ -74,24 +76,10 @@ def on(scenario, name: str):
 
 def ranged_problem(n: int, seed: int):
     """n projects in 3 territories of 2 regions, every outcome with a range around its
-    estimate, some partial (as tests/test_uncertainty.make_problem); the budget 40% of what
-    is requested, each territory to be covered."""
-    rng = np.random.default_rng(seed)
-    cost = rng.integers(2, 30, n) * 100_000.0
-    frame = {"project_id": [f"P{i}" for i in range(n)],
-             "territory_id": [f"T{i % 3}" for i in range(n)],
-             "title": [f"project {i}" for i in range(n)], "theme": "innovation",
-             "total_cost": cost, "requested": cost,
-             "min_award": np.where(rng.random(n) < 0.3, cost / 2, np.nan)}
-    for o in ("jobs", "skills", "innovation"):
-        central = rng.integers(0, 60, n).astype(float)
-        frame[o] = central
-        frame[f"{o}_low"] = central * rng.uniform(0.2, 1.0, n)
-        frame[f"{o}_high"] = central * rng.uniform(1.0, 1.8, n)
-    territories = pd.DataFrame({"territory_id": ["T0", "T1", "T2"], "name": ["a", "b", "c"],
-                                "region": ["R1", "R1", "R2"]})
-    problem = allocator.from_tables(pd.DataFrame(frame), territories)
-    return problem, allocator.Scenario(budget=float(cost.sum() * 0.4), coverage=1)
+    estimate, some partial (tests/test_uncertainty.make_problem); the budget 40% of what is
+    requested, each territory to be covered."""
+    problem, budget = make_problem(n, seed)
+    return problem, allocator.Scenario(budget=budget, coverage=1)
 
 
 def mixed_problem(seed: int):
@@ -280,28 +268,6 @@ def test_monte_carlo_draws_agree(other):
 # ---------------------------------------------------------------------------------------------
 # 4. diagnosis
 
-def six(**changes):
-    """Six projects in three territories of two regions (as tests/test_diagnose.base)."""
-    projects = pd.DataFrame({
-        "project_id": ["A1", "A2", "B1", "B2", "C1", "C2"],
-        "territory_id": ["ta", "ta", "tb", "tb", "tc", "tc"],
-        "title": list("abcdef"),
-        "theme": ["innovation", "innovation", "skills_recruitment", "innovation",
-                  "industrial_land", "innovation"],
-        "total_cost": [10 * M] * 6,
-        "requested": [2 * M, 1 * M, 3 * M, 1 * M, 2 * M, 1 * M],
-        "jobs": [10, 5, 12, 4, 9, 3],
-        "lock": [None] * 6, "requires": [None] * 6,
-    })
-    territories = pd.DataFrame({"territory_id": ["ta", "tb", "tc"], "name": ["A", "B", "C"],
-                                "region": ["North", "North", "South"], "cap": [None] * 3})
-    regions = pd.DataFrame({"region": ["North", "South"], "floor": [None, None]})
-    frames = {"projects": projects, "territories": territories, "regions": regions}
-    for key, edit in changes.items():
-        edit(frames[key])
-    return allocator.from_tables(**frames)
-
-
 def _floors(r):
     r["floor"] = [6 * M, 2 * M]
 
@@ -317,16 +283,16 @@ def _cap(t):
 # name → (problem, scenario, the conflict HiGHS names)
 CONFLICTS = {
     "floors over the budget": (
-        lambda: six(regions=_floors), allocator.Scenario(budget=7 * M),
+        lambda: base(regions=_floors), allocator.Scenario(budget=7 * M),
         {("budget", "envelope"), ("region_floor", "North"), ("region_floor", "South")}),
     "coverage over the budget": (
-        lambda: six(), allocator.Scenario(budget=2.5 * M, coverage=1),
+        lambda: base(), allocator.Scenario(budget=2.5 * M, coverage=1),
         {("budget", "envelope"), ("coverage", "ta"), ("coverage", "tb"), ("coverage", "tc")}),
     "locks in over the budget": (
-        lambda: six(projects=_locks), allocator.Scenario(budget=5 * M),
+        lambda: base(projects=_locks), allocator.Scenario(budget=5 * M),
         {("budget", "envelope"), ("lock_in", "A1"), ("lock_in", "B1"), ("lock_in", "C1")}),
     "coverage under a territory cap": (
-        lambda: six(territories=_cap), allocator.Scenario(budget=20 * M, coverage=1),
+        lambda: base(territories=_cap), allocator.Scenario(budget=20 * M, coverage=1),
         {("coverage", "tb"), ("territory_cap", "tb")}),
 }
 

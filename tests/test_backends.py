@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import math
 
+import _reference as ref
 import numpy as np
 import pytest
-
-import _reference as ref
 from _instances import NumpySource, make_case
+
 from allocator.backends import available
 from allocator.solve import solve
 
@@ -93,7 +93,8 @@ def test_backend_matches_reference(seed, backend):
         assert sol.status == "infeasible"
         return
     assert sol.status == "optimal", sol.message
-    assert math.isclose(sol.objective, best.objective, rel_tol=RTOL), (sol.objective, best.objective)
+    assert math.isclose(sol.objective, best.objective, rel_tol=RTOL), \
+        (sol.objective, best.objective)
     _check_allocation(inst, model, sol, inst.objective)
 
 
@@ -161,15 +162,17 @@ def test_epsilon_constraint(backend):
     assert best.feasible and best.objective < free.objective * (1 - 1e-4)  # the row binds
     model, sol = solve(case.problem(), scenario, backend=backend, gap=0.0, time_limit=30)
     assert sol.status == "optimal"
-    assert math.isclose(sol.objective, best.objective, rel_tol=RTOL), (sol.objective, best.objective)
+    assert math.isclose(sol.objective, best.objective, rel_tol=RTOL), \
+        (sol.objective, best.objective)
     award = _check_allocation(inst, model, sol, lambda a: inst.outcome("skills", a))
     assert inst.outcome("jobs", award) >= minimums["jobs"] * (1 - RTOL)
 
 
 def test_a_model_highs_refuses_is_an_error_not_a_silent_empty_solve():
     # an infinite coefficient, which validated inputs never give: passModel says kError
-    import scipy.sparse as sp
     from dataclasses import replace
+
+    import scipy.sparse as sp
 
     from allocator.backends.highs import instance as H
     from allocator.formulate import formulate

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import math
 
+import _reference as ref
 import numpy as np
 import pytest
+from _instances import HypothesisSource, NumpySource, make_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-import _reference as ref
-from _instances import HypothesisSource, NumpySource, make_case
 from allocator.solve import solve
 
 RTOL = 1e-6

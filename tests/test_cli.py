@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +124,8 @@ def test_output_equal_to_input_is_refused(tmp_path):
 
 def test_toml_scenario_and_set_precedence(tmp_path):
     toml = tmp_path / "policy.toml"
-    toml.write_text('budget = 50e6\n[weight]\njobs = 1\nskills = 0\ninnovation = 0\n', encoding="utf-8")
+    toml.write_text('budget = 50e6\n[weight]\njobs = 1\nskills = 0\ninnovation = 0\n',
+                    encoding="utf-8")
     r = run("solve", BUNDLED, "--scenario", toml, "--set", "budget=40e6", "--json",
             "--near-misses", "0")
     assert r.returncode == 0, r.stderr

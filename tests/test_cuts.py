@@ -11,13 +11,13 @@ import itertools
 from dataclasses import replace
 from pathlib import Path
 
+import _reference as ref
 import numpy as np
 import pandas as pd
 import pytest
-
-import _reference as ref
-import allocator
 from _instances import NumpySource, make_case
+
+import allocator
 from allocator.backends import SolveOptions
 from allocator.backends.highs import instance as H
 from allocator.backends.highs import mip as highs_mip

@@ -48,7 +48,8 @@ def test_floors_over_budget():
         r["floor"] = [6 * M, 2 * M]
     problem = base(regions=floors)
     found = conflicting(problem, allocator.Scenario(budget=7 * M))
-    assert named(found) == {("budget", "envelope"), ("region_floor", "North"), ("region_floor", "South")}
+    assert named(found) == {("budget", "envelope"), ("region_floor", "North"),
+                            ("region_floor", "South")}
     assert "regional floors add up to €8.00M, the budget is €7.00M" == found.attrs["summary"]
     budget = found.set_index("rule").loc["budget", "to_relax"]
     assert budget == "raise it by at least €1.00M"

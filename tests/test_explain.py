@@ -1,4 +1,5 @@
-"""Reasons, prices of inclusion, shadow prices and the budget curve, on cases whose answer is known."""
+"""Reasons, prices of inclusion, shadow prices and the budget curve, on cases whose answer is
+known."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -122,7 +123,8 @@ def test_budget_shadow_price_matches_a_re_solve_on_the_bundled_workbook():
     row_hi = model.row_hi.copy()
     row_hi[model.group("budget").start] += 1.0  # +€1M, in the model's M€
     moved, again = solve(p, s, model=replace(model, row_hi=row_hi), gap=1e-6)
-    assert again.objective - solution.objective == pytest.approx(budget["resolve_per_step"], rel=0.02)
+    assert again.objective - solution.objective == pytest.approx(budget["resolve_per_step"],
+                                                                 rel=0.02)
 
 
 def test_budget_curve_is_monotone_and_meets_the_single_solve():

@@ -7,12 +7,12 @@ import subprocess
 import sys
 import zipfile
 
+import _reference
 import numpy as np
 import pandas as pd
 import pytest
-
-import _reference
 from _instances import NumpySource, make_case
+
 from allocator.analyse.frontier import frontier, nondominated
 
 X, Y = "jobs", "skills"

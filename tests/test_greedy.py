@@ -6,17 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _reference
 import numpy as np
 import pandas as pd
 import pytest
+from _instances import NumpySource, make_case
+from verify import verify
 
 import allocator
 from allocator.formulate import MEUR
 from allocator.solve.greedy import greedy
-
-import _reference
-from _instances import NumpySource, make_case
-from verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"

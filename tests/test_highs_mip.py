@@ -4,19 +4,17 @@ depend on which re-solves came before (so not on how many workers share them).""
 from __future__ import annotations
 
 from dataclasses import replace
-
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import allocator
+from allocator.analyse.uncertainty import Ranges, share_map
 from allocator.backends import SolveOptions
 from allocator.backends.highs import mip as M
 from allocator.backends.highs.nearby import Nearby
-from allocator.formulate import Change
-from allocator.formulate import formulate
-from allocator.analyse.uncertainty import Ranges, share_map
+from allocator.formulate import Change, formulate
 
 BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "territoires-industrie.xlsx"
 GAP = 1e-4

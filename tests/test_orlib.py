@@ -19,9 +19,8 @@ import pytest
 import xlsxwriter
 
 import allocator
-from benchmarks.instances import data_dir, read_knapsack, read_orlib
 from allocator.solve import solve
-
+from benchmarks.instances import data_dir, read_knapsack, read_orlib
 
 DATA = data_dir()
 ORLIB = DATA / "orlib"

@@ -15,8 +15,8 @@ import pytest
 
 import allocator
 from allocator.analyse.allocation import analyse
-from allocator.solve.greedy import greedy
 from allocator.solve import solve
+from allocator.solve.greedy import greedy
 from benchmarks.instances import data_dir
 
 DATA = data_dir() / "pabulib"

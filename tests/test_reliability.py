@@ -25,15 +25,14 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from bad_inputs import CASES, Bad, csv_folder, xlsx
+from corpus import base
 
 import allocator
 from allocator import backends
 from allocator.solve import solve
 from allocator.solve.ties import break_ties
 from allocator.solve.watchdog import GRACE_SECONDS
-
-from bad_inputs import CASES, Bad, csv_folder, xlsx
-from corpus import base
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"
@@ -330,8 +329,8 @@ def _ending(monkeypatch, seconds: float, message: str):
 
     def fake(model, backend, options):
         time.sleep(seconds)
-        return backends.SolverOutput(backends.Status.NO_SOLUTION, None, None, None, seconds, backend,
-                                     "", "", None, message)
+        return backends.SolverOutput(backends.Status.NO_SOLUTION, None, None, None, seconds,
+                                     backend, "", "", None, message)
     monkeypatch.setattr(S, "solve_model", fake)
 
 

@@ -7,14 +7,14 @@ import os
 import time
 
 import pytest
+from test_uncertainty import make_problem
 
 import allocator
-from allocator.runtime import resolves as resolve
 from allocator.backends import SolveOptions, SolverOutput
 from allocator.core.status import Status
 from allocator.formulate import formulate
+from allocator.runtime import resolves as resolve
 from allocator.runtime.resolves import Resolves
-from test_uncertainty import make_problem
 
 
 @pytest.fixture(scope="module")

@@ -255,7 +255,8 @@ def test_fairness_band():
     # P3 (1.0) is too much; P4 at 6/7: 19 + 5 × 6/7 = 19 + 30/7.
     # (Counting R3 would give R2 1/8 of the total and a different optimum.)
     rows = [project("P1", 1.0, 10), project("P2", 1.0, 9),
-            project("P3", 1.0, 8, territory="T2"), project("P4", 1.0, 5, territory="T2", min_award=0.0),
+            project("P3", 1.0, 8, territory="T2"),
+            project("P4", 1.0, 5, territory="T2", min_award=0.0),
             project("P5", 1.0, 50, territory="T3", lock="out")]
     terr = territories(("T1", "R1", {"industrial_jobs": 3}), ("T2", "R2", {"industrial_jobs": 1}),
                        ("T3", "R3", {"industrial_jobs": 4}))

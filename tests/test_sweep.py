@@ -8,14 +8,13 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_uncertainty import OUTCOMES, RANGED, make_problem, write_workbook
 
 import allocator
+from allocator.analyse.sweep import collect, parse_variations, run_sweep, sweep_scenarios
 from allocator.cli import main
 from allocator.core.findings import InputError
 from allocator.solve import solve
-from allocator.analyse.sweep import collect, parse_variations, run_sweep, sweep_scenarios
-
-from test_uncertainty import OUTCOMES, RANGED, make_problem, write_workbook
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 import allocator
-from allocator.cli import main
 from allocator.analyse.uncertainty import Ranges, monte_carlo, worst_case
+from allocator.cli import main
 
 OUTCOMES = ("jobs", "skills", "innovation")
 

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpus import CASES, FORMATS, base, set_cell, sheet_label, write
 
 import allocator
 from allocator import InputError
-
-from corpus import CASES, FORMATS, base, set_cell, sheet_label, write
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -51,11 +51,14 @@ def verify(input_path, output_path) -> list[str]:
         rate_cap = projects["max_aid_rate"] * projects["total_cost"]
         cap = pd.concat([req, rate_cap], axis=1).min(axis=1)
     check((award <= cap + eps).all(), "an award exceeds requested or the aid-rate cap")
-    minimum = projects["min_award"] if "min_award" in projects else pd.Series(float("nan"), projects.index)
+    minimum = (projects["min_award"] if "min_award" in projects
+               else pd.Series(float("nan"), projects.index))
     partial = minimum.notna() & (minimum < cap)
     whole = funded & ~partial
-    check(((award[whole] - cap[whole]).abs() <= eps).all(), "an all-or-nothing project is funded partially")
-    check((award[funded & partial] >= minimum[funded & partial] - eps).all(), "a partial award is below min_award")
+    check(((award[whole] - cap[whole]).abs() <= eps).all(),
+          "an all-or-nothing project is funded partially")
+    check((award[funded & partial] >= minimum[funded & partial] - eps).all(),
+          "a partial award is below min_award")
     if "lock" in projects:
         lock = projects["lock"].fillna("").astype(str).str.lower()
         check(funded[lock == "in"].all(), "a project locked in is not funded")
@@ -68,14 +71,16 @@ def verify(input_path, output_path) -> list[str]:
                     check(not funded[pid] or funded[other], f"{pid} funded without {other}")
     if "exclusive_group" in projects:
         counts = funded.groupby(projects["exclusive_group"]).sum()
-        check((counts <= 1).all(), f"exclusive groups with several funded: {list(counts[counts > 1].index)}")
+        check((counts <= 1).all(),
+              f"exclusive groups with several funded: {list(counts[counts > 1].index)}")
     is_site = projects.get("is_site")
     if is_site is not None and sc.get("sites.max") is not None:
         sites = is_site.map(lambda v: str(v).strip().lower() in ("true", "1", "oui", "yes", "x"))
         check(funded[sites].sum() <= float(sc["sites.max"]) + TOL, "too many sites funded")
     if "net_artificialised_ha" in projects and sc.get("sites.max_net_ha") is not None:
         ha = projects["net_artificialised_ha"].fillna(0)[funded].sum()
-        check(ha <= float(sc["sites.max_net_ha"]) + TOL, f"net artificialisation {ha} ha over the limit")
+        check(ha <= float(sc["sites.max_net_ha"]) + TOL,
+              f"net artificialisation {ha} ha over the limit")
     share = award / req
     if resources is not None:
         for _, r in resources.iterrows():
@@ -83,7 +88,8 @@ def verify(input_path, output_path) -> list[str]:
             col = name if name in projects else f"use:{name}"
             if col in projects:
                 used = (projects[col].fillna(0) * share).sum()
-                check(used <= r["capacity"] * (1 + 1e-9) + eps, f"resource {name}: {used} > {r['capacity']}")
+                check(used <= r["capacity"] * (1 + 1e-9) + eps,
+                      f"resource {name}: {used} > {r['capacity']}")
     if territories is not None:
         t = territories.set_index("territory_id")
         by_t = award.groupby(projects["territory_id"]).sum()
@@ -101,7 +107,8 @@ def verify(input_path, output_path) -> list[str]:
                 if "cap" in regions and not pd.isna(row.get("cap")):
                     check(got <= row["cap"] + eps, f"region {row['region']}: {got} above its cap")
                 if "floor" in regions and not pd.isna(row.get("floor")):
-                    check(got >= row["floor"] - eps, f"region {row['region']}: {got} below its floor")
+                    check(got >= row["floor"] - eps,
+                          f"region {row['region']}: {got} below its floor")
         total = award.sum()
         band = sc.get("fairness.band")
         lock = projects["lock"].fillna("").astype(str).str.lower() if "lock" in projects else None
@@ -116,7 +123,8 @@ def verify(input_path, output_path) -> list[str]:
                       f"region {region}: {got} outside the fairness band")
         k = int(sc.get("coverage") or 0)
         if k:
-            n_eligible = pd.Series(1, index=eligible).groupby(projects.loc[eligible, "territory_id"]).sum()
+            territory_of = projects.loc[eligible, "territory_id"]
+            n_eligible = pd.Series(1, index=eligible).groupby(territory_of).sum()
             n_funded = funded.groupby(projects["territory_id"]).sum()
             for tid, n in n_eligible.items():
                 check(n_funded.get(tid, 0) >= min(k, n), f"territory {tid}: coverage not met")

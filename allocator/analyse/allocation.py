@@ -49,9 +49,9 @@ class Result:
     def run(self) -> dict:
         s = self.solution
         return {"status": s.label, "objective": s.objective, "bound": s.bound, "gap": s.gap,
-                "build_seconds": round(s.build_seconds, 4), "solve_seconds": round(s.solve_seconds, 4),
-                "backend": s.backend, "solver": s.solver, "solver_version": s.version,
-                "message": s.message}
+                "build_seconds": round(s.build_seconds, 4),
+                "solve_seconds": round(s.solve_seconds, 4), "backend": s.backend,
+                "solver": s.solver, "solver_version": s.version, "message": s.message}
 
 
 def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Solution, *,
@@ -67,6 +67,7 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
             diagnosis = diagnose(problem, scenario, model, replace(
                 SolveOptions.from_scenario(scenario), backend=solution.backend))
         return Result(scenario, solution, None, diagnosis=diagnosis, model=model)
+    assert solution.values is not None  # ok: it has values
     p = problem.projects
     award, funded = model.awards(solution.values)
     share = award / p["requested"].to_numpy(float)
@@ -102,7 +103,8 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
 
     by_region = summary("region")
     if problem.regions is not None:
-        by_region = by_region.merge(problem.regions[["region", "floor", "cap"]], on="region", how="left")
+        by_region = by_region.merge(problem.regions[["region", "floor", "cap"]], on="region",
+                                    how="left")
     by_territory = summary("territory_id")
     if len(problem.territories):
         by_territory = by_territory.merge(

@@ -14,8 +14,8 @@ Two facts make the points cheap (with HiGHS, ``backends.highs.nearby``; every ba
   at every envelope that covers what it awards, where it is then proven optimal at once.
 
 The envelopes are cut into ``CHAINS`` runs of consecutive ones, each solved from its lowest
-one up (the top run after its largest), in parallel where processes can be forked. The cut does not depend on the
-number of workers, so neither does the curve.
+one up (the top run after its largest), in parallel where processes can be forked. The cut
+does not depend on the number of workers, so neither does the curve.
 """
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
     scenario's)."""
     options = options or SolveOptions.from_scenario(scenario)
     model = formulate(problem, scenario)
-    row = model.group("budget").start
+    budget = model.group("budget")
+    assert budget is not None  # ``formulate`` gives every model its budget row
+    row = budget.start
     budgets = sorted(float(b) for b in budgets)
     resolver = Resolves(model, options, workers)
     # the top run first in its list: it also solves the largest envelope, first

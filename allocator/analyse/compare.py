@@ -23,7 +23,7 @@ and result workbooks written earlier by ``allocator solve``. The frames of a ``C
     scenario's fairness basis, industrial jobs or population, among regions with projects;
     1 is exactly fair).
 ``parameters``: one row per scenario parameter, a column per scenario, ``differs``.
-``greedy``: the optimum against the ranking rule under the same rules (``greedy.py``): one row
+``greedy``: the optimum against the ranking rule under the same rules (``solve.greedy``): one row
     per scenario, ranking and metric (``objective``, outcomes, ``awarded``,
     ``projects_funded``): optimal, greedy, difference, ``optimum_gain`` (optimal / greedy − 1).
 ``allocations``: project_id, title, territory_id, region, theme, requested, award per scenario,
@@ -36,7 +36,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -92,12 +92,12 @@ def run_of(result: Result, source: str, *, problem: Problem | None = None,
     weighted objective included, straight from the solution's column values)."""
     s, scenario = result.solution, result.scenario
     values = s.values
-    totals: dict[str, float] = {}
+    totals: Mapping[str, float | None] = {}
     if problem is not None and model is not None and values is not None:
         totals = model.totals(values)
     elif result.totals:
-        totals = {k: v for k, v in result.totals.items() if k not in ("budget", "projects")}
-        totals["objective"] = s.objective
+        totals = {**{k: v for k, v in result.totals.items() if k not in ("budget", "projects")},
+                  "objective": s.objective}
     method = s.solver if s.backend == "greedy" else "optimal"
     outcomes = tuple(result.outcomes["outcome"]) if result.outcomes is not None else ()
     return Run(name or scenario.name, scenario.name, source, method, s.label,
@@ -113,7 +113,8 @@ def greedy_run(problem: Problem, scenario: Scenario, rank: str, *, model: Model 
     unmet: its totals then still say what it achieves, and its status says why it fails)."""
     model, solution = greedy(problem, scenario, rank=rank, model=model)
     # analysed as if feasible, so that what it funds can be shown; the Run keeps its status
-    result = analyse(problem, scenario, model, replace(solution, status=Status.FEASIBLE), explain=False)
+    result = analyse(problem, scenario, model, replace(solution, status=Status.FEASIBLE),
+                     explain=False)
     run = run_of(result, source, problem=problem, model=model,
                  name=f"{scenario.name} (greedy by {rank})")
     return replace(run, status=solution.label)
@@ -180,11 +181,11 @@ def compare_runs(runs: Sequence[Run], references: Sequence[Run] = (),
     if not done:
         raise ValueError("no scenario has an allocation to compare")
     names = [r.name for r in done]
-    awards = pd.concat([r.allocation.set_index("project_id")["award"].rename(r.name)
+    awards = pd.concat([_allocation(r).set_index("project_id")["award"].rename(r.name)
                         for r in done], axis=1).fillna(0.0)
-    funded = pd.concat([r.allocation.set_index("project_id")["funded"].rename(r.name)
+    funded = pd.concat([_allocation(r).set_index("project_id")["funded"].rename(r.name)
                         for r in done], axis=1).fillna(False).astype(bool)
-    projects = (pd.concat([r.allocation[PROJECT_KEYS] for r in done])
+    projects = (pd.concat([_allocation(r)[PROJECT_KEYS] for r in done])
                 .drop_duplicates("project_id").set_index("project_id"))
     projects = projects.reindex(awards.index)
     places = _territories(done, projects, territories)
@@ -216,6 +217,12 @@ def compare_runs(runs: Sequence[Run], references: Sequence[Run] = (),
         allocations=allocations, runs_table=_runs_table([*runs, *references]))
 
 
+def _allocation(run: Run) -> pd.DataFrame:
+    """The allocation of a run compared (``compare_runs`` keeps the runs that have one)."""
+    assert run.allocation is not None
+    return run.allocation
+
+
 def _territories(done: list[Run], projects: pd.DataFrame, territories: pd.DataFrame | None
                  ) -> pd.DataFrame:
     """territory_id, name, region, industrial_jobs, population of territories with projects."""
@@ -225,10 +232,11 @@ def _territories(done: list[Run], projects: pd.DataFrame, territories: pd.DataFr
         keep = [c for c in ("territory_id", "name", "industrial_jobs", "population") if c in known]
         frame = present.merge(known[keep], on="territory_id", how="left")
     else:
-        names = {}
+        names: dict[str, str] = {}
         for run in done:  # a result workbook's allocation may hold the territory's name
-            if "territory_name" in run.allocation:
-                names.update(zip(run.allocation["territory_id"], run.allocation["territory_name"]))
+            allocation = _allocation(run)
+            if "territory_name" in allocation:
+                names.update(zip(allocation["territory_id"], allocation["territory_name"]))
         frame = present.assign(name=present["territory_id"].map(names))
     for c in ("name", "industrial_jobs", "population"):
         if c not in frame:
@@ -253,12 +261,12 @@ def _outcomes(done: list[Run], names: list[str]) -> pd.DataFrame:
     order: list[str] = []
     for run in done:
         order += [o for o in run.outcomes if o not in order]
-    achieved = {r.name: {o: float(r.allocation[o].sum()) if o in r.allocation else np.nan
-                         for o in order} for r in done}
+    achieved = {r.name: {o: float(a[o].sum()) if o in a else np.nan for o in order}
+                for r in done for a in (_allocation(r),)}
     # an outcome no scenario achieves anything of (a zero column of a Pabulib file) is noise
     order = [o for o in order if any(abs(achieved[n][o]) > 0 for n in names)]
     rows = {n: [achieved[n][o] for o in order]
-            + [float(r.allocation["award"].sum()), float(r.allocation["funded"].sum())]
+            + [float(_allocation(r)["award"].sum()), float(_allocation(r)["funded"].sum())]
             for n, r in zip(names, done)}
     frame = _with_deltas(pd.DataFrame({"metric": order + ["awarded", "projects_funded"], **rows}),
                          names)

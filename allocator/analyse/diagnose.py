@@ -39,8 +39,8 @@ def units(problem: Problem, model: Model) -> list[Unit]:
            if g.rule.switchable for k in range(len(g))]
     lock = problem.projects["lock"].to_numpy(object)
     ids = problem.projects["project_id"].to_numpy(object)
-    out += [Unit("lock_in", ids[i], column=i) for i in np.flatnonzero(lock == "in")]
-    out += [Unit("lock_out", ids[i], column=i) for i in np.flatnonzero(lock == "out")
+    out += [Unit("lock_in", ids[i], column=int(i)) for i in np.flatnonzero(lock == "in")]
+    out += [Unit("lock_out", ids[i], column=int(i)) for i in np.flatnonzero(lock == "out")
             if problem.projects["max_award"].iloc[i] > 0]
     return out
 
@@ -126,7 +126,8 @@ def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> 
         absorb = p.loc[eligible & (p[key] == s), "max_award"].sum()
         text = f"{level} {s} has a {bound} of {money(limit)}"
         if bound == "floor":
-            text += f"; its eligible projects can absorb at most {money(absorb)} under their aid-rate caps"
+            text += (f"; its eligible projects can absorb at most {money(absorb)} under their "
+                     "aid-rate caps")
         return text
     if f in ("theme_min", "theme_max"):
         share = (scenario.theme_min if f == "theme_min" else scenario.theme_max)[s]
@@ -142,7 +143,8 @@ def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> 
     if f == "coverage":
         n = int((eligible & (p["territory_id"] == s)).sum())
         cheapest = p.loc[eligible & (p["territory_id"] == s)].pipe(
-            lambda d: np.where(d["partial"], d["min_award"], d["max_award"]).min() if len(d) else np.nan)
+            lambda d: np.where(d["partial"], d["min_award"], d["max_award"]).min() if len(d)
+            else np.nan)
         return (f"territory {s} must have at least {min(scenario.coverage, n)} funded project(s); "
                 f"its cheapest eligible project needs {money(cheapest)}")
     if f == "resource":
@@ -151,9 +153,11 @@ def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> 
     if f == "sites":
         return f"at most {scenario.sites_max} sites clés en main may be funded"
     if f == "net_artificialisation":
-        return f"net artificialisation over funded projects must stay ≤ {scenario.sites_max_net_ha:g} ha"
+        return ("net artificialisation over funded projects must stay ≤ "
+                f"{scenario.sites_max_net_ha:g} ha")
     if f == "min_outcome":
-        return f"the allocation must reach at least {scenario.minimums[s]:,.0f} {s}".replace(",", " ")
+        return (f"the allocation must reach at least {scenario.minimums[s]:,.0f} {s}"
+                .replace(",", " "))
     if f == "requires":
         return s
     if f == "exclusive":
@@ -220,7 +224,8 @@ def _summary(problem: Problem, scenario: Scenario, found: list[Unit], frame: pd.
                                               eligible["max_award"])).groupby("territory_id")["entry"].min()
         total = need[[u.subject for u in cover]].sum()
         return (f"{len(cover)} territories must each have a funded project; their cheapest "
-                f"eligible projects need {money(total)} in all, the budget is {money(scenario.budget)}")
+                f"eligible projects need {money(total)} in all, the budget is "
+                f"{money(scenario.budget)}")
     locks = [u for u in found if u.family == "lock_in"]
     if locks and any(u.family == "budget" for u in found) and len(found) == len(locks) + 1:
         p = problem.projects.set_index("project_id")

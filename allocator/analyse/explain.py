@@ -16,8 +16,9 @@ the funded projects it would displace.
 Re-solves run on the backend that found the optimum, in two forked worker processes
 (``runtime.resolves``); with HiGHS they start from what the optimum already knows
 (``backends.highs.nearby``: the LP from the optimum's basis with its cover cuts, RENS around
-it, a small MILP around the optimum's allocation, the optimum's bound, reduced-cost fixing): on the bundled workbook the 20 near misses cost 1.9 CPU seconds
-against 14.2 for cold re-solves, with the same exactness (each within the solver's gap): see
+it, a small MILP around the optimum's allocation, the optimum's bound, reduced-cost fixing):
+on the bundled workbook the 20 near misses cost 1.9 CPU seconds against 14.2 for cold
+re-solves, with the same exactness (each within the solver's gap): see
 benchmarks/bench_end_to_end.py.
 """
 from __future__ import annotations
@@ -56,13 +57,14 @@ def binding_rows(model: Model, values: np.ndarray) -> pd.DataFrame:
         for k in np.flatnonzero(at_hi | at_lo):
             out.append({"rule": g.name, "subject": g.labels[k], "row": int(idx[k]),
                         "side": "hi" if at_hi[k] else "lo", "limit": hi[k] if at_hi[k] else lo[k],
-                        "scale": g.in_user_units(k, 1.0), "help": g.help})
+                        "scale": g.in_user_units(int(k), 1.0), "help": g.help})
     return pd.DataFrame(out, columns=["rule", "subject", "row", "side", "limit", "scale", "help"])
 
 
 def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | None:
     """The binding rows, their steps and the re-solves that price them (None: none binds)."""
     values = solution.values
+    assert values is not None  # explained solutions have an allocation
     rows = binding_rows(model, values)
     if rows.empty:
         return None
@@ -88,8 +90,8 @@ def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | N
 
 def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> pd.DataFrame:
     rows, steps = plan["rows"], plan["steps"]
-    outs = iter(outs)
-    lp = next(outs)
+    answers = iter(outs)
+    lp = next(answers)
     duals = lp.row_duals if lp.row_duals is not None else np.zeros(model.A.shape[0])
     base = _outcome_totals(model, solution.values)
     records = []
@@ -101,9 +103,10 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
             record.update(resolve_per_step=np.nan, trust="LP dual",
                           note="one row per territory: re-solve not run; the dual is a local rate")
         else:
-            out = next(outs)
+            out = next(answers)
             if out.values is None or out.objective is None:
-                record.update(resolve_per_step=np.nan, trust="LP dual", note=f"re-solve {out.status}")
+                record.update(resolve_per_step=np.nan, trust="LP dual",
+                              note=f"re-solve {out.status}")
             else:
                 gain = out.objective - solution.objective
                 record["resolve_per_step"] = gain
@@ -112,8 +115,9 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
                 agree = abs(gain - dual) <= 0.1 * max(abs(gain), abs(dual), 1e-12) and \
                     (np.sign(gain) == np.sign(dual) or max(abs(gain), abs(dual)) < 1e-9)
                 record["trust"] = "both agree" if agree else "re-solve"
-                record["note"] = ("" if agree else "the LP dual prices a marginal euro; the re-solve "
-                                  "shows what a whole step buys once projects can change")
+                record["note"] = ("" if agree else "the LP dual prices a marginal euro; the "
+                                  "re-solve shows what a whole step buys once projects can "
+                                  "change")
         records.append(record)
     return pd.DataFrame(records)
 
@@ -130,6 +134,7 @@ def explanations(problem: Problem, scenario: Scenario, model: Model, solution: S
     (objective gained by an actual re-solve), Δ<outcome> per step from the re-solve, trust,
     note.
     """
+    assert solution.values is not None  # explained solutions have an allocation
     why = reasons(problem, scenario, model, solution, award, funded)
     order = near_miss_positions(problem, model, funded, near_misses) \
         if near_misses and solution.objective is not None else np.zeros(0, int)
@@ -190,11 +195,12 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
         if lock[i] == "in":
             reason[i] = "funded: locked in"
         elif i in required_by and per_meur[i] < cutoff.get(region[i], -np.inf) + 1e-12:
-            reason[i] = f"funded: required by {required_by[i]}"
+            reason[i] = f"funded: required by {required_by[int(i)]}"
         else:
             reason[i] = (f"funded: yields {per_meur[i]:.4g} per €M, at or above the cut-off "
                          f"{cutoff.get(region[i], per_meur[i]):.4g} of {region[i] or 'its region'}")
 
+    assert solution.values is not None  # explained solutions have an allocation
     blocked = blocks(problem, scenario, model, solution.values, funded)
     for i in np.flatnonzero(~funded):
         reason[i] = blocked[i] or (
@@ -219,9 +225,11 @@ def inclusion_changes(model: Model, solution: Solution, positions) -> list[Chang
     # forcing a project in restricts the model: the optimum's bound bounds it too (when the
     # solution is of this objective: a lexicographic level's is not)
     bound = solution.bound
-    if bound is not None and not np.isclose(float(model.c @ solution.values + model.offset),
-                                            solution.objective, rtol=1e-9, atol=1e-12):
-        bound = None
+    if bound is not None:
+        assert solution.objective is not None  # a solver's bound comes with its allocation
+        if not np.isclose(float(model.c @ solution.values + model.offset), solution.objective,
+                          rtol=1e-9, atol=1e-12):
+            bound = None
     return [Change(cols=([i], [1.0], [1.0]), start=solution.values, bound=bound)
             for i in positions]
 
@@ -230,7 +238,7 @@ def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positi
                       outs: list) -> list[tuple[float | None, str]]:
     ids = problem.projects["project_id"].to_numpy(object)
     funded = np.asarray(model.select @ solution.values).ravel() > 0.5
-    prices = []
+    prices: list[tuple[float | None, str]] = []
     for i, out in zip(positions, outs):
         if funded[i]:
             prices.append((0.0, ""))
@@ -240,7 +248,8 @@ def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positi
             now = np.asarray(model.select @ out.values).ravel() > 0.5
             gone = ids[funded & ~now]
             prices.append((max(0.0, solution.objective - out.objective),
-                           ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")))
+                           ", ".join(gone[:10])
+                           + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")))
     return prices
 
 
@@ -341,6 +350,7 @@ def explain_projects(problem: Problem, scenario: Scenario, model: Model, solutio
     in, one re-solve each on the backend of ``options``."""
     if not solution.ok:
         return Explanation(solution, None)
+    assert solution.values is not None  # ok: it has values
     award, funded = model.awards(solution.values)
     why = reasons(problem, scenario, model, solution, award, funded)["reason"].to_numpy()
     positions = problem.index_of(project_ids)

@@ -15,7 +15,7 @@ bounds of each outcome, δ = 10⁻⁴): the small ``x`` term picks, among alloca
 ``y``, the one with most ``x``, so that no returned point is weakly dominated (the augmented
 epsilon-constraint method). It may trade at most δ·ŷ of ``y``, far below the solver's gap.
 
-Greedy rankings (``greedy.py``: by the scenario's score, by ``x`` alone and by ``y`` alone,
+Greedy rankings (``solve.greedy``: by the scenario's score, by ``x`` alone and by ``y`` alone,
 each by score and by score per euro) are computed under the same rules as references: every
 frontier point lies on or above each of them for its ε.
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -177,7 +178,8 @@ def nondominated(xs: np.ndarray, ys: np.ndarray, tol_x: float = 0.0, tol_y: floa
     n = len(xs)
     same = ge & ~gt & ge.T & ~gt.T  # equal within tolerance, both ways
     earlier = np.tril(same, k=-1).any(axis=1)  # an earlier point is the same
-    return ~dominated & ~earlier if n else np.zeros(0, bool)
+    # any(axis=1) of a 2-d array is an array, where numpy's stub allows a scalar
+    return cast(np.ndarray, ~dominated & ~earlier) if n else np.zeros(0, bool)
 
 
 def references(problem: Problem, scenario: Scenario, model: Model, x: str, y: str,
@@ -188,6 +190,7 @@ def references(problem: Problem, scenario: Scenario, model: Model, x: str, y: st
     for ranked_by, objective in (("scenario", None), (x, rx), (y, ry)):
         for rank in RANKS:
             _, s = greedy(problem, scenario, rank=rank, model=model, objective=objective)
+            assert s.values is not None  # a ranking always allocates
             totals = model.totals(s.values)
             per = "per €" if rank == "ratio" else "score"
             rows.append({"label": f"greedy: {ranked_by} {per}",

@@ -80,7 +80,8 @@ def sweep_scenarios(problem: Problem, base: Scenario,
     Every combination is checked before anything is solved; InputError lists every bad one.
     """
     outcomes, themes = problem.outcomes, tuple(problem.themes["theme"])
-    scenarios, findings = [], []
+    scenarios: list[Scenario] = []
+    findings: list[Finding] = []
     for combo in itertools.product(*(v.values for v in variations)):
         pairs = [f"{v.key}={value}" for v, value in zip(variations, combo)]
         name = " ".join(f"{v.key}={_show(value)}" for v, value in zip(variations, combo)

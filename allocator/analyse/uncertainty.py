@@ -13,13 +13,14 @@ the machine was; the ``draws`` table gives each draw's status).
 formulated once in each worker, with its backend's ``Resolver`` (other backends solve each
 draw afresh from the central allocation). With HiGHS it holds the cover cuts and optimal
 basis of the central LP (``backends.highs.nearby``); a draw solves its LP from that basis,
-RENS around it (its fractional selections and the 40 cheapest to move free), then reduced-cost fixing and the MILP
-over what is left, only when that allocation does not meet the draw's LP bound (exact to the
-gap, as a cold solve; 0.4–0.5 of its time on the bundled workbook). Every draw starts from a
-fresh HiGHS instance at the same basis, so results do not depend on which draws a worker did
-before. Weights keep the normalisers of the central estimate, so every draw is scored on
-the same scale. Epsilon constraints (``min.<outcome>``) stay at the central estimate: they are
-policy commitments made on the estimates. Lexicographic priorities are not supported here.
+RENS around it (its fractional selections and the 40 cheapest to move free), then
+reduced-cost fixing and the MILP over what is left, only when that allocation does not meet
+the draw's LP bound (exact to the gap, as a cold solve; 0.4–0.5 of its time on the bundled
+workbook). Every draw starts from a fresh HiGHS instance at the same basis, so results do not
+depend on which draws a worker did before. Weights keep the normalisers of the central
+estimate, so every draw is scored on the same scale. Epsilon constraints (``min.<outcome>``)
+stay at the central estimate: they are policy commitments made on the estimates.
+Lexicographic priorities are not supported here.
 
 **Reports.** Each project's *selection frequency* (the share of draws whose optimum funds it,
 the core index of Robust Portfolio Modeling) and whether it is funded in every draw, in none
@@ -45,6 +46,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -300,7 +302,8 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     if samples < 1:
         raise InputError([Finding(ERROR, "--samples", f"need at least one sample, not {samples}")])
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % 2**32)
+        # drawn from the OS when none is given: an int, not the sequence it may be given as
+        seed = int(cast(int, np.random.SeedSequence().entropy) % 2**32)
     model, solution = solve(problem, scenario)
     nominal = analyse(problem, scenario, model, solution, explain=False)
     ranges = Ranges.of(problem, model.outcomes)
@@ -317,8 +320,10 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     if not solution.ok or (robust is not None and not robust.solution.ok):
         return Uncertainty(scenario, seed, samples, gamma, nominal, robust, None, None, None,
                            {**summary, "samples_done": 0}, None)
+    assert solution.values is not None  # ok: it has values
     allocations = {"estimate": (model, solution.values)}
     if robust is not None:
+        assert robust.solution.values is not None  # ok: it has values
         allocations["robust"] = (rmodel, robust.solution.values)
     fixed = np.array([m.awards(v)[0] / requested for m, v in allocations.values()])
     chunks = _chunks(samples, workers or default_workers())
@@ -409,10 +414,13 @@ def robust_comparison(u: Uncertainty) -> pd.DataFrame:
     """Nominal and robust allocations side by side: one row per allocation — status,
     objective at the estimate, in the Γ worst case, mean and 5th percentile over the draws,
     awarded, projects funded, projects funded by one and not the other."""
+    # only with Γ, and once both allocations are found (``ok``)
+    assert u.robust is not None and u.distribution is not None
     d = u.distribution[u.distribution["outcome"] == "objective"].set_index("allocation")
     rows = []
     for name, result, other in (("estimate", u.nominal, u.robust),
                                 ("robust", u.robust, u.nominal)):
+        assert result.allocation is not None and other.allocation is not None
         funded = result.allocation["funded"].to_numpy()
         elsewhere = other.allocation["funded"].to_numpy()
         rows.append({"allocation": name, "status": result.solution.label,

@@ -54,7 +54,8 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class SolverOutput:
-    """What a solver said. ``values`` is None when it found no solution."""
+    """What a solver said. ``values`` is None when it found no solution, and ``objective``
+    with it: every backend values the solution it gives."""
     status: Status
     values: np.ndarray | None
     objective: float | None

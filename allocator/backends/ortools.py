@@ -46,8 +46,11 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
         raise BackendUnavailable("OR-Tools is not installed (pip install ortools)") from None
     helper = mbh.ModelBuilderHelper()
     col_lo, col_hi, row_lo, row_hi = _finite_bounds(model)
-    helper.fill_model_from_sparse_data(col_lo, col_hi, np.asarray(model.c, float), row_lo, row_hi,
-                                       sp.csr_matrix(model.A))
+    # the stub spells its arrays ndarray[float64[m, 1]] (pybind11), which numpy's typing reads
+    # as a shape: no array matches (the bounds, from _finite_bounds, are untyped)
+    helper.fill_model_from_sparse_data(col_lo, col_hi,
+                                       np.asarray(model.c, float),  # type: ignore[arg-type]
+                                       row_lo, row_hi, sp.csr_matrix(model.A))
     helper.set_maximize(True)
     helper.set_objective_offset(model.offset)
     if not options.relax:
@@ -88,5 +91,6 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     duals = np.asarray(runner.dual_values(), float) if options.relax and has_solution else None
     return SolverOutput(state, values, objective, bound, seconds,
                         {"scip": "SCIP", "sat": "CP-SAT", "glop": "GLOP"}[name],
-                        f"OR-Tools {ortools.__version__}", "", duals,
+                        # ortools' top package has no py.typed: mypy sees no __version__
+                        f"OR-Tools {ortools.__version__}", "", duals,  # type: ignore[attr-defined]
                         runner.status_string())

@@ -33,7 +33,8 @@ def to_pulp(model, relax: bool = False):
                                  cat="Integer" if integer and not relax else "Continuous")
                  for name, lo, hi, integer in zip(names, model.col_lo, model.col_hi, model.integer)]
     nz = np.flatnonzero(model.c)
-    prob += pulp.LpAffineExpression(zip([variables[j] for j in nz], model.c[nz]), constant=model.offset)
+    prob += pulp.LpAffineExpression(zip([variables[j] for j in nz], model.c[nz]),
+                                    constant=model.offset)
     A = sp.csr_array(model.A)
     row_names = model.row_names()
     rows: list[list] = []  # the constraints made of each row (one, or two for a range)
@@ -84,7 +85,8 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
         raise BackendUnavailable(f"PuLP's solver '{solver}' is not installed here; available: "
                                  f"{', '.join(pulp.listSolvers(onlyAvailable=True))}")
     prob, variables, rows = to_pulp(model, options.relax)
-    kwargs = {"msg": bool(options.verbose), "timeLimit": float(options.time_limit)}
+    kwargs: dict[str, object] = {"msg": bool(options.verbose),
+                                 "timeLimit": float(options.time_limit)}
     if solver == "PULP_CBC_CMD":
         kwargs["gapRel"] = float(options.gap)
         # CBC's default absolute gap and cutoff increment stop it short of the optimum on

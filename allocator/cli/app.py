@@ -95,8 +95,11 @@ def force_option(command):
 def guarded(command):
     """Turn expected failures into messages and exit codes; tracebacks only with --debug.
 
-    Also gives every command -q, -v and --debug, so they work after the command's name too.
+    Also gives every command -q, -v and --debug, so they work after the command's name too,
+    and the ``Context`` as its first argument.
     """
+    command = click.pass_obj(command)
+
     @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
     @click.option("-v", "--verbose", is_flag=True, help="Show the solver's log.")
     @click.option("--debug", is_flag=True, help="Show tracebacks.")
@@ -133,6 +136,17 @@ def _failure(ctx: Context, exc: Exception) -> tuple[int, str | None]:
         return exc.code, None if ctx.quiet else str(exc)
     return 3, (f"internal error: {type(exc).__name__}: {exc}\nrerun with --debug for the "
                "traceback, and please report it")
+
+
+def output_option(help: str):
+    """-o/--output: a file the command writes."""
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                        help=help)
+
+
+def json_option(what: str):
+    """--json: print ``what`` as JSON on stdout, for scripts."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON on stdout.")
 
 
 def scenario_options(command=None, *, many=False):

@@ -13,7 +13,9 @@ from allocator.cli.app import (
     execution_options,
     force_option,
     guarded,
+    json_option,
     main,
+    output_option,
     scenario_options,
     show_findings,
 )
@@ -32,7 +34,6 @@ from allocator.report.uncertainty import plot_uncertainty, write_uncertainty
 from allocator.report.workbook import write_allocation_csv, write_budget_curve, write_result
 
 WORKBOOK = click.argument("workbook", type=click.Path(exists=False, path_type=Path))
-AS_JSON = "as_json"
 
 
 def _table(frame, digits: str = ",.4g") -> str:
@@ -47,7 +48,6 @@ def _interrupted(done: int, total: int, what: str) -> Failed:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @force_option
 @guarded
-@click.pass_obj
 def template(ctx: Context, out: Path):
     """Write a blank input workbook to OUT, ready to fill in Excel.
 
@@ -64,9 +64,8 @@ def template(ctx: Context, out: Path):
 
 @main.command()
 @WORKBOOK
-@click.option("--json", AS_JSON, is_flag=True, help="Print the findings as JSON.")
+@json_option("the findings")
 @guarded
-@click.pass_obj
 def validate(ctx: Context, workbook: Path, as_json: bool):
     """Check WORKBOOK (.xlsx, or a folder of .csv) and list every problem at once.
 
@@ -98,10 +97,9 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
 @main.command()
 @WORKBOOK
 @scenario_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the result here: a workbook (.xlsx), or the allocation alone "
-                   "(.csv).")
-@click.option("--json", AS_JSON, is_flag=True, help="Print the result as JSON on stdout.")
+@output_option("Write the result here: a workbook (.xlsx), or the allocation alone "
+               "(.csv).")
+@json_option("the result")
 @click.option("--export-model", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the model as .mps or .lp, for audit.")
 @click.option("--near-misses", type=click.IntRange(min=0), default=20, show_default=True,
@@ -113,7 +111,6 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
               help="With --method greedy: rank by weighted score, or by score per euro.")
 @force_option
 @guarded
-@click.pass_obj
 def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,
           as_json, export_model, near_misses, method, rank):
     """Allocate the envelope for WORKBOOK under a scenario.
@@ -160,9 +157,8 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
 @click.option("-p", "--project", "project_ids", multiple=True, required=True, metavar="ID",
               help="Project to explain (repeatable).")
 @scenario_options
-@click.option("--json", AS_JSON, is_flag=True, help="Print the explanation as JSON.")
+@json_option("the explanation")
 @guarded
-@click.pass_obj
 def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backend, time_limit,
             gap, as_json):
     """Say why projects of WORKBOOK are funded or not, and what forcing them in would cost.
@@ -189,14 +185,12 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
 @click.option("--steps", type=click.IntRange(min=2), default=21, show_default=True,
               help="Points on the curve.")
 @scenario_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the curve workbook (.xlsx, with a native line chart) here.")
+@output_option("Write the curve workbook (.xlsx, with a native line chart) here.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a PNG plot here.")
-@click.option("--json", AS_JSON, is_flag=True, help="Print the curve as JSON.")
+@json_option("the curve")
 @force_option
 @guarded
-@click.pass_obj
 def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, overrides,
                  backend, time_limit, gap, output, png, as_json):
     """Trace what the optimum achieves as the envelope varies, to see where money stops buying.
@@ -204,7 +198,7 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     \b
     Example:
       allocator budget-curve scenarios/territoires-industrie.xlsx --from 50e6 --to 150e6 --steps 21 -o curve.xlsx
-    """
+    """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if stop < start:
         raise click.BadParameter("--to must not be below --from")
     problem = api.load(workbook)
@@ -220,8 +214,7 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
 @main.command("compare")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path))
 @scenario_options(many=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the comparison workbook (.xlsx, with native charts) here.")
+@output_option("Write the comparison workbook (.xlsx, with native charts) here.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a review report: .html (one self-contained file, opens offline) or "
                    ".md (its plots written beside it).")
@@ -231,10 +224,9 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
                    "each scenario, the first only, or none.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Scenarios solved at once on local processes (default: the cores).")
-@click.option("--json", AS_JSON, is_flag=True, help="Print the comparison as JSON on stdout.")
+@json_option("the comparison")
 @force_option
 @guarded
-@click.pass_obj
 def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit, gap,
             output, report, greedy_scope, workers, as_json):
     """Put scenarios side by side: what each funds and achieves, who gains, how fair.
@@ -281,18 +273,16 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
 @click.option("--points", type=click.IntRange(min=2), default=15, show_default=True,
               help="Grid points between the two anchors (dominated ones are removed).")
 @scenario_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the frontier workbook (.xlsx, with a native scatter chart) here.")
+@output_option("Write the frontier workbook (.xlsx, with a native scatter chart) here.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the plot here (.png or .svg; default: beside the workbook, as .png).")
 @click.option("--allocations", is_flag=True, help="Add each point's allocation (award per "
                                                    "project): a sheet, and in --json.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Points solved at once on local processes.")
-@click.option("--json", AS_JSON, is_flag=True, help="Print the frontier as JSON on stdout.")
+@json_option("the frontier")
 @force_option
 @guarded
-@click.pass_obj
 def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, backend,
              time_limit, gap, output, plot, allocations, workers, as_json):
     """Trace the Pareto frontier between two outcomes (epsilon-constraint method).
@@ -305,7 +295,7 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
     Examples:
       allocator frontier scenarios/territoires-industrie.xlsx --x jobs --y skills --points 15 -o frontier.xlsx
       allocator frontier IN.xlsx --x jobs --y innovation --points 8 --allocations --json
-    """
+    """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     problem = api.load(workbook)
     scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
                                time_limit=time_limit, gap=gap)
@@ -337,16 +327,14 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
                    "with the nominal one.")
 @scenario_options
 @execution_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the workbook (.xlsx: selection_frequency, outcome_distribution, "
-                   "robust, draws, summary) here.")
+@output_option("Write the workbook (.xlsx: selection_frequency, outcome_distribution, "
+               "robust, draws, summary) here.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the histograms here (.png or .svg; default: beside the workbook, "
                    "as .png).")
-@click.option("--json", AS_JSON, is_flag=True, help="Print the results as JSON on stdout.")
+@json_option("the results")
 @force_option
 @guarded
-@click.pass_obj
 def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, overrides,
                 backend, time_limit, gap, workers, scheduler, output, plot, as_json):
     """Monte Carlo over the outcome ranges of WORKBOOK: how sure is the allocation?
@@ -375,7 +363,9 @@ def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, ove
                         workers=workers, scheduler=scheduler, progress=ctx.progress)
     if not u.ok:
         failed = u.nominal if not u.nominal.solution.ok else u.robust
+        assert failed is not None  # the nominal one was ok: the robust one is not
         raise Failed(f"no allocation: the problem is {failed.solution.label}")
+    assert u.draws is not None and u.batch is not None  # ok: its draws ran
     ctx.write(output, write_uncertainty, u, inputs=(workbook,))
     if len(u.draws):
         ctx.write(plot, plot_uncertainty, u)
@@ -389,12 +379,10 @@ def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, ove
 @WORKBOOK
 @scenario_options
 @execution_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the comparison workbook (.xlsx, the layout of `allocator compare`).")
-@click.option("--json", AS_JSON, is_flag=True, help="Print one row per scenario as JSON.")
+@output_option("Write the comparison workbook (.xlsx, the layout of `allocator compare`).")
+@json_option("one row per scenario")
 @force_option
 @guarded
-@click.pass_obj
 def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap,
           workers, scheduler, output, as_json):
     """Solve every combination of scenario variations of WORKBOOK, side by side.
@@ -408,7 +396,7 @@ def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     Examples:
       allocator sweep scenarios/territoires-industrie.xlsx --set budget=60e6:140e6:9 --set weight.skills=0.5,1,2 -o sweep.xlsx
       allocator sweep IN.xlsx -s jobs_first --set sites.max=30,40,50 --scheduler tcp://host:8786 --json
-    """
+    """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if not overrides:
         raise click.UsageError("give at least one --set KEY=VALUES to vary")
     problem = api.load(workbook)

@@ -149,5 +149,5 @@ def priced() -> tuple[str, ...]:
 
 def floors() -> tuple[str, ...]:
     """Families of lower limits, in the order greedy rankings meet them."""
-    return tuple(sorted((n for n, r in RULES.items() if r.floor_rank is not None),
-                        key=lambda n: RULES[n].floor_rank))
+    ranks = {n: r.floor_rank for n, r in RULES.items() if r.floor_rank is not None}
+    return tuple(sorted(ranks, key=ranks.__getitem__))

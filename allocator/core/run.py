@@ -28,7 +28,7 @@ class Run:
     allocation: pd.DataFrame | None
     outcomes: tuple[str, ...]
     parameters: Mapping[str, object]
-    totals: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    totals: Mapping[str, float | None] = field(default_factory=lambda: MappingProxyType({}))
     solver: str = ""
     seconds: float | None = None
     message: str = ""

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, SupportsFloat, cast
 
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.schema import (
@@ -90,7 +90,9 @@ class Scenario:
 
 
 def _rebuild(state: dict) -> Scenario:
-    return Scenario(**{k: _frozen(v) if isinstance(v, dict) else v for k, v in state.items()})
+    values: dict[str, Any] = {k: _frozen(v) if isinstance(v, dict) else v
+                              for k, v in state.items()}
+    return Scenario(**values)
 
 
 # Dotted name → Scenario field, for the parameters that are not families.
@@ -124,7 +126,8 @@ def parse_value(raw: object, kind: str):
         if isinstance(raw, str):
             raw = float(raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
                         .replace(",", "."))
-        value = float(raw)
+        # a cell or TOML value: float() takes a number and raises for anything else
+        value = float(cast(SupportsFloat, raw))
         if not math.isfinite(value):
             raise ValueError
         if kind == INTEGER:
@@ -147,7 +150,7 @@ def build_scenario(name: str, raw: Mapping[str, tuple[object, Where]], *,
     """
     findings: list[Finding] = []
     scenario = base or Scenario()
-    changes: dict[str, object] = {"name": name}
+    changes: dict[str, Any] = {"name": name}
     families = {f: dict(getattr(scenario, attr)) for f, attr in _FAMILIES.items()}
     for key, (value, where) in raw.items():
         def bad(message):
@@ -168,7 +171,8 @@ def build_scenario(name: str, raw: Mapping[str, tuple[object, Where]], *,
                 (p.lo is not None and typed < p.lo) or (p.hi is not None and typed > p.hi)):
             lo = "" if p.lo is None else f"{p.lo:g}"
             hi = "" if p.hi is None else f"{p.hi:g}"
-            bad(f"{typed:g} is out of range (expected {'between ' + lo + ' and ' + hi if hi else '≥ ' + lo})")
+            expected = f"between {lo} and {hi}" if hi else f"≥ {lo}"
+            bad(f"{typed:g} is out of range (expected {expected})")
             continue
         if typed is not None and p.kind == CHOICE and typed not in p.choices and not (
                 p.name == "backend" and str(typed).startswith("pulp:")):  # any PuLP solver
@@ -213,7 +217,8 @@ def read_toml(path: str | Path) -> dict[str, tuple[object, Where]]:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError([Finding(ERROR, p.name, f"cannot read the scenario file: {exc}")]) from None
+        raise InputError([Finding(ERROR, p.name,
+                                  f"cannot read the scenario file: {exc}")]) from None
     flat: dict[str, tuple[object, Where]] = {}
 
     def walk(prefix, node):
@@ -227,7 +232,8 @@ def read_toml(path: str | Path) -> dict[str, tuple[object, Where]]:
     return flat
 
 
-def parse_overrides(pairs: tuple[str, ...] | list[str], source: str = "--set") -> dict[str, tuple[object, Where]]:
+def parse_overrides(pairs: Sequence[str], source: str = "--set"
+                    ) -> dict[str, tuple[object, Where]]:
     """``key=value`` strings as raw parameters; a pair without '=' is a usage error."""
     out: dict[str, tuple[object, Where]] = {}
     for pair in pairs:

@@ -3,7 +3,7 @@
 Every sheet and column an analyst may give is declared here: canonical name, accepted aliases
 (French headers), type, unit, bounds, default and one line of help. The reader matches headers
 against it, the validator checks values against it, the template writes it out, and the README's
-column reference is generated from it (``python -m allocator.schema`` prints that reference).
+column reference is generated from it (``python -m allocator.core.schema`` prints that reference).
 Scenario parameters are declared the same way, one row per dotted name.
 """
 from __future__ import annotations
@@ -151,13 +151,15 @@ PROJECTS = Sheet(
         Column("innovation", NUMBER, "Innovation score of the project.", unit="points",
                lo=0, default=0.0, aliases=("score innovation", "innovation score"),
                example=(8, 3, 2)),
-        Column("is_site", BOOLEAN, "A candidate 'site clés en main' (counts against the site limit).",
+        Column("is_site", BOOLEAN,
+               "A candidate 'site clés en main' (counts against the site limit).",
                default=False, aliases=("site cles en main", "site", "site clef en main"),
                example=("non", "non", "oui")),
         Column("net_artificialised_ha", NUMBER,
                "Net hectares of natural land consumed; negative for brownfield reuse or "
                "renaturation.", unit="ha", default=0.0,
-               aliases=("artificialisation nette", "artificialisation nette (ha)", "surface artificialisee"),
+               aliases=("artificialisation nette", "artificialisation nette (ha)",
+                        "surface artificialisee"),
                example=(0, 0, -4.5)),
         Column("requires", ID_LIST, "Projects that must be funded for this one to be funded.",
                aliases=("prerequis", "depend de", "necessite"), example=(None, None, "P-0001")),
@@ -361,8 +363,8 @@ def column_reference() -> str:
             aliases = ", ".join(f"`{a}`" for a in c.aliases)
             out.append(f"| `{c.name}` | {c.expectation} | {c.unit} | "
                        f"{'yes' if c.required else ''} | {aliases} | {c.help} |")
-        for p in sheet.patterns:
-            out.append(f"| `{p.template}` | number | {p.unit} |  |  | {p.help} |")
+        for pat in sheet.patterns:
+            out.append(f"| `{pat.template}` | number | {pat.unit} |  |  | {pat.help} |")
         out.append("")
     out.append(f"### `{SCENARIOS_SHEET}` (optional)\n\nOne column per scenario (its header is the "
                "scenario's name), one row per parameter (column A holds the parameter's name). "

@@ -5,4 +5,5 @@ from __future__ import annotations
 from allocator.formulate.build import formulate, ideal, membership
 from allocator.formulate.model import INT_TOL, MEUR, Change, Model, Restricted, RowGroup
 
-__all__ = ["INT_TOL", "MEUR", "Change", "Restricted", "Model", "RowGroup", "formulate", "ideal", "membership"]
+__all__ = ["INT_TOL", "MEUR", "Change", "Restricted", "Model", "RowGroup", "formulate", "ideal",
+           "membership"]

@@ -41,7 +41,10 @@ class _Rows:
 
     def __init__(self, n_cols: int):
         self.n_cols = n_cols
-        self.blocks, self.lo, self.hi, self.groups = [], [], [], []
+        self.blocks: list[sp.csr_array] = []
+        self.lo: list[np.ndarray] = []
+        self.hi: list[np.ndarray] = []
+        self.groups: list[RowGroup] = []
         self.count = 0
 
     def add(self, name: str, A, lo, hi, labels, *, unit: str | None = None, row_scales=()):
@@ -234,7 +237,8 @@ def _area_rows(rows: _Rows, problem: Problem, scenario: Scenario, award, select,
             block = sp.csr_array(block - sp.csr_array(frac[:, None]) @ total)
             lo, hi = (0.0, np.inf) if lo_hi == 0 else (-np.inf, 0.0)
             rows.add(name, block, lo, hi, themes)
-    if scenario.fairness_band is not None and problem.territories is not None and len(problem.territories):
+    if scenario.fairness_band is not None and problem.territories is not None and \
+            len(problem.territories):
         basis = problem.territories.groupby("region")[scenario.fairness_basis].sum(min_count=1)
         M, labels = membership(p["region"], keep=eligible)
         weight = basis.reindex(labels).fillna(0.0).to_numpy(float)

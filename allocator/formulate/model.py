@@ -7,6 +7,7 @@ model with its fixed columns taken out (``Restricted``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -40,10 +41,11 @@ class RowGroup:
         """The group of ``labels`` rows of the family ``name``, as the registry states it
         (``unit``: where the family leaves it to each use, as an outcome minimum's)."""
         family = rule(name)
+        unit = family.unit if unit is None else unit
+        assert unit is not None  # every use of a family without a unit gives one
         labels = tuple(map(str, labels))
-        return cls(name, start, start + len(labels), labels,
-                   family.unit if unit is None else unit, MEUR if family.euros else 1.0,
-                   family.help, tuple(float(s) for s in row_scales))
+        return cls(name, start, start + len(labels), labels, unit,
+                   MEUR if family.euros else 1.0, family.help, tuple(float(s) for s in row_scales))
 
     @property
     def rule(self) -> Rule:
@@ -112,7 +114,7 @@ class Model:
         return next((g for g in self.groups if g.name == name), None)
 
     def row_names(self) -> list[str]:
-        names = []
+        names: list[str] = []
         for g in self.groups:
             names.extend(f"{g.name}[{label}]" for label in g.labels)
         return names
@@ -132,7 +134,9 @@ class Model:
         """The same model with columns appended (slacks, auxiliary variables); the maps
         (award, select, outcome) give them no weight."""
         k = A.shape[1]
-        pad = lambda M: sp.csr_array(sp.hstack([M, sp.csr_array((M.shape[0], k))]))
+
+        def pad(M):
+            return sp.csr_array(sp.hstack([M, sp.csr_array((M.shape[0], k))]))
         return replace(self, A=sp.csr_array(sp.hstack([self.A, sp.csr_array(A)])),
                         c=np.concatenate([self.c, np.broadcast_to(c, (k,))]),
                         col_lo=np.concatenate([self.col_lo, np.broadcast_to(lo, (k,))]),
@@ -149,7 +153,7 @@ class Model:
 
     def changed(self, change: Change) -> "Model":
         """The model with ``change``'s column bounds, row bounds and objective."""
-        changes = {}
+        changes: dict[str, Any] = {}
         if change.cols is not None:
             idx, lo, hi = (np.asarray(a) for a in change.cols)
             changes["col_lo"], changes["col_hi"] = self.col_lo.copy(), self.col_hi.copy()
@@ -198,7 +202,8 @@ class Model:
 @dataclass(frozen=True)
 class Restricted:
     """A model with its fixed columns taken out (their part moved into the row bounds and the
-    offset) and the rows left without a free column dropped: what ``highs.build`` reads.
+    offset) and the rows left without a free column dropped: what
+    ``backends.highs.instance.build`` reads.
 
     HiGHS's presolve does the same, but slowly on a big model with few free columns (0.3 s
     at 10,000 projects to leave 651 of 12,925 columns); a sparse column slice takes ms.

@@ -46,13 +46,16 @@ def native_reader(path: Path):
                                   f"({exc}); save it again from Excel as .xlsx")]) from None
 
 
-_NAN_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))?<v>\s*([-+]?nan)\s*</v>', re.I)
+_NAN_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))?'
+                       rb'<v>\s*([-+]?nan)\s*</v>', re.I)
 
 
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?t="e"[^>]*>'
+                         rb'(?:<f[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
 
 
-_FORMULA_NO_VALUE = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))(?:<v\s*/>|<v></v>|</c>)')
+_FORMULA_NO_VALUE = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))'
+                               rb'(?:<v\s*/>|<v></v>|</c>)')
 
 
 def _open_archive(path: Path) -> zipfile.ZipFile:
@@ -274,7 +277,8 @@ def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
         target = re.search(r'\bTarget="([^"]+)"', tag)
         if rid and target:
             t = target.group(1)
-            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else str(PurePosixPath("xl") / t)
+            targets[rid.group(1)] = (t.lstrip("/") if t.startswith("/")
+                                     else str(PurePosixPath("xl") / t))
     out = {}
     for sheet in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", book):
         tag = sheet.group(0)

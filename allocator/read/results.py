@@ -34,7 +34,7 @@ def read_result(path: str | Path) -> Run:
     name = str(parameters.get("name") or p.stem)
     outcomes = tuple(sheets["outcomes"]["outcome"].astype(str)) if "outcomes" in sheets else ()
     allocation = sheets.get("allocation")
-    totals: dict[str, float] = {}
+    totals: dict[str, float | None] = {}
     if allocation is not None:
         allocation = allocation.assign(funded=allocation["funded"].astype(bool),
                                        project_id=allocation["project_id"].astype(str),

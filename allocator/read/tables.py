@@ -7,6 +7,7 @@ aliases; extra columns are kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable, cast
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ class Workbook:
 
 
 def _column_index(sheet: Sheet) -> dict[str, str]:
-    index = {}
+    index: dict[str, str] = {}
     for column in sheet.columns:
         for alias in (column.name, *column.aliases):
             index.setdefault(normalise_header(alias), column.name)
@@ -73,7 +74,9 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
                 header_at = r
                 break
     header = grid[header_at] if grid else []
-    columns, headers, letters, keep, nameless = [], {}, {}, [], []
+    columns, keep, nameless = [], [], []
+    headers: dict[str, str] = {}
+    letters: dict[str, str] = {}
     for j, raw in enumerate(header):
         text = "" if raw is None else str(raw).strip()
         if not text:
@@ -131,7 +134,9 @@ def _blank_cells(cells: np.ndarray) -> np.ndarray:
                     "date", "time", "timedelta", "empty"):
             continue  # no text in this column
         if kind != "string":  # text among other values: find it
-            text = np.frompyfunc(isinstance, 2, 1)(values, str).astype(bool)
+            # numpy's stub takes array-likes only; the ufunc hands any object to isinstance
+            is_a = cast(Callable[[Any, type], np.ndarray], np.frompyfunc(isinstance, 2, 1))
+            text = is_a(values, str).astype(bool)
             given, values = given[text], values[text]
         blank[given[pd.Series(values, dtype=object).str.isspace().to_numpy(bool)], j] = True
     return blank

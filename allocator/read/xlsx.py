@@ -47,7 +47,7 @@ def _cell_marks(table: Table, marks: dict[str, tuple[str, str]]) -> list[Finding
     data_rows = set(table.rows.tolist())
     out = []
     for ref, (kind, value) in sorted(marks.items(), key=lambda kv: _ref_key(kv[0])):
-        letter, row = re.fullmatch(r"([A-Z]+)(\d+)", ref).groups()
+        letter, row = _split_ref(ref)
         if letter not in by_letter or int(row) not in data_rows:
             continue
         column = by_letter[letter]
@@ -64,5 +64,12 @@ def _cell_marks(table: Table, marks: dict[str, tuple[str, str]]) -> list[Finding
 
 
 def _ref_key(ref: str):
-    letter, row = re.fullmatch(r"([A-Z]+)(\d+)", ref).groups()
+    letter, row = _split_ref(ref)
     return int(row), len(letter), letter
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    """A cell reference's column letters and row number (``archive`` reads only such refs)."""
+    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    assert match is not None
+    return match.group(1), match.group(2)

@@ -28,7 +28,8 @@ def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | N
     for source in inputs:
         source = Path(source)
         if source.exists() and target.exists() and target.resolve() == source.resolve():
-            raise OutputError(f"{target}: the output would overwrite the input; choose another path")
+            raise OutputError(f"{target}: the output would overwrite the input; "
+                              "choose another path")
         if source.is_dir() and target.suffix.lower() == ".csv" and \
                 target.resolve().parent == source.resolve():
             raise OutputError(f"{target}: the output would land among the input's .csv files "
@@ -38,7 +39,8 @@ def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | N
                           "replace it, or choose another path")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"{target}: folder {folder} does not exist; create it or choose another path")
+        raise OutputError(f"{target}: folder {folder} does not exist; "
+                          "create it or choose another path")
     if target.is_dir():
         raise OutputError(f"{target} is a folder; give a file name such as {target / 'out.xlsx'}")
     return target

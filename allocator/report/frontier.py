@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.analyse.frontier import Frontier
+from allocator.core.status import Status
 from allocator.report.files import atomic_output
 from allocator.report.plots import frontier_scatter
 from allocator.report.workbook import Sheets
@@ -24,7 +25,7 @@ def write_frontier(f: Frontier, path: str | Path, *, inputs: tuple = ()) -> None
                           "values": ["frontier", 1, cy, n, cy], "marker": {"type": "circle"}})
         rx, ry = f.references.columns.get_loc(f.x), f.references.columns.get_loc(f.y)
         for i, status in enumerate(f.references["status"], start=1):
-            if status != "feasible":
+            if status != Status.FEASIBLE:
                 continue
             chart.add_series({"name": ["greedy", i, 0], "categories": ["greedy", i, rx, i, rx],
                               "values": ["greedy", i, ry, i, ry],
@@ -45,5 +46,5 @@ def write_frontier(f: Frontier, path: str | Path, *, inputs: tuple = ()) -> None
 
 
 def plot_frontier(f: Frontier, path: str | Path) -> Path:
-    refs = f.references[f.references["status"] == "feasible"]
+    refs = f.references[f.references["status"] == Status.FEASIBLE]
     return frontier_scatter(f.points, path, x=f.x, y=f.y, references=refs)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.analyse.compare import Comparison
+from allocator.core.status import Status
 from allocator.core.version import __version__
 from allocator.report import plots
 from allocator.report.files import atomic_output
@@ -120,7 +121,7 @@ def review_blocks(c: Comparison) -> list[Block]:
                                     "and fund down the list while the money and every rule hold."))
         gains = _greedy_gains(c.greedy)
         for scenario, rows in gains.groupby("scenario", sort=False):
-            ok = rows["greedy_status"] == "feasible"
+            ok = rows["greedy_status"] == Status.FEASIBLE
             said = []
             if ok.any():
                 said.append("the optimum's objective is " + " and ".join(
@@ -237,6 +238,7 @@ def _fmt(v, kind: str) -> str:
 def _cells(block: Block) -> tuple[list[str], list[list[str]]]:
     formats, by_row = dict(block.formats), dict(block.row_formats)
     frame = block.frame
+    assert frame is not None  # a table block has its frame
     columns = [str(c) for c in frame.columns]
     body = [[_fmt(v, by_row.get(row[0], formats.get(c, "num")) if j else formats.get(c, "num"))
              for j, (c, v) in enumerate(zip(frame.columns, row))]
@@ -269,8 +271,10 @@ def _render(blocks: list[Block], writers: dict) -> list[str]:
 def _html(blocks: list[Block], uris: dict[str, str]) -> str:
     def table(b: Block) -> list[str]:
         columns, body = _cells(b)
-        numeric = [pd.api.types.is_numeric_dtype(b.frame[c])
-                   and not pd.api.types.is_bool_dtype(b.frame[c]) for c in b.frame.columns]
+        frame = b.frame
+        assert frame is not None  # a table block has its frame
+        numeric = [pd.api.types.is_numeric_dtype(frame[c])
+                   and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
         cell = ('<td class="n">{}</td>', "<td>{}</td>")
         return (["<table><thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in columns)
                  + "</tr></thead><tbody>"]

@@ -1,9 +1,9 @@
 """The blank input workbook (``allocator template``), written from the schema alone.
 
 Every sheet, header, comment, drop-down, bound, example row and scenario parameter below comes
-from :mod:`allocator.schema`; nothing about the input is restated here. The workbook opens with an
-``instructions`` sheet (which the reader ignores), then one sheet per ``schema.SHEETS`` in order,
-then the ``scenarios`` sheet holding the default scenario.
+from :mod:`allocator.core.schema`; nothing about the input is restated here. The workbook opens
+with an ``instructions`` sheet (which the reader ignores), then one sheet per ``schema.SHEETS``
+in order, then the ``scenarios`` sheet holding the default scenario.
 """
 from __future__ import annotations
 
@@ -153,8 +153,9 @@ def _column_validation(sheet: schema.Sheet, column: schema.Column) -> dict | Non
 
 
 def _bounds(name: str, kind: str, lo, hi, lo_strict: bool, message: str) -> dict:
-    rule = {"validate": "integer" if kind == schema.INTEGER else "decimal",
-            "error_type": "stop", "error_title": name[:32], "error_message": message[:255]}
+    rule: dict[str, object] = {
+        "validate": "integer" if kind == schema.INTEGER else "decimal", "error_type": "stop",
+        "error_title": name[:32], "error_message": message[:255]}
     if lo is not None and hi is not None:
         rule.update(criteria="between", minimum=lo, maximum=hi)
     elif lo is not None:
@@ -279,9 +280,9 @@ def _write_instructions(ws, formats: _Formats) -> None:
                      ", ".join(c.aliases), c.help)
             _write_texts(ws, row, cells, formats.wrap)
             row += 1
-        for p in sheet.patterns:
-            expectation = schema.Column(p.template, p.kind, p.help, lo=p.lo).expectation
-            cells = (p.template, "", expectation, p.unit, "(a family of columns)", p.help)
+        for pat in sheet.patterns:
+            expectation = schema.Column(pat.template, pat.kind, pat.help, lo=pat.lo).expectation
+            cells = (pat.template, "", expectation, pat.unit, "(a family of columns)", pat.help)
             _write_texts(ws, row, cells, formats.wrap)
             row += 1
     row += 1

@@ -21,6 +21,7 @@ def result_summary(result: Result) -> str:
             lines.append(f"  - {r.statement}" + (f" → {r.to_relax}" if r.to_relax else ""))
     t = result.totals
     if t:
+        assert result.outcomes is not None  # analysed with its totals
         lines.append(f"awarded    {euros(t['awarded'])} of {euros(t['budget'])}, "
                      f"{t['projects_funded']} of {t['projects']} projects funded")
         for o in result.outcomes["outcome"]:
@@ -39,6 +40,7 @@ def uncertainty_summary(u: Uncertainty) -> str:
         lines.append(f"projects   {s['projects funded in every draw']} funded in every draw, "
                      f"{s['projects funded in some draws']} in some, "
                      f"{s['projects funded in no draw']} in none")
+        assert u.distribution is not None  # made with the frequencies
         d = u.distribution[u.distribution["allocation"] == "estimate"]
         for r in d.itertuples():
             form = ".4f" if r.outcome == "objective" else ",.1f"
@@ -53,6 +55,7 @@ def uncertainty_summary(u: Uncertainty) -> str:
 
 def explanation(why: Explanation) -> str:
     """Each project's reason, and what forcing an unfunded one in would cost."""
+    assert why.projects is not None  # explained: ``ok``
     lines = []
     for r in why.projects.itertuples():
         lines.append(f"{r.project_id}: {r.reason}")

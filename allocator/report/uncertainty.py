@@ -25,6 +25,8 @@ def write_uncertainty(u: Uncertainty, path, *, inputs: tuple = ()) -> None:
 
 def plot_uncertainty(u: Uncertainty, path):
     """The PNG (or SVG) histograms of ``plots.uncertainty_histograms``."""
+    # the tables of a run whose allocations were found (``ok``)
+    assert u.frequency is not None and u.distribution is not None and u.draws is not None
     outcomes = [o for o in u.distribution["outcome"].unique() if o != "objective"]
     held = u.draws[[f"estimate:{o}" for o in outcomes]].set_axis(outcomes, axis=1)
     return uncertainty_histograms(u.frequency["selection_frequency"].to_numpy(float), held, path,

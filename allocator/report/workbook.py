@@ -32,7 +32,8 @@ class Sheets:
         self.book = xlsxwriter.Workbook(str(path), {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
             "nan_inf_to_errors": True})
-        self.book.set_properties({"author": CREATOR, "comments": f"written by allocator {__version__}"})
+        self.book.set_properties({"author": CREATOR,
+                                  "comments": f"written by allocator {__version__}"})
         self.header = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                             "text_wrap": True, "valign": "top"})
         self.euro = self.book.add_format({"num_format": '#,##0 "€"'})
@@ -115,6 +116,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def write_allocation_csv(result: Result, path: str | Path, *, inputs: tuple = ()) -> None:
     """The allocation sheet as CSV (UTF-8, ','), text that a spreadsheet would run quoted by '."""
+    assert result.allocation is not None  # written for a solution that is ok
     frame = result.allocation.copy()
     for column in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[column]):  # object or pandas' str dtype

@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Generator, Sequence
 
 from allocator.backends.highs.instance import new_highs
 from allocator.core.findings import ERROR, Finding, InputError
@@ -107,7 +107,7 @@ def describe_executor(n_tasks: int, workers: int | None, scheduler: str | None) 
 
 
 def run_tasks(problem: Problem, fn: Callable, payloads: Sequence, *, workers: int | None = None,
-              scheduler: str | None = None) -> Iterator[tuple[int, object]]:
+              scheduler: str | None = None) -> Generator[tuple[int, object], None, None]:
     """Yield ``(index, fn(problem, payloads[index]))`` as tasks finish.
 
     In this process for one task or ``workers=1``; on ``workers`` local processes otherwise;

@@ -19,7 +19,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from typing import cast
 
 STOPPED = object()  # the answer to a payload whose worker was stopped for silence
 
@@ -102,7 +103,7 @@ class Workers:
         while busy:
             timeout = None if patience is None else max(0.0, min(
                 t + patience for _, _, t in busy.values()) - time.perf_counter())
-            ready = wait(list(busy), timeout)
+            ready = cast(list[Connection], wait(list(busy), timeout))  # the pipes it was given
             if not ready:  # a worker outlived its patience: stop it, a fresh one takes over
                 for conn, (k, proc, t) in list(busy.items()):
                     if time.perf_counter() - t >= patience:

@@ -68,7 +68,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     backend, limit = options.backend, options.time_limit
     deadline = time.perf_counter() + limit
     current = model
-    history = []
+    history: list[dict] = []
     out: SolverOutput | None = None
     plan = levels(model, scenario)
     for k, (c, tolerance, label) in enumerate(plan):
@@ -80,6 +80,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
                         "objective": out.objective, "bound": out.bound, "seconds": out.seconds})
         if out.values is None or k == len(plan) - 1:
             break
+        assert out.objective is not None  # it has values (``SolverOutput``)
         floor = out.objective - tolerance * abs(out.objective)
         # a level's floor is slackened by the solver's own gap tolerance, so later levels
         # are not made infeasible by rounding

@@ -11,7 +11,8 @@ from allocator.core.status import Status
 
 @dataclass(frozen=True)
 class Solution:
-    """The outcome of a solve: status, objective, bound, gap, values of the model's columns."""
+    """The outcome of a solve: status, objective, bound, gap, values of the model's columns
+    (``values`` and ``objective`` are None together, without an allocation)."""
     status: Status
     objective: float | None
     bound: float | None

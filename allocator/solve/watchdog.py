@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 
@@ -64,7 +65,7 @@ def watch(model: Model, options: SolveOptions) -> SolverOutput:
                        f"the {backend} solver was stopped {GRACE_SECONDS:g} s after the time "
                        f"limit ({options.time_limit:g} s)" if best else
                        no_allocation_in_time(options.time_limit))
-    return out
+    return cast(SolverOutput, out)  # what ``_solve`` answers, when not STOPPED
 
 
 def _without(best: list, backend: str, seconds: float, message: str) -> SolverOutput:

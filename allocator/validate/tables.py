@@ -124,7 +124,9 @@ def _default_series(column: Column, n: int) -> pd.Series:
         return pd.Series(np.full(n, bool(column.default)))
     if column.kind == ID_LIST:
         return pd.Series([()] * n, dtype=object)
-    return pd.Series([""] * n, dtype=object) if column.kind == CHOICE else pd.Series([None] * n, dtype=object)
+    if column.kind == CHOICE:
+        return pd.Series([""] * n, dtype=object)
+    return pd.Series([None] * n, dtype=object)
 
 
 def _texts(raw: pd.Series) -> pd.Series:
@@ -207,7 +209,7 @@ def _all_numbers(raw: pd.Series) -> bool:
     """Whether every non-empty cell is a number, or text that reads as one."""
     kinds = raw.map(type)
     count = int(kinds.isin([float, int]).sum())
-    text = raw[kinds == str].astype(object).map(str.strip)
+    text = raw[kinds.eq(str)].astype(object).map(str.strip)
     if len(text):
         plain = pd.to_numeric(text, errors="coerce").notna()
         count += int((plain | text.str.fullmatch(_FRENCH_NUMBER.pattern)).sum())
@@ -254,7 +256,8 @@ def _booleans(check: _Checker, column: Column, raw: pd.Series) -> pd.Series:
 
 # ----------------------------------------------------------------------------- sheets
 
-def _parse_sheet(table: Table, sheet: Sheet, findings: list[Finding]) -> tuple[pd.DataFrame, _Checker]:
+def _parse_sheet(table: Table, sheet: Sheet, findings: list[Finding]
+                 ) -> tuple[pd.DataFrame, _Checker]:
     check = _Checker(table, findings)
     missing = [c.name for c in sheet.columns if c.required and c.name not in table.frame]
     for name in missing:
@@ -281,11 +284,12 @@ def _unique(check: _Checker, column: str, ids: pd.Series) -> None:
     for pos in np.flatnonzero(folded.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()):
         key = folded.iloc[pos]
         if key not in first:
-            first[key] = pos
+            first[key] = int(pos)
             continue
         other = int(check.table.rows[first[key]])
         same = ids.iloc[pos] == ids.iloc[first[key]]
-        how = "duplicate" if same else f"differs only by case or spaces from '{ids.iloc[first[key]]}'"
+        how = "duplicate" if same else \
+            f"differs only by case or spaces from '{ids.iloc[first[key]]}'"
         check.error(column, pos, f"'{ids.iloc[pos]}' is a {how} of row {other}"
                     if same else f"'{ids.iloc[pos]}' {how} on row {other}; ids must be unique",
                     ids.iloc[pos])
@@ -343,7 +347,8 @@ def validate(workbook: Workbook) -> Problem:
         projects[c] = numeric_extras[c] if c in numeric_extras else table.frame[c].to_numpy()
     projects["max_award"] = np.fmin(projects["requested"],
                                     projects["max_aid_rate"] * projects["total_cost"])
-    projects["partial"] = projects["min_award"].notna() & (projects["min_award"] < projects["max_award"])
+    min_award = projects["min_award"]
+    projects["partial"] = min_award.notna() & (min_award < projects["max_award"])
     return Problem(projects=projects, territories=territories, regions=regions,
                    resources=resources, resource_use=use, themes=themes,
                    outcomes=tuple(outcomes), extra_columns=tuple(extras),
@@ -387,7 +392,8 @@ def _territories(table: Table | None, regions: pd.DataFrame | None, findings) ->
     _floor_cap(check, frame)
     if regions is not None:
         known = set(regions["region"].dropna())
-        for pos in np.flatnonzero((frame["region"].notna() & ~frame["region"].isin(known)).to_numpy()):
+        unknown = frame["region"].notna() & ~frame["region"].isin(known)
+        for pos in np.flatnonzero(unknown.to_numpy()):
             check.error("region", pos, f"unknown region '{frame['region'].iloc[pos]}': add it "
                         "to the regions sheet or correct the name", frame["region"].iloc[pos])
     return frame
@@ -425,7 +431,8 @@ def _check_projects(check: _Checker, p: pd.DataFrame, themes: pd.DataFrame,
     if len(territories):
         known = set(territories["territory_id"].dropna())
         near = _folded(known)
-        for pos in np.flatnonzero((p["territory_id"].notna() & ~p["territory_id"].isin(known)).to_numpy()):
+        unknown = p["territory_id"].notna() & ~p["territory_id"].isin(known)
+        for pos in np.flatnonzero(unknown.to_numpy()):
             given = p["territory_id"].iloc[pos]
             hint = f"did you mean '{near[_fold(given)]}'? ids differ by case and spaces" \
                 if _fold(given) in near else "add it to the territories sheet or correct the id"
@@ -457,7 +464,7 @@ def _requires(check: _Checker, p: pd.DataFrame) -> None:
             elif position[other] == pos:
                 check.error("requires", pos, f"project '{other}' requires itself", other)
             else:
-                graph.setdefault(pos, []).append(position[other])
+                graph.setdefault(int(pos), []).append(position[other])
     # a cycle of requirements can never be started: name it
     state: dict[int, int] = {}
     for start in sorted(graph):
@@ -498,7 +505,8 @@ def _resources(table: Table | None, projects: Table, check: _Checker, pattern_co
     else:
         resources, rcheck = _parse_sheet(table, RESOURCES, findings)
         for pos in np.flatnonzero(~resources["resource"].isin(list(columns)).to_numpy()):
-            rcheck.warn("resource", pos, f"no projects column 'use:{resources['resource'].iloc[pos]}' "
+            rcheck.warn("resource", pos, "no projects column "
+                        f"'use:{resources['resource'].iloc[pos]}' "
                         f"or 'spend_<year>' for resource '{resources['resource'].iloc[pos]}'; "
                         "it limits nothing", resources["resource"].iloc[pos])
     names = [r for r in resources["resource"] if r in columns]

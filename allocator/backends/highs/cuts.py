@@ -251,7 +251,8 @@ def separate(ks: Knapsacks, x: np.ndarray) -> Cuts:
     # y ≥ MIN_VIOLATION: where those do not overflow the cap there is none to find (most
     # knapsacks, most of the time)
     live = np.bincount(entry_row, weight * (y >= MIN_VIOLATION), minlength=W.shape[0])
-    rows, cols, values, his, sources = [], [], [], [], []
+    rows, cols, values, sources = [], [], [], []
+    his: list[float] = []
     for k in np.flatnonzero((slack < heaviest) & (live > ks.capacity + TOL)):
         span = slice(W.indptr[k], W.indptr[k + 1])
         items, w, sign = W.indices[span], weight[span], np.sign(W.data[span])

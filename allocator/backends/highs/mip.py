@@ -14,8 +14,9 @@ most of that. So, before the MILP:
    when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and
    no full MILP runs (at 10,000 and 100,000 projects);
 3. otherwise the LP is solved again with the cover cuts it breaks, until it breaks none or
-   ``MAX_CUT_ROUNDS`` are done (a lower ``U``), and RENS runs again from it, over its support: every selection it funds,
-   even in part, is free (so some can be dropped to round others up);
+   ``MAX_CUT_ROUNDS`` are done (a lower ``U``), and RENS runs again from it, over its
+   support: every selection it funds, even in part, is free (so some can be dropped to round
+   others up);
 4. when the bounds still do not meet, reduced-cost fixing (exact): a selection at a bound of
    the LP whose reduced cost exceeds ``U - L`` cannot change in any allocation better than
    ``L``, so it is fixed; the MILP over the rest starts from ``L``. Its dual bound, capped by
@@ -69,6 +70,11 @@ def met(objective: float | None, bound: float | None, gap: float) -> bool:
     return g is not None and g <= max(gap, 1e-9)
 
 
+def improves(out: SolverOutput, L: float | None) -> bool:
+    """Whether ``out`` has an allocation worth more than ``L`` (None: no allocation yet)."""
+    return out.objective is not None and (L is None or out.objective > L)
+
+
 def solve(model, options: SolveOptions) -> SolverOutput:
     """A maximisation MILP, LP first (see the module's docstring); same contract as
     ``highs.solve``."""
@@ -84,8 +90,10 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     if lp.status == Status.INFEASIBLE:
         return replace(lp, seconds=time.perf_counter() - t0, bound=None,
                        message="Infeasible (LP relaxation)")
-    if lp.values is None or lp.status != Status.OPTIMAL:  # unbounded or out of time: HiGHS's own way
+    # unbounded or out of time: HiGHS's own way
+    if lp.values is None or lp.status != Status.OPTIMAL:
         return plain_milp(model, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+    assert lp.objective is not None  # it has values (``SolverOutput``)
     notes.append(f"LP relaxation: bound {lp.objective:.10g} in {lp.seconds:.3f} s")
     U, x = lp.objective, lp.values
 
@@ -99,13 +107,13 @@ def solve(model, options: SolveOptions) -> SolverOutput:
                            message="Infeasible (LP relaxation with cover cuts)")
         if lp.values is None or lp.status != Status.OPTIMAL:
             return plain_milp(model, options, deadline, t0, notes + [f"LP with cuts: {lp.message}"])
+        assert lp.objective is not None  # it has values (``SolverOutput``)
         U, x = lp.objective, lp.values
         notes.append(f"{len(cuts)} cover cuts: bound {U:.10g}")
         model = with_cuts(model, cuts)
         if len(cuts):
             again = run_rens(model, x, U, options, deadline, notes, support=True)
-            if again.values is not None and (rens.values is None
-                                             or again.objective > rens.objective):
+            if improves(again, rens.objective):
                 rens = again
     reduced = np.asarray(h.getSolution().col_dual, float)
     del h
@@ -158,6 +166,7 @@ def tighten(h, model, lp: SolverOutput, knapsacks: C.Knapsacks, options: SolveOp
     ``MAX_CUT_ROUNDS`` rounds are done."""
     added = C.no_cuts(h.getNumCol())
     for _ in range(MAX_CUT_ROUNDS):
+        assert lp.values is not None  # solved to optimality: the caller's, then checked below
         new = C.separate(knapsacks, lp.values)
         if not len(new):
             break
@@ -196,6 +205,7 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
     if start is None:
         L = None
     if L is not None and met(L, U, options.gap):
+        assert start is not None  # L is its worth
         notes.append(f"proven within {relative_gap(L, U):.2e} of the bound {U:.10g}: no search")
         if options.on_solution is not None:
             options.on_solution(start, L, U)
@@ -219,7 +229,7 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
     log = "\n".join(notes) + "\n" + out.log
     seconds = time.perf_counter() - t0
     gap = options.gap
-    if out.values is None or (L is not None and out.objective < L - 1e-9 * max(1.0, abs(L))):
+    if out.objective is None or (L is not None and out.objective < L - 1e-9 * max(1.0, abs(L))):
         if L is None:
             return replace(out, seconds=seconds, log=log)
         # nothing better than the start: it stands, proven only if the search finished

@@ -16,6 +16,7 @@ from allocator.backends.highs.mip import (
     RENS_SHARE,
     cheapest,
     finish,
+    improves,
     met,
     plain_milp,
     run_rens,
@@ -70,7 +71,8 @@ class Nearby(Resolver):
 
     def __init__(self, model, options: SolveOptions):
         super().__init__(model, options)
-        self._basis, self._prepared, self._knapsacks = None, False, None
+        self._basis, self._prepared = None, False
+        self._knapsacks: C.Knapsacks | None = None
         self._cuts = C.no_cuts(model.shape[1])
         A = sp.csr_array(model.A)
         self._rows, self._cols = A, sp.csc_array(model.A)
@@ -113,6 +115,7 @@ class Nearby(Resolver):
             return replace(out, seconds=time.perf_counter() - t0, log="")
         self._prepare()
         cuts, knapsacks, dropped = self._cuts, self._knapsacks, np.zeros(0, np.int32)
+        assert knapsacks is not None  # read by ``_prepare``
         moved = self._invalidated(cols, rows)
         if moved is not None:  # their cuts go; the knapsacks are read again
             cuts = self._cuts.without(moved)
@@ -140,6 +143,8 @@ class Nearby(Resolver):
             return replace(lp, seconds=time.perf_counter() - t0, bound=None, log="")
         if lp.values is None or lp.status != Status.OPTIMAL:  # unbounded or out of time
             return plain_milp(changed, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+        # both come with its values (``SolverOutput``; the reduced costs, read above)
+        assert lp.objective is not None and reduced is not None
         changed = with_cuts(changed, cuts + new)
         x = lp.values
         U = lp.objective if bound is None else min(lp.objective, bound)
@@ -150,7 +155,7 @@ class Nearby(Resolver):
             L, values = float(changed.c @ start + changed.offset), np.asarray(start, float)
         if not met(L, U, options.gap):  # RENS around the changed LP, a few flips free
             rens = run_rens(changed, x, U, options, deadline, notes, reduced=reduced)
-            if rens.values is not None and (L is None or rens.objective > L):
+            if improves(rens, L):
                 L, values = rens.objective, rens.values
         # not when only the objective changed: the start's neighbourhood would free every
         # selection the LP moves (60 or so on a Monte Carlo draw), and the MILP that
@@ -166,7 +171,7 @@ class Nearby(Resolver):
                 time_limit=min(time_left(deadline),
                                max(MIN_RENS_SECONDS, RENS_SHARE * options.time_limit))),
                 scale=lp.objective, presolve="off")
-            if near.values is not None and (L is None or near.objective > L):
+            if improves(near, L):
                 L, values = near.objective, near.values
             notes.append(f"around the known allocation ({int((free & m.integer).sum())} "
                          f"selections free): {near.message}")
