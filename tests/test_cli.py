@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +190,40 @@ def test_explain_one_project_names_its_reason():
         "funded" if record["funded"] else "not funded")
     r = run("explain", BUNDLED, "--project", "P-9999")
     assert r.returncode == 2 and "P-9999" in r.stderr
+
+
+def test_an_exported_model_is_maximised_to_the_same_optimum_by_other_solvers(tmp_path):
+    # the sense is stated in the file (OBJSENSE MAX), not left to a comment: HiGHS reading
+    # the file and SCIP importing it reach allocator's optimum, they do not minimise
+    import highspy
+    from ortools.linear_solver.python import model_builder as mb
+    mps = tmp_path / "model.mps"
+    r = run("solve", BUNDLED, "--export-model", mps, "--json", "--near-misses", "0",
+            "--gap", "1e-6")
+    assert r.returncode == 0, r.stderr
+    optimum = json.loads(r.stdout)["objective"]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.readModel(str(mps))
+    h.run()
+    assert h.getLp().sense_ == highspy.ObjSense.kMaximize
+    assert h.getInfo().objective_function_value == pytest.approx(optimum, rel=2e-6)
+    model = mb.Model()
+    model.import_from_mps_file(str(mps))
+    scip = mb.Solver("scip")
+    scip.set_solver_specific_parameters("limits/gap = 1e-6")
+    assert scip.solve(model) == mb.SolveStatus.OPTIMAL
+    assert scip.objective_value == pytest.approx(optimum, rel=2e-6)
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo"])
+def test_an_output_that_is_not_a_regular_file_is_refused_and_left_alone(tmp_path, special):
+    target = Path(special) if special.startswith("/") else tmp_path / special
+    if special == "fifo":
+        os.mkfifo(target)
+    kind = stat.S_IFMT(target.stat().st_mode)
+    r = run("solve", BUNDLED, "-o", target, "--near-misses", "0", "--force")
+    assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert stat.S_IFMT(target.stat().st_mode) == kind  # still the device or the pipe

@@ -423,3 +423,42 @@ def test_a_pb_file_missing_what_it_needs_says_all_of_it(tmp_path, text, said):
 def test_a_gap_is_shown_with_two_significant_digits_below_one_percent(gap, shown):
     from allocator.core.format import percent
     assert percent(gap) == shown
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                          if ":\t" in line)
+        except OSError:  # ended meanwhile
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_sigterm_stops_the_workers_and_leaves_no_temporary_folder(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "mc.xlsx"
+    proc = subprocess.Popen([sys.executable, "-m", "allocator.cli", "uncertainty", BUNDLED,
+                             "--samples", "2000", "--workers", "2", "-o", out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(scratch)})
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the nominal solve's watchdog first, then the two draw workers
+    workers = _children(proc.pid)
+    assert workers, "no worker process was started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err, err
+    time.sleep(0.5)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    assert not alive, f"workers outlived their parent: {alive}"
+    assert not out.exists()
+    assert not list(scratch.iterdir()), list(scratch.iterdir())

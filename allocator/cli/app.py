@@ -2,13 +2,15 @@
 one mapping from failures to messages and exit codes, and the output tail.
 
 Exit codes: 0 success; 1 solved but infeasible, or no solution in time; 2 bad input or usage;
-3 an internal error (a bug: please report it with the output of ``--debug``); 130 interrupted.
+3 an internal error (a bug: please report it with the output of ``--debug``); 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).
 Data and ``--json`` go to stdout; messages go to stderr.
 """
 from __future__ import annotations
 
 import functools
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +30,16 @@ class Failed(Exception):
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
         self.code = code
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that every ``finally`` runs: worker processes
+    are stopped and temporary folders removed, as on Ctrl-C (a BaseException, so that no
+    ``except Exception`` on the way swallows it)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 class Context:
@@ -115,6 +127,8 @@ def guarded(command):
             raise
         except KeyboardInterrupt:
             code, message = 130, "interrupted"
+        except Terminated:
+            code, message = 143, "terminated"
         except Exception as exc:
             if ctx.debug:
                 raise
@@ -204,3 +218,4 @@ def main(ctx, quiet, verbose, debug):
       allocator solve scenarios/territoires-industrie.xlsx -o allocation.xlsx
     """
     ctx.obj = Context(quiet, verbose, debug)
+    signal.signal(signal.SIGTERM, _terminate)

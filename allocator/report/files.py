@@ -43,6 +43,10 @@ def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | N
                           "create it or choose another path")
     if target.is_dir():
         raise OutputError(f"{target} is a folder; give a file name such as {target / 'out.xlsx'}")
+    if target.exists() and not target.is_file():
+        # renaming over it would replace a device, a pipe or a socket (as root, /dev/null)
+        raise OutputError(f"{target} is not a regular file (a device, pipe or socket); give "
+                          "the name of a file to write")
     return target
 
 

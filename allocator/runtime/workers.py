@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -68,6 +70,9 @@ class Workers:
                  fork: bool | None = None):
         self.task, self.setup, self.args, self.group = task, setup, args, group
         self.name = name
+        # the workers' temporary files (solver logs, CBC's model files): a worker stopped by
+        # SIGKILL cannot remove its own, so the folder goes when the workers do
+        self._scratch = tempfile.mkdtemp(prefix="allocator-work-")
         self._context = multiprocessing.get_context(
             "fork" if fork or can_fork() else "forkserver"
             if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
@@ -78,7 +83,7 @@ class Workers:
     def _start(self):
         mine, theirs = self._context.Pipe()
         proc = self._context.Process(target=_serve, daemon=True, args=(
-            theirs, self.task, self.setup, self.args, self.group))
+            theirs, self.task, self.setup, self.args, self.group, self._scratch))
         proc.start()
         theirs.close()
         self._workers.append((proc, mine))
@@ -154,6 +159,7 @@ class Workers:
                 self._kill_quietly(proc)
             conn.close()
         self._workers = []
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def _kill_quietly(self, proc) -> None:
         if self.group:
@@ -175,12 +181,14 @@ class Workers:
         self.close()
 
 
-def _serve(conn, task: Callable, setup: Callable | None, args: tuple, group: bool) -> None:
+def _serve(conn, task: Callable, setup: Callable | None, args: tuple, group: bool,
+           scratch: str) -> None:
     """A worker: payloads in, answers (or the exception a task raised) out, until told to
     stop."""
     if group:
         os.setpgrp()  # so that stopping it stops what it starts too
     forked_worker()
+    tempfile.tempdir = os.environ["TMPDIR"] = scratch
     state = setup(*args) if setup is not None else None
     while True:
         try:

@@ -9,11 +9,8 @@ daemon worker, which may not have children) it runs in this process.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from typing import cast
@@ -36,7 +33,6 @@ def watch(model: Model, options: SolveOptions) -> SolverOutput:
     on the bundled workbook (2,000 projects, ~1.3 s) the difference is below the noise. A
     spawned child would pay ~1 s of imports; a fork pays none and inherits the model.
     """
-    scratch = tempfile.mkdtemp(prefix="allocator-solve-")  # the solver's files, removed after
     backend = options.backend
     best: list = []  # the best solution reported so far: (values, objective, bound)
 
@@ -47,8 +43,7 @@ def watch(model: Model, options: SolveOptions) -> SolverOutput:
             best[:] = [values, objective, bound]
     t0 = time.perf_counter()
     try:
-        with Workers(1, _solve, _scratch, (scratch,), group=True, name="solver",
-                     fork=True) as worker:
+        with Workers(1, _solve, _fresh_highs, group=True, name="solver", fork=True) as worker:
             [(_, out)] = worker.run([(model, options)], on_progress=keep,
                                     patience=options.time_limit + GRACE_SECONDS)
     except WorkerDied as died:
@@ -58,8 +53,6 @@ def watch(model: Model, options: SolveOptions) -> SolverOutput:
         out = _without(best, backend, time.perf_counter() - t0,
                        f"the {backend} solver crashed ({how}); other backends available here: "
                        f"{', '.join(others) or 'none'} (--backend NAME)")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     if out is STOPPED:
         out = _without(best, backend, time.perf_counter() - t0,
                        f"the {backend} solver was stopped {GRACE_SECONDS:g} s after the time "
@@ -84,11 +77,10 @@ def no_allocation_in_time(limit: float) -> str:
             "more time (--time-limit)")
 
 
-def _scratch(folder: str) -> None:
-    """The solver worker's setup: its temporary files in ``folder``, and a HiGHS thread pool
-    of its own (backends/highs/instance.py starts one at every fork; highspy may have been
-    imported without it): the one inherited without its threads would hang a MIP solve."""
-    tempfile.tempdir = os.environ["TMPDIR"] = folder
+def _fresh_highs() -> None:
+    """The solver worker's setup: a HiGHS thread pool of its own (backends/highs/instance.py
+    starts one at every fork, but highspy may have been imported without it): the one
+    inherited without its threads would hang a MIP solve."""
     if "highspy" in sys.modules:
         sys.modules["highspy"].Highs.resetGlobalScheduler(False)
 
