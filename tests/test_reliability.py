@@ -462,3 +462,30 @@ def test_sigterm_stops_the_workers_and_leaves_no_temporary_folder(tmp_path):
     assert not alive, f"workers outlived their parent: {alive}"
     assert not out.exists()
     assert not list(scratch.iterdir()), list(scratch.iterdir())
+
+
+@pytest.mark.parametrize("args, named", [
+    (["--time-limit", "1e300"], "'time_limit': 1e+300 is out of range"),
+    (["--set", "weight.jobs=1e12"], "'weight.jobs': 1e+12 is out of range"),
+    (["--set", "budget=1e300"], "'budget': 1e+300 is out of range")])
+def test_numbers_out_of_any_solver_s_range_are_bad_input(args, named):
+    r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", BUNDLED, *args],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and named in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_model_the_solver_refuses_is_bad_input_not_a_bug(monkeypatch):
+    from click.testing import CliRunner
+
+    import allocator.solve.run as S
+    import allocator.solve.watchdog as W
+    from allocator.cli import main
+
+    def refuse(model, backend, options):
+        raise backends.SolverRefused("HiGHS refused to solve: excessive dual values")
+    for module in (S, W):  # in this process, or in the watchdog's child
+        monkeypatch.setattr(module, "solve_model", refuse)
+    r = CliRunner().invoke(main, ["solve", str(BUNDLED), "--near-misses", "0"])
+    assert r.exit_code == 2, r.output
+    assert "HiGHS refused to solve" in r.output and "weights closer together" in r.output
+    assert "internal error" not in r.output

@@ -25,6 +25,7 @@ from allocator.backends.base import (
     Resolver,
     SolveOptions,
     SolverOutput,
+    SolverRefused,
     relative_gap,
 )
 from allocator.core.status import Status
@@ -103,4 +104,5 @@ def available() -> list[str]:
 
 
 __all__ = ["BACKENDS", "Backend", "BackendUnavailable", "ColdResolver", "Resolver", "SolveOptions",
-           "SolverOutput", "Status", "available", "backend", "relative_gap", "solve_model"]
+           "SolverOutput", "SolverRefused", "Status", "available", "backend", "relative_gap",
+           "solve_model"]

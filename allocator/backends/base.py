@@ -73,6 +73,11 @@ class BackendUnavailable(Exception):
     """The backend's library or solver is not installed."""
 
 
+class SolverRefused(RuntimeError):
+    """The solver would not take or solve the model as given (its numbers out of the range it
+    works in, as weights a million times apart): the input's to change, not a bug."""
+
+
 class Resolver:
     """Re-solves of one solved model, each with a ``Change``.
 

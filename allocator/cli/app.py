@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from allocator.backends import BackendUnavailable
+from allocator.backends import BackendUnavailable, SolverRefused
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.version import __version__
 from allocator.report.files import OutputError, check_output
@@ -146,6 +146,10 @@ def _failure(ctx: Context, exc: Exception) -> tuple[int, str | None]:
         return 2, None
     if isinstance(exc, (OutputError, BackendUnavailable)):
         return 2, f"error: {exc}"
+    if isinstance(exc, SolverRefused):
+        return 2, (f"error: {exc}\nthe model's numbers are out of the solver's range: bring "
+                   "the weights closer together (normalise = ideal puts outcomes on one "
+                   "scale), or try another backend (--backend NAME)")
     if isinstance(exc, Failed):
         return exc.code, None if ctx.quiet else str(exc)
     return 3, (f"internal error: {type(exc).__name__}: {exc}\nrerun with --debug for the "

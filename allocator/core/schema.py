@@ -298,10 +298,12 @@ class Parameter:
 PARAMETERS = (
     Parameter("description", TEXT, "What the scenario is for (free text).", default=""),
     Parameter("budget", NUMBER, "The envelope: most that may be awarded in all.",
-              default=100e6, lo=0, unit="€"),
+              default=100e6, lo=0, hi=1e15, unit="€"),
     Parameter("weight.<outcome>", NUMBER,
               "Weight of an outcome in the objective; any numeric column of projects can be "
-              "weighted. Default: 1 for jobs, skills and innovation.", lo=0),
+              "weighted. Default: 1 for jobs, skills and innovation. Weights are relative: "
+              "beyond a million to one the solver cannot tell the outcomes apart.",
+              lo=0, hi=1e6),
     Parameter("normalise", CHOICE,
               "How outcomes are put on one scale before weighting: `ideal` divides each by "
               "the most of it the envelope alone could buy; `none` keeps raw units.",
@@ -334,8 +336,8 @@ PARAMETERS = (
               default="industrial_jobs", choices=("industrial_jobs", "population")),
     Parameter("backend", CHOICE, "Solver backend.", default="highs",
               choices=("highs", "scip", "cpsat", "cbc", "pulp")),
-    Parameter("time_limit", NUMBER, "Seconds the solver may take.", default=120.0, lo=0,
-              unit="s"),
+    Parameter("time_limit", NUMBER, "Seconds the solver may take (at most a week).",
+              default=120.0, lo=0, hi=604_800, unit="s"),
     Parameter("gap", NUMBER, "Relative gap at which a solution counts as optimal.",
               default=1e-4, lo=0, hi=1),
 )

@@ -12,7 +12,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.backends.base import Resolver, SolveOptions, SolverOutput
+from allocator.backends.base import Resolver, SolveOptions, SolverOutput, SolverRefused
 from allocator.core.status import Status
 from allocator.formulate import Change
 
@@ -52,7 +52,7 @@ def build(model, relax: bool = False) -> highspy.Highs:
                          A.indptr.astype(np.int32), A.indices.astype(np.int32),
                          np.ascontiguousarray(A.data, float), integer.astype(np.int32))
     if status == highspy.HighsStatus.kError:
-        raise RuntimeError("HiGHS refused the model")
+        raise SolverRefused("HiGHS refused the model")
     return h
 
 
@@ -92,7 +92,8 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
     finally:
         os.unlink(log_path)
     if refused:  # e.g. asked for a thread count its process-wide pool was not started with
-        raise RuntimeError("HiGHS refused to solve: " + " / ".join(log.strip().splitlines()[-3:]))
+        raise SolverRefused("HiGHS refused to solve: "
+                            + " / ".join(log.strip().splitlines()[-3:]))
     status = h.getModelStatus()
     info = h.getInfo()
     S = highspy.HighsModelStatus
