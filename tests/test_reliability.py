@@ -9,6 +9,7 @@ address-space limit.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import os
@@ -489,3 +490,27 @@ def test_a_model_the_solver_refuses_is_bad_input_not_a_bug(monkeypatch):
     assert r.exit_code == 2, r.output
     assert "HiGHS refused to solve" in r.output and "weights closer together" in r.output
     assert "internal error" not in r.output
+
+
+def test_a_long_output_name_is_written_and_an_overlong_one_refused(tmp_path):
+    # the temporary name beside the output must not be what breaks the system's 255 bytes
+    long = tmp_path / ("a" * 250 + ".csv")
+    r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", BUNDLED, "-o", long,
+                        "--near-misses", "0", "-q"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and long.is_file(), r.stderr
+    too_long = tmp_path / ("b" * 260 + ".csv")
+    r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", BUNDLED, "-o", too_long,
+                        "--near-misses", "0"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "at most 255 bytes" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES, errno.EROFS])
+def test_what_the_system_refuses_a_writer_is_said_and_leaves_nothing(tmp_path, code):
+    from allocator.report.files import OutputError, atomic_output
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(OutputError, match="cannot be written"):
+        with atomic_output(out) as tmp:
+            tmp.write_bytes(b"half")
+            raise OSError(code, os.strerror(code))
+    assert list(tmp_path.iterdir()) == []

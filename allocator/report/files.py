@@ -6,7 +6,9 @@ once complete: a crash, a full disk or Ctrl-C leaves the previous file intact an
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
+import hashlib
 import os
 import tempfile
 import zipfile
@@ -25,6 +27,9 @@ def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | N
     replaces it only when allocator wrote it (``written_by_allocator``); True replaces it.
     """
     target = Path(path)
+    if len(os.fsencode(target.name)) > 255:
+        raise OutputError(f"{target.name[:40]}…: a file name is at most 255 bytes; choose a "
+                          "shorter one")
     for source in inputs:
         source = Path(source)
         if source.exists() and target.exists() and target.resolve() == source.resolve():
@@ -52,13 +57,21 @@ def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | N
 
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, *, inputs: tuple = ()):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
+
+    What the system refuses on the way (a folder one may not write to, a full disk) is an
+    OutputError that says so, and leaves neither the temporary file nor a half-written
+    output."""
     target = check_output(path, inputs=inputs)
     folder = target.parent
     _remove_stale(folder, target.name)
     # the writer's pid in the name: a run killed outright (SIGKILL, power cut) leaves its
     # temporary file behind, and the next run into this folder removes it
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{_stem(target.name)}{os.getpid()}.", suffix=".tmp",
+                                   dir=folder)
+    except OSError as exc:
+        raise _refused(target, exc) from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -68,16 +81,40 @@ def atomic_output(path: str | os.PathLike, *, inputs: tuple = ()):
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the output from colleagues
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in _REFUSALS:
+            raise _refused(target, exc) from None
         raise
+
+
+# what the system may refuse a writer for reasons of the user's: the folder, the disk, quotas
+_REFUSALS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG,
+             errno.ENAMETOOLONG}
+
+
+def _refused(target: Path, exc: OSError) -> OutputError:
+    why = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return OutputError(f"{target}: cannot be written ({why}); free some space or choose "
+                           "another folder")
+    return OutputError(f"{target}: cannot be written in {target.parent} ({why}); choose a "
+                       "folder you may write to")
+
+
+def _stem(name: str) -> str:
+    """The start of a temporary file's name for ``name``: the name itself, or, for a long
+    one, a digest of it, so that the temporary name stays within the system's 255 bytes."""
+    if len(os.fsencode(name)) <= 100:
+        return f".{name}."
+    return f".{hashlib.sha256(os.fsencode(name)).hexdigest()[:16]}."
 
 
 def _remove_stale(folder: Path, name: str) -> None:
     """Remove temporary files of ``name`` left by writers that are no longer running."""
-    prefix = f".{name}."
-    for stale in folder.glob(f".{glob.escape(name)}.*.tmp"):
+    prefix = _stem(name)
+    for stale in folder.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = stale.name[len(prefix):].split(".", 1)[0]
         if pid.isdigit() and not _running(int(pid)):
             with contextlib.suppress(OSError):
