@@ -514,3 +514,21 @@ def test_what_the_system_refuses_a_writer_is_said_and_leaves_nothing(tmp_path, c
             tmp.write_bytes(b"half")
             raise OSError(code, os.strerror(code))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_without_its_bom_is_read(tmp_path, encoding):
+    text = ("project_id,territory_id,title,theme,total_cost,requested,jobs\n"
+            "P1,t1,atelier,innovation,100000,100000,3\n")
+    (tmp_path / "projects.csv").write_bytes(text.encode(encoding))
+    problem = allocator.load(tmp_path)
+    assert list(problem.projects["project_id"]) == ["P1"]
+    assert problem.projects["title"].iloc[0] == "atelier"
+
+
+def test_a_csv_field_longer_than_128_kb_is_read(tmp_path):
+    title = "x" * 200_000
+    (tmp_path / "projects.csv").write_text(
+        "project_id,territory_id,title,theme,total_cost,requested,jobs\n"
+        f'P1,t1,"{title}",innovation,100000,100000,3\n', encoding="utf-8")
+    assert allocator.load(tmp_path).projects["title"].iloc[0] == title
