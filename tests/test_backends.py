@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 
 import _reference as ref
 import numpy as np
 import pytest
 from _instances import NumpySource, make_case
 
+import allocator
 from allocator.backends import available
 from allocator.solve import solve
 
@@ -183,3 +185,14 @@ def test_a_model_highs_refuses_is_an_error_not_a_silent_empty_solve():
     A.data[0] = np.inf
     with pytest.raises(RuntimeError, match="HiGHS refused the model"):
         H.build(replace(model, A=A))
+
+
+def test_a_thread_count_asked_after_other_solves_is_honoured():
+    # HiGHS sizes its process-wide pool at the first solve and refused a later solve asking
+    # for another count ("the scheduler has already been initialized"): same optimum at each
+    problem = allocator.load(Path(__file__).parents[1] / "scenarios" / "territoires-industrie.xlsx")
+    scenario = problem.scenario()
+    solutions = [solve(problem, scenario, watchdog=False, threads=threads)[1]
+                 for threads in (None, 1, 2, 1)]
+    assert [s.status for s in solutions] == ["optimal"] * 4
+    assert len({s.objective for s in solutions}) == 1

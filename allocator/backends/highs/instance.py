@@ -19,8 +19,16 @@ from allocator.formulate import Change
 # A forked child inherits HiGHS's process-wide thread pool without its threads, and a MIP
 # solve there waits on them for ever: every child forked from a process that uses allocator
 # (the solve watchdog, re-solve workers) starts a pool of its own.
+_POOL: list[int | None] = [None]  # the thread count this process's HiGHS pool was started with
+
+
+def _fresh_pool() -> None:
+    highspy.Highs.resetGlobalScheduler(False)
+    _POOL[0] = None
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: highspy.Highs.resetGlobalScheduler(False))
+    os.register_at_fork(after_in_child=_fresh_pool)
 
 
 def new_highs() -> highspy.Highs:
@@ -67,6 +75,12 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
         h.setOptionValue("mip_rel_gap", float(options.gap))
         h.setOptionValue("random_seed", 0)
         if options.threads:
+            # the pool is sized once, by the first solve, and HiGHS 1.16 refuses a solve that
+            # asks for another count afterwards: start it again at the count asked (a
+            # process runs one HiGHS solve at a time)
+            if _POOL[0] != int(options.threads):
+                highspy.Highs.resetGlobalScheduler(True)
+                _POOL[0] = int(options.threads)
             h.setOptionValue("threads", int(options.threads))
         if options.start is not None and not options.relax:
             start = highspy.HighsSolution()
