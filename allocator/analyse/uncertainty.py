@@ -311,7 +311,7 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     summary = {"scenario": scenario.name, "samples": samples, "seed": seed,
                "distribution": "triangular(low, estimate, high) per project and outcome",
                "uncertain_outcomes": ", ".join(ranges.uncertain) or "none",
-               "robust_gamma": gamma}
+               "robust_gamma": gamma, "backend": scenario.backend}
     robust = None
     if gamma is not None:
         rmodel = robust_model(problem, model, ranges, gamma)

@@ -34,7 +34,7 @@ def uncertainty_summary(u: Uncertainty) -> str:
     s = u.summary
     lines = [f"scenario   {u.scenario.name}",
              f"draws      {s.get('samples_done', 0)} of {u.samples} (seed {u.seed}, "
-             f"{s.get('executor', '-')}, {s.get('seconds', 0):.1f} s)"
+             f"{u.scenario.backend}, {s.get('executor', '-')}, {s.get('seconds', 0):.1f} s)"
              + ("  INTERRUPTED" if s.get("interrupted") else "")]
     if u.frequency is not None:
         lines.append(f"projects   {s['projects funded in every draw']} funded in every draw, "
