@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from corpus import CASES, FORMATS, base, set_cell, sheet_label, write
 
@@ -134,3 +135,30 @@ def test_cli_validate_exit_codes(tmp_path, fmt):
     assert ko.returncode == 2
     assert "E7" in ko.stderr and "total_cost" in ko.stderr
     assert "Traceback" not in ko.stderr
+
+
+def _projects(**columns):
+    base = {"project_id": ["P1", "P2"], "territory_id": ["t1", "t1"], "title": ["a", "b"],
+            "theme": ["innovation"] * 2, "total_cost": [1e6, 1e6], "requested": [1e6, 1e6],
+            "jobs": [3, 2]}
+    return pd.DataFrame({**base, **columns})
+
+
+@pytest.mark.parametrize("second", ["Cre\u0301ches", "Cr\u00e9ches\u200b", "\ufeffCr\u00e9ches"])
+def test_ids_that_look_the_same_are_one_id(second):
+    # composed or decomposed é, a zero-width space, a BOM: one dossier, not two projects
+    with pytest.raises(allocator.InputError, match="duplicate|differs only"):
+        allocator.from_tables(_projects(project_id=["Cr\u00e9ches", second]))
+
+
+def test_an_exclusive_group_is_one_group_whatever_its_case_and_spacing():
+    problem = allocator.from_tables(_projects(exclusive_group=["Lot A", "lot a\u200b"]))
+    assert list(problem.projects["exclusive_group"]) == ["Lot A", "Lot A"]
+    result = allocator.optimise(problem, allocator.Scenario(budget=10e6), near_misses=0)
+    assert int(result.allocation["funded"].sum()) == 1  # not both, though the money allows it
+
+
+def test_a_requirement_spelt_decomposed_finds_its_project():
+    problem = allocator.from_tables(_projects(project_id=["Cr\u00e9ches", "P2"],
+                                              requires=[None, "Cre\u0301ches"]))
+    assert problem.projects["requires"].iloc[1] == ("Cr\u00e9ches",)

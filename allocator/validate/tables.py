@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from allocator.core.schema import (
     CHOICE,
     DEFAULT_OUTCOMES,
     DEFAULT_THEMES,
+    ID,
     ID_LIST,
     INTEGER,
     NUMBER,
@@ -101,6 +103,8 @@ def parse_column(check: _Checker, column: Column) -> pd.Series:
     if column.kind == BOOLEAN:
         return _booleans(check, column, raw)
     text = _texts(raw)
+    if column.kind in (ID, ID_LIST) or column.name == "exclusive_group":
+        text = text.map(normalise_id, na_action="ignore")
     if column.kind == ID_LIST:
         lists = pd.Series([()] * len(text), dtype=object)
         given = text.notna().to_numpy()
@@ -134,6 +138,17 @@ def _texts(raw: pd.Series) -> pd.Series:
     if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
         return raw.str.strip()  # every cell is text: one vectorised pass
     return raw.map(_text, na_action="ignore")
+
+
+# characters that show as nothing: an id pasted with one is another id to a computer only
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def normalise_id(text: str) -> str:
+    """An identifier as one spelling: Unicode NFC (é typed or composed are one), without
+    invisible characters (zero-width spaces, soft hyphens), stripped; so that one dossier
+    cannot be two projects, nor one group two."""
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).strip()
 
 
 def _text(v) -> str:
@@ -438,7 +453,11 @@ def _check_projects(check: _Checker, p: pd.DataFrame, themes: pd.DataFrame,
                 if _fold(given) in near else "add it to the territories sheet or correct the id"
             check.error("territory_id", pos, f"unknown territory '{given}': {hint}", given)
     _requires(check, p)
-    p["exclusive_group"] = p["exclusive_group"].fillna("")
+    # a group is one group whatever its case and spacing: each member shows the first spelling
+    groups = p["exclusive_group"].fillna("")
+    key = groups.map(_fold)
+    first = dict(zip(key[groups != ""][::-1], groups[groups != ""][::-1]))
+    p["exclusive_group"] = key.map(lambda k: first.get(k, ""))
 
 
 def _fold(key: str) -> str:
