@@ -532,3 +532,35 @@ def test_a_csv_field_longer_than_128_kb_is_read(tmp_path):
         "project_id,territory_id,title,theme,total_cost,requested,jobs\n"
         f'P1,t1,"{title}",innovation,100000,100000,3\n', encoding="utf-8")
     assert allocator.load(tmp_path).projects["title"].iloc[0] == title
+
+
+_PROJECTS_CSV = ("project_id,territory_id,title,theme,total_cost,requested,jobs\n"
+                 "P1,t1,atelier,innovation,1000000,1000000,3\n"
+                 "P2,t1,hall,innovation,1000000,1000000,2\n")
+
+
+def test_a_projects_csv_given_alone_is_read_with_the_sheets_beside_it(tmp_path):
+    (tmp_path / "projects.csv").write_text(_PROJECTS_CSV, encoding="utf-8")
+    (tmp_path / "scenarios.csv").write_text("parameter,tight\nbudget,1e6\n", encoding="utf-8")
+    problem = allocator.load(tmp_path / "projects.csv")
+    assert [s.name for s in problem.scenarios] == ["tight"]  # not the defaults' €100M
+    assert any("read with the other sheets of its folder: scenarios.csv" in f.message
+               for f in problem.warnings)
+
+
+def test_two_files_for_one_sheet_are_an_error_unless_one_was_given(tmp_path):
+    (tmp_path / "projects.csv").write_text(_PROJECTS_CSV, encoding="utf-8")
+    stale = _PROJECTS_CSV.replace("P2,", "P9,")
+    (tmp_path / "projets.csv").write_text(stale, encoding="utf-8")
+    with pytest.raises(allocator.InputError, match="a second file for the sheet 'projects'"):
+        allocator.load(tmp_path)
+    problem = allocator.load(tmp_path / "projects.csv")
+    assert list(problem.projects["project_id"]) == ["P1", "P2"]
+    assert any("projets.csv" in f.sheet and "not read" in f.message for f in problem.warnings)
+
+
+def test_a_csv_named_for_no_sheet_is_not_read_as_another(tmp_path):
+    (tmp_path / "projects.csv").write_text(_PROJECTS_CSV, encoding="utf-8")
+    (tmp_path / "mes_projets_2026.csv").write_text(_PROJECTS_CSV, encoding="utf-8")
+    with pytest.raises(allocator.InputError, match="read as the sheet its name says"):
+        allocator.load(tmp_path / "mes_projets_2026.csv")

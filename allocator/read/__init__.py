@@ -21,7 +21,7 @@ def read_workbook(path: str | Path) -> Workbook:
         return read_csv_folder(p)
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        return read_csv_folder(p.parent, only=p)
+        return read_csv_folder(p.parent, given=p)
     if suffix == ".pb":  # a Pabulib participatory-budgeting election
         return read_pb(p)
     if suffix in (".xls", ".ods", ".xlsb", ".numbers"):

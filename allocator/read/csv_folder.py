@@ -6,19 +6,45 @@ import csv
 import io
 from pathlib import Path
 
-from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.findings import ERROR, WARNING, Finding, InputError
 from allocator.core.schema import sheet_for
 from allocator.read.tables import Table, Workbook, make_table
 
 
-def read_csv_folder(folder: Path, only: Path | None = None) -> Workbook:
+def read_csv_folder(folder: Path, given: Path | None = None) -> Workbook:
+    """Every sheet of the folder, a file each. ``given``: the one file the user named; the
+    other sheets beside it are read too (a scenario or caps left out would change the
+    allocation silently), and a finding says so. Two files for one sheet (``projets.csv``
+    beside ``projects.csv``) are an error, unless one is the file given."""
     findings: list[Finding] = []
     tables: dict[str, Table] = {}
-    files = [only] if only else sorted(folder.glob("*.csv"), key=lambda f: f.name)
+    files = sorted(folder.glob("*.csv"), key=lambda f: f.name)
+    by_sheet: dict[str, list[Path]] = {}
     for f in files:
         sheet = sheet_for(f.stem)
-        if sheet is None:
-            continue
+        if sheet is not None:
+            by_sheet.setdefault(sheet if isinstance(sheet, str) else sheet.name, []).append(f)
+    if given is not None and sheet_for(given.stem) is None:
+        raise InputError([Finding(ERROR, given.name, "a .csv file is read as the sheet its name "
+                                  "says (projects.csv, territories.csv, scenarios.csv…); rename "
+                                  "it, or give its folder")])
+    chosen = []
+    for name, found in by_sheet.items():
+        if given is not None and given in found:
+            chosen.append(given)
+            findings += [Finding(WARNING, f.name, f"not read: {given.name}, given, holds the "
+                                 f"sheet '{name}'") for f in found if f != given]
+        elif len(found) > 1:
+            findings.append(Finding(ERROR, found[1].name, f"a second file for the sheet "
+                                    f"'{name}' (with {found[0].name}); keep one"))
+        else:
+            chosen += found
+    if given is not None and len(chosen) > 1:
+        findings.append(Finding(WARNING, given.name, "read with the other sheets of its "
+                                "folder: " + ", ".join(f.name for f in chosen if f != given)))
+    for f in chosen:
+        sheet = sheet_for(f.stem)
+        assert sheet is not None  # chosen among the files that name a sheet
         name = sheet if isinstance(sheet, str) else sheet.name
         text = _decode(f.read_bytes())
         first = text.split("\n", 1)[0]
@@ -35,7 +61,7 @@ def read_csv_folder(folder: Path, only: Path | None = None) -> Workbook:
                                       "again from Excel as CSV UTF-8")]) from None
         tables[name] = make_table(sheet, f.name, grid, findings, text_cells=True,
                                   decimal_comma=delimiter == ";")
-    return Workbook(str(folder), tables, tuple(findings), tuple(f.name for f in files))
+    return Workbook(str(folder), tables, tuple(findings), tuple(f.name for f in chosen))
 
 
 def _decode(data: bytes) -> str:
