@@ -564,3 +564,40 @@ def test_a_csv_named_for_no_sheet_is_not_read_as_another(tmp_path):
     (tmp_path / "mes_projets_2026.csv").write_text(_PROJECTS_CSV, encoding="utf-8")
     with pytest.raises(allocator.InputError, match="read as the sheet its name says"):
         allocator.load(tmp_path / "mes_projets_2026.csv")
+
+
+def test_a_header_below_title_rows_is_found_and_said(tmp_path):
+    rows = ["Programme Territoires d'industrie, appel 2026", *[""] * 23]  # the header: row 25
+    (tmp_path / "projects.csv").write_text("\n".join(rows) + "\n" + _PROJECTS_CSV,
+                                           encoding="utf-8")
+    problem = allocator.load(tmp_path)
+    assert list(problem.projects["project_id"]) == ["P1", "P2"]
+    assert list(problem.projects["row"]) == [26, 27]
+    assert any("the header is on row 25" in f.message for f in problem.warnings)
+
+
+def test_a_pabulib_file_listing_fewer_projects_than_it_declares_is_refused(tmp_path):
+    pb = tmp_path / "short.pb"
+    pb.write_text("META\nkey;value\nnum_projects;4\nbudget;100\nvote_type;approval\n"
+                  "PROJECTS\nproject_id;cost;votes\n1;40;10\n2;50;7\n", encoding="utf-8")
+    with pytest.raises(allocator.InputError, match="num_projects 4 but the PROJECTS section "
+                                                   "lists 2"):
+        allocator.load(pb)
+
+
+def test_control_characters_of_an_id_do_not_reach_the_terminal(tmp_path):
+    (tmp_path / "projects.csv").write_text(
+        _PROJECTS_CSV.replace("P2,t1", "P2\x1b[2J\x07,t1").replace("P1,t1", "P1,t1") +
+        "P2\x1b[2J\x07,t1,again,innovation,1000000,1000000,1\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "allocator.cli", "validate", tmp_path],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "P2\\x1b[2J\\x07" in r.stderr, r.stderr
+    assert "\x1b" not in r.stderr and "\x07" not in r.stderr
+
+
+def test_an_output_under_a_file_says_the_file_is_no_folder(tmp_path):
+    (tmp_path / "file.xlsx").write_bytes(b"not a folder")
+    r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", BUNDLED, "-o",
+                        tmp_path / "file.xlsx" / "out.xlsx", "--near-misses", "0"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "is a file, not a folder" in r.stderr, r.stderr

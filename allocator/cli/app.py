@@ -18,6 +18,7 @@ import click
 
 from allocator.backends import BackendUnavailable, SolverRefused
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.format import printable
 from allocator.core.version import __version__
 from allocator.report.files import OutputError, check_output
 
@@ -50,7 +51,7 @@ class Context:
 
     def say(self, message: str) -> None:
         if not self.quiet:
-            click.echo(message, err=True)
+            click.echo(printable(message), err=True)
 
     @property
     def progress(self) -> bool | None:
@@ -78,7 +79,7 @@ class Context:
         if as_json:
             click.echo(json.dumps(data(), ensure_ascii=False, default=str))
         elif output is None or not self.quiet:
-            click.echo(text())
+            click.echo(printable(text()))
 
 
 def show_findings(ctx: Context, findings: list[Finding]) -> None:
@@ -86,7 +87,7 @@ def show_findings(ctx: Context, findings: list[Finding]) -> None:
     warnings = [f for f in findings if f.severity != ERROR]
     shown = errors + ([] if ctx.quiet else warnings)
     for f in shown[:MAX_SHOWN]:
-        click.echo(str(f), err=True)
+        click.echo(printable(str(f)), err=True)
     if len(shown) > MAX_SHOWN:
         click.echo(f"… and {len(shown) - MAX_SHOWN} more (use --json for the full list)", err=True)
     if errors:
@@ -134,7 +135,7 @@ def guarded(command):
                 raise
             code, message = _failure(ctx, exc)
         if message:
-            click.echo(message, err=True)
+            click.echo(printable(message), err=True)
         raise SystemExit(code)
     return wrapper
 

@@ -30,3 +30,12 @@ def millions(v: float, digits: int = 2) -> str:
 def money(v: float) -> str:
     """Euros in millions from €1M up, to the euro below."""
     return millions(v) if abs(v) >= 1e6 else euros(v)
+
+
+# control characters but tab and newline: an id holding ESC or BEL would drive the terminal
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20), 0x7f)}
+
+
+def printable(text: str) -> str:
+    """Text safe to show on a terminal: control characters written as \\x1b, \\x07…"""
+    return text.translate(_CONTROL)

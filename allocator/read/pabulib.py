@@ -51,6 +51,8 @@ def parse(path: str | Path) -> tuple[dict[str, str], pd.DataFrame, np.ndarray]:
     columns: list[str] = []  # the PROJECTS header
     rows, lines = [], []
     section = None
+    # a field may be as long as the file: csv's 128 KB default limit would stop the read
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
     for record in reader:
         if len(record) == 1 and record[0].strip().upper() in SECTIONS:
@@ -73,6 +75,11 @@ def parse(path: str | Path) -> tuple[dict[str, str], pd.DataFrame, np.ndarray]:
     if not rows or "project_id" not in columns:
         raise InputError([Finding(ERROR, p.name, "not a Pabulib file: no PROJECTS section with "
                                   "a project_id column (sections META, PROJECTS, VOTES expected)")])
+    declared = meta.get("num_projects", "").strip()
+    if declared and declared.isdigit() and int(declared) != len(rows):
+        raise InputError([Finding(ERROR, p.name, f"META says num_projects {declared} but the "
+                                  f"PROJECTS section lists {len(rows)}: the file is cut short "
+                                  "or was edited by hand; correct num_projects or the list")])
     projects = pd.DataFrame(rows, columns=columns, dtype=object)
     return meta, projects, np.asarray(lines)
 

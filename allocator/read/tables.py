@@ -16,6 +16,7 @@ from allocator.core.findings import ERROR, WARNING, Finding, column_letter
 from allocator.core.schema import Sheet, normalise_header, sheet_for
 
 HEADER_SEARCH_ROWS = 20
+MAX_HEADER_ROW = 1000  # below this, a table has no header
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,12 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
     index = {} if isinstance(sheet, str) else _column_index(sheet)
     header_at = 0
     if index:
-        for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-            if any(normalise_header(v) in index for v in row if isinstance(v, str) and v):
-                header_at = r
-                break
+        found = _header_row(grid, index)
+        if found is not None:
+            header_at = found
+            if found >= HEADER_SEARCH_ROWS:
+                findings.append(Finding(WARNING, source, f"the header is on row {found + 1}: "
+                                        "the rows above it are not read", row=found + 1))
     header = grid[header_at] if grid else []
     columns, keep, nameless = [], [], []
     headers: dict[str, str] = {}
@@ -117,6 +120,20 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
     cells[blank[filled]] = None
     frame = pd.DataFrame(cells, columns=columns, dtype=object)
     return Table(name, source, frame, rows, headers, letters, text_cells, decimal_comma)
+
+
+def _header_row(grid: list[list], index: dict[str, str]) -> int | None:
+    """The row holding the headers: the first of the top rows with a known header, or further
+    down (titles and notes above the table), the first with at least two."""
+    def known(row) -> int:
+        return sum(normalise_header(v) in index for v in row if isinstance(v, str) and v)
+    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if known(row):
+            return r
+    for r, row in enumerate(grid[HEADER_SEARCH_ROWS:MAX_HEADER_ROW], start=HEADER_SEARCH_ROWS):
+        if known(row) >= 2:
+            return r
+    return None
 
 
 def _blank_cells(cells: np.ndarray) -> np.ndarray:

@@ -43,6 +43,9 @@ def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | N
         raise OutputError(f"{target} exists and was not written by allocator; pass --force to "
                           "replace it, or choose another path")
     folder = target.parent if str(target.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{target}: {folder} is a file, not a folder; choose a path in a "
+                          "folder")
     if not folder.is_dir():
         raise OutputError(f"{target}: folder {folder} does not exist; "
                           "create it or choose another path")
