@@ -601,3 +601,30 @@ def test_an_output_under_a_file_says_the_file_is_no_folder(tmp_path):
                         tmp_path / "file.xlsx" / "out.xlsx", "--near-misses", "0"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "is a file, not a folder" in r.stderr, r.stderr
+
+
+def test_a_title_longer_than_an_excel_cell_is_read_whole_and_said(tmp_path):
+    title = "x" * 40_000
+    (tmp_path / "projects.csv").write_text(_PROJECTS_CSV.replace("atelier", title),
+                                           encoding="utf-8")
+    problem = allocator.load(tmp_path)
+    assert problem.projects["title"].iloc[0] == title
+    assert any("40,000 characters" in f.message and f.row == 2 for f in problem.warnings)
+
+
+def test_a_workbook_from_a_pipe_is_refused_saying_so():
+    with open(BUNDLED, "rb") as book:  # a file redirected to stdin is a file: it is read
+        r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", "/dev/stdin",
+                            "--near-misses", "0"], stdin=book, capture_output=True, text=True,
+                           timeout=120)
+    assert r.returncode == 0, r.stderr
+    cat = subprocess.Popen(["cat", str(BUNDLED)], stdout=subprocess.PIPE)
+    assert cat.stdout is not None
+    try:
+        r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", "/dev/stdin"],
+                           stdin=cat.stdout, capture_output=True, text=True, timeout=120)
+    finally:
+        cat.stdout.close()  # cat, blocked on a pipe nobody reads, ends
+        cat.kill()
+        cat.wait()
+    assert r.returncode == 2 and "is a pipe or a device, not a file" in r.stderr, r.stderr

@@ -19,6 +19,9 @@ def read_workbook(path: str | Path) -> Workbook:
         raise InputError([Finding(ERROR, str(p), "no such file or folder")])
     if p.is_dir():
         return read_csv_folder(p)
+    if not p.is_file():  # a workbook is read part by part, out of order: not from a stream
+        raise InputError([Finding(ERROR, p.name, "is a pipe or a device, not a file: save the "
+                                  "workbook to a file and give its path")])
     suffix = p.suffix.lower()
     if suffix == ".csv":
         return read_csv_folder(p.parent, given=p)

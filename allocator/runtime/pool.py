@@ -138,7 +138,7 @@ def _run_dask(problem, fn, payloads, scheduler):
         raise InputError([Finding(ERROR, "--scheduler", "running on a Dask cluster needs the "
                                   "dask extra: pip install 'allocator[dask]'")]) from None
     try:
-        client = Client(scheduler, timeout="10s", set_as_default=False)
+        client = Client(scheduler, timeout="5s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:  # unreachable, or not an address
         raise InputError([Finding(ERROR, "--scheduler", f"cannot reach the Dask scheduler at "
                                   f"{scheduler}: {exc}")]) from None

@@ -37,6 +37,7 @@ from allocator.core.schema import (
 )
 from allocator.read.tables import Table, Workbook
 
+EXCEL_CELL_CHARS = 32_767  # the most a cell of an .xlsx holds
 LARGEST = 1e15  # no euro amount, hectare or head count of this programme comes near it
 _TRUE = {"yes", "oui", "true", "vrai", "1", "x", "y", "o"}
 _FALSE = {"no", "non", "false", "faux", "0", "n", ""}
@@ -103,6 +104,9 @@ def parse_column(check: _Checker, column: Column) -> pd.Series:
     if column.kind == BOOLEAN:
         return _booleans(check, column, raw)
     text = _texts(raw)
+    for pos in np.flatnonzero((text.str.len() > EXCEL_CELL_CHARS).to_numpy(bool)):
+        check.warn(column.name, pos, f"{len(text.iloc[pos]):,} characters: an Excel cell holds "
+                   f"{EXCEL_CELL_CHARS:,}, so the result workbooks show the start of it only")
     if column.kind in (ID, ID_LIST) or column.name == "exclusive_group":
         text = text.map(normalise_id, na_action="ignore")
     if column.kind == ID_LIST:
