@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from bad_inputs import CASES, Bad, csv_folder, xlsx
 from corpus import base
@@ -628,3 +629,29 @@ def test_a_workbook_from_a_pipe_is_refused_saying_so():
         cat.kill()
         cat.wait()
     assert r.returncode == 2 and "is a pipe or a device, not a file" in r.stderr, r.stderr
+
+
+def _user_plot(path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    fig.add_subplot().plot([1, 2, 3])
+    fig.savefig(path)  # matplotlib's own signature, as any plot of the user's has
+
+
+@pytest.mark.parametrize("name, make", [
+    ("front.png", _user_plot),
+    ("review.md", lambda p: p.write_text("# Notes on the allocator runs\n", encoding="utf-8")),
+    ("review.html", lambda p: p.write_text("<p>allocator review, by hand</p>",
+                                           encoding="utf-8"))])
+def test_a_users_plot_or_report_is_not_replaced_without_force(tmp_path, name, make):
+    from allocator.report.files import written_by_allocator
+    from allocator.report.plots import outcome_bars
+    target = tmp_path / name
+    make(target)
+    assert not written_by_allocator(target)  # the word "allocator", or matplotlib's, is no mark
+    mine = tmp_path / ("mine" + target.suffix)
+    if target.suffix == ".png":
+        outcome_bars(pd.DataFrame({"a": [100.0, 90.0]}, index=["jobs", "skills"]), mine)
+        assert written_by_allocator(mine)

@@ -137,10 +137,15 @@ def _running(pid: int) -> bool:
 # What allocator's own outputs hold near their start, by kind (xlsx: see written_by_allocator).
 # Plots are drawn with matplotlib, which signs them; CSV: the allocation's first columns;
 # exported models (--export-model, by PuLP) carry the problem's name, "allocation".
-SIGNATURES = {".csv": b"project_id,territory_id,region,theme,title,", ".png": b"Matplotlib",
-              ".svg": b"Created with matplotlib", ".pdf": b"Matplotlib",
-              ".md": b"allocator", ".html": b"allocator", ".htm": b"allocator",
-              ".mps": b"NAME          allocation", ".lp": b"\\* allocation *\\"}
+# what only allocator writes at the head of each kind of file: a comment in a report, the
+# software or creator field of a plot (the word "allocator" anywhere, or matplotlib's own
+# signature, would match a user's notes or plots too), the header or name of the rest
+MARKER = "<!-- written by allocator: the next run replaces this file -->"
+SIGNATURES = {".csv": b"project_id,territory_id,region,theme,title,",
+              ".png": b"tEXtSoftware\x00allocator", ".svg": b"<dc:title>allocator",
+              ".pdf": b"/Creator (allocator", ".md": MARKER.encode(), ".html": MARKER.encode(),
+              ".htm": MARKER.encode(), ".mps": b"NAME          allocation",
+              ".lp": b"\\* allocation *\\"}
 
 
 def written_by_allocator(path: str | os.PathLike) -> bool:

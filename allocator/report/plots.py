@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.core.format import millions
+from allocator.core.version import __version__
 from allocator.report.files import atomic_output
 
 if TYPE_CHECKING:
@@ -55,8 +56,11 @@ def save(fig: Figure, path: str | Path) -> Path:
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"{target}: plots are written as {', '.join(FORMATS)}")
+    # the writer named in the file: what lets a later run know it may replace it
+    field = "Software" if suffix == ".png" else "Creator"
     with atomic_output(target) as tmp:
-        fig.savefig(tmp, format=suffix[1:], dpi=DPI)
+        fig.savefig(tmp, format=suffix[1:], dpi=DPI,
+                    metadata={field: f"allocator {__version__}"})
     return target
 
 

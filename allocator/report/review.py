@@ -24,7 +24,7 @@ from allocator.analyse.compare import Comparison
 from allocator.core.status import Status
 from allocator.core.version import __version__
 from allocator.report import plots
-from allocator.report.files import atomic_output
+from allocator.report.files import MARKER, atomic_output
 
 TOP_TERRITORIES = 5
 MAX_CHANGES = 100
@@ -282,7 +282,7 @@ def _html(blocks: list[Block], uris: dict[str, str]) -> str:
                                     for v, num in zip(row, numeric)) + "</tr>" for row in body]
                 + ["</tbody></table>"])
 
-    head = ['<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
+    head = ['<!DOCTYPE html>', MARKER, '<html lang="en">', '<head>', '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<title>Scenario review</title>', f'<style>{CSS}</style>', '</head>', '<body>']
     return "\n".join(head + _render(blocks, {
@@ -303,7 +303,7 @@ def _markdown(blocks: list[Block], images: dict[str, str]) -> str:
                  "|" + "|".join("---" for _ in columns) + "|"]
                 + ["| " + " | ".join(map(_md_escape, row)) + " |" for row in body] + [""])
 
-    return "\n".join(_render(blocks, {
+    return "\n".join([MARKER + "\n"] + _render(blocks, {
         "heading": lambda b: [f"{'#' * b.level} {b.text}\n"],
         "text": lambda b: [f"{b.text}\n"],
         "plot": lambda b: [f"![{b.text}]({images[b.key]})\n"],
