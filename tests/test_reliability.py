@@ -655,3 +655,16 @@ def test_a_users_plot_or_report_is_not_replaced_without_force(tmp_path, name, ma
     if target.suffix == ".png":
         outcome_bars(pd.DataFrame({"a": [100.0, 90.0]}, index=["jobs", "skills"]), mine)
         assert written_by_allocator(mine)
+
+
+def test_a_csv_mixing_encodings_is_read_with_a_warning_saying_how_to_fix_it(tmp_path):
+    utf8 = _PROJECTS_CSV.replace("atelier", "crèche").encode("utf-8")
+    windows = "P3,t1,hôtel d'entreprises,innovation,1000000,1000000,1\n".encode("cp1252")
+    (tmp_path / "projects.csv").write_bytes(utf8 + windows)
+    problem = allocator.load(tmp_path)
+    assert len(problem.projects) == 3
+    assert any("mixes encodings" in f.message and "CSV UTF-8" in f.message
+               for f in problem.warnings)
+    (tmp_path / "projects.csv").write_bytes(_PROJECTS_CSV.replace("atelier", "crèche")
+                                            .encode("cp1252"))  # one encoding: no warning
+    assert not any("mixes encodings" in f.message for f in allocator.load(tmp_path).warnings)

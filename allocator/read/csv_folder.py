@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from allocator.core.findings import ERROR, WARNING, Finding, InputError
@@ -46,7 +47,12 @@ def read_csv_folder(folder: Path, given: Path | None = None) -> Workbook:
         sheet = sheet_for(f.stem)
         assert sheet is not None  # chosen among the files that name a sheet
         name = sheet if isinstance(sheet, str) else sheet.name
-        text = _decode(f.read_bytes())
+        data = f.read_bytes()
+        text = _decode(data)
+        if _mixed(data):
+            findings.append(Finding(WARNING, f.name, "the file mixes encodings (part UTF-8, part "
+                                    "Windows): accented ids and names may read wrong (é as "
+                                    "Ã©); save it again from Excel as CSV UTF-8"))
         first = text.split("\n", 1)[0]
         # Excel writes ',' or, in French, ';'; its "Unicode text" is tab-separated UTF-16
         delimiter = max(",;\t", key=first.count) if any(map(first.count, ";\t")) else ","
@@ -79,3 +85,16 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1")
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _mixed(data: bytes) -> bool:
+    """Whether text that is not UTF-8 as a whole holds UTF-8 sequences (é as C3 A9): a file
+    pasted together from two sources, which no one encoding reads right."""
+    try:
+        data.decode("utf-8-sig")
+        return False
+    except UnicodeDecodeError:
+        return _UTF8_SEQUENCE.search(data) is not None
