@@ -11,7 +11,6 @@ them the same way::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +86,7 @@ def explain(problem: Problem, scenario: Scenario, project_ids: Sequence[str], *,
     if unknown:
         raise InputError([Finding(ERROR, "projects", f"no project '{pid}' in "
                                   f"{problem.source or 'the workbook'}") for pid in unknown])
-    options = replace(SolveOptions.from_scenario(scenario, verbose=verbose),
-                      **{k: v for k, v in overrides.items() if v is not None})
+    options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(**overrides)
     model, solution = solve(problem, scenario, options=options)
     return explain_projects(problem, scenario, model, solution, project_ids, options)
 

@@ -646,15 +646,17 @@ def _user_plot(path: Path) -> None:
     ("review.html", lambda p: p.write_text("<p>allocator review, by hand</p>",
                                            encoding="utf-8"))])
 def test_a_users_plot_or_report_is_not_replaced_without_force(tmp_path, name, make):
-    from allocator.report.files import written_by_allocator
+    from allocator.report.files import MARKER, written_by_allocator
     from allocator.report.plots import outcome_bars
     target = tmp_path / name
     make(target)
     assert not written_by_allocator(target)  # the word "allocator", or matplotlib's, is no mark
-    mine = tmp_path / ("mine" + target.suffix)
+    mine = tmp_path / ("mine" + target.suffix)  # and what allocator writes is known as its own
     if target.suffix == ".png":
         outcome_bars(pd.DataFrame({"a": [100.0, 90.0]}, index=["jobs", "skills"]), mine)
-        assert written_by_allocator(mine)
+    else:
+        mine.write_text(MARKER + "\n# Scenario review\n", encoding="utf-8")
+    assert written_by_allocator(mine)
 
 
 def test_a_csv_mixing_encodings_is_read_with_a_warning_saying_how_to_fix_it(tmp_path):

@@ -282,7 +282,8 @@ def blocks(problem: Problem, scenario: Scenario, model: Model, values: np.ndarra
         moves = moves + sp.csr_array((entry, (np.arange(len(candidates)),
                                               np.full(len(candidates), total))),
                                      shape=moves.shape)
-    delta = sp.coo_array(sp.csr_array(model.A) @ sp.csr_array(moves).T)
+    A = sp.csr_array(model.A)
+    delta = sp.coo_array(A @ sp.csr_array(moves).T)
     activity = model.A @ values
     r, c, d = delta.row, delta.col, delta.data
     over = activity[r] + d > model.row_hi[r] + 1e-8 * np.maximum(1.0, np.abs(model.row_hi[r]))
@@ -298,12 +299,13 @@ def blocks(problem: Problem, scenario: Scenario, model: Model, values: np.ndarra
             continue
         seen[c[k]] = True
         reason[candidates[c[k]]] = "not funded: " + _blocked(
-            problem, scenario, model, values, int(r[k]), activity, float(d[k]), group_of)
+            problem, scenario, model, A, values, int(r[k]), activity, float(d[k]), group_of)
     return reason
 
 
-def _blocked(problem: Problem, scenario: Scenario, model: Model, values: np.ndarray, row: int,
-             activity: np.ndarray, need: float, group_of: np.ndarray) -> str:
+def _blocked(problem: Problem, scenario: Scenario, model: Model, A: sp.csr_array,
+             values: np.ndarray, row: int, activity: np.ndarray, need: float,
+             group_of: np.ndarray) -> str:
     """Row ``row`` of the model, which adding a project (moving it by ``need``) would break,
     in the words of its family."""
     g = model.groups[group_of[row]]
@@ -318,7 +320,6 @@ def _blocked(problem: Problem, scenario: Scenario, model: Model, values: np.ndar
         locked = problem.projects["lock"].to_numpy(object)[problem.index_of([other])[0]]
         fields.update(other=other, state="locked out" if locked == "out" else "unfunded")
     elif g.name == "exclusive":
-        A = sp.csr_array(model.A)
         members = A.indices[A.indptr[row]:A.indptr[row + 1]]
         rival = members[values[members] > 0.5]
         fields["other"] = problem.projects["project_id"].iloc[int(rival.min())]

@@ -44,6 +44,10 @@ class SolveOptions:
         return cls(time_limit=scenario.time_limit, gap=scenario.gap, verbose=verbose,
                    threads=threads, backend=scenario.backend)
 
+    def overridden(self, **changes) -> "SolveOptions":
+        """These options with the ``changes`` that are given (None keeps a field as it is)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """(bound − objective) / |objective| of a maximisation, 0 at best; None when unknown."""

@@ -20,11 +20,10 @@ def read_csv_folder(folder: Path, given: Path | None = None) -> Workbook:
     findings: list[Finding] = []
     tables: dict[str, Table] = {}
     files = sorted(folder.glob("*.csv"), key=lambda f: f.name)
+    sheets = {f: sheet for f in files if (sheet := sheet_for(f.stem)) is not None}
     by_sheet: dict[str, list[Path]] = {}
-    for f in files:
-        sheet = sheet_for(f.stem)
-        if sheet is not None:
-            by_sheet.setdefault(sheet if isinstance(sheet, str) else sheet.name, []).append(f)
+    for f, sheet in sheets.items():
+        by_sheet.setdefault(sheet if isinstance(sheet, str) else sheet.name, []).append(f)
     if given is not None and sheet_for(given.stem) is None:
         raise InputError([Finding(ERROR, given.name, "a .csv file is read as the sheet its name "
                                   "says (projects.csv, territories.csv, scenarios.csv…); rename "
@@ -44,8 +43,7 @@ def read_csv_folder(folder: Path, given: Path | None = None) -> Workbook:
         findings.append(Finding(WARNING, given.name, "read with the other sheets of its "
                                 "folder: " + ", ".join(f.name for f in chosen if f != given)))
     for f in chosen:
-        sheet = sheet_for(f.stem)
-        assert sheet is not None  # chosen among the files that name a sheet
+        sheet = sheets[f]
         name = sheet if isinstance(sheet, str) else sheet.name
         data = f.read_bytes()
         text = _decode(data)

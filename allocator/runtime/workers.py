@@ -136,13 +136,7 @@ class Workers:
                 give(proc, conn)
 
     def _kill(self, proc, conn) -> None:
-        if self.group:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass  # not yet in its own group
-        proc.kill()
-        proc.join()
+        self._stop(proc)
         conn.close()
         self._workers.remove((proc, conn))
 
@@ -156,17 +150,18 @@ class Workers:
         for proc, conn in self._workers:
             proc.join(timeout=5)
             if proc.is_alive():
-                self._kill_quietly(proc)
+                self._stop(proc)
             conn.close()
         self._workers = []
         shutil.rmtree(self._scratch, ignore_errors=True)
 
-    def _kill_quietly(self, proc) -> None:
+    def _stop(self, proc) -> None:
+        """Kill a worker, with the process group it leads."""
         if self.group:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
-                pass
+                pass  # not yet in its own group
         proc.kill()
         proc.join()
 
@@ -177,7 +172,7 @@ class Workers:
         # on an error or Ctrl-C, a task in progress may run for its whole time limit
         if exc[0] is not None:
             for proc, _ in self._workers:
-                self._kill_quietly(proc)
+                self._stop(proc)
         self.close()
 
 

@@ -58,8 +58,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     whatever the number of threads. ``watchdog``: solve in a watched child process (default:
     wherever a fork is safe, see the module's docstring).
     """
-    options = replace(options or SolveOptions.from_scenario(scenario),
-                      **{k: v for k, v in overrides.items() if v is not None})
+    options = (options or SolveOptions.from_scenario(scenario)).overridden(**overrides)
     if watchdog is None:
         watchdog = can_fork()
     t0 = time.perf_counter()
