@@ -594,7 +594,7 @@ SCENARIOS = {
     "fairness.basis": ("industrial_jobs",) * 4,
     "theme_min.ecological_transition": (0.15, None, None, None),
     "time_limit": (60,) * 4,
-    "gap": (0.0001,) * 4,
+    "gap": (1e-6,) * 4,
 }
 SCENARIO_NAMES = ("balanced", "jobs_first", "skills_first", "regional_equity")
 

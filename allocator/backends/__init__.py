@@ -20,13 +20,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from allocator.backends.base import (
+    EXACT_GAP,
     BackendUnavailable,
     ColdResolver,
     Resolver,
     SolveOptions,
     SolverOutput,
     SolverRefused,
+    is_proven,
+    objective_step,
     relative_gap,
+    settled,
+    stopping_gaps,
 )
 from allocator.core.status import Status
 
@@ -54,10 +59,11 @@ class Backend:
 
     def solve(self, model: "Model", options: SolveOptions) -> SolverOutput:
         try:
-            return self._impl().solve(model, self.solver, options)
+            out = self._impl().solve(model, self.solver, options)
         except BackendUnavailable as exc:  # the user needs to know what to ask for instead
             raise BackendUnavailable(f"{exc}; backends available here: "
                                      f"{', '.join(available())}") from None
+        return out if options.relax else settled(out, objective_step(model))
 
     def resolver(self, model: "Model", options: SolveOptions) -> Resolver:
         """Re-solves of ``model`` with bounds, rows or the objective changed."""
@@ -103,6 +109,7 @@ def available() -> list[str]:
     return names
 
 
-__all__ = ["BACKENDS", "Backend", "BackendUnavailable", "ColdResolver", "Resolver", "SolveOptions",
-           "SolverOutput", "SolverRefused", "Status", "available", "backend", "relative_gap",
-           "solve_model"]
+__all__ = ["BACKENDS", "EXACT_GAP", "Backend", "BackendUnavailable", "ColdResolver", "Resolver",
+           "SolveOptions", "SolverOutput", "SolverRefused", "Status", "available", "backend",
+           "is_proven", "objective_step", "relative_gap", "settled", "solve_model",
+           "stopping_gaps"]

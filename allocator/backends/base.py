@@ -13,18 +13,24 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from allocator.core.status import Status
+from allocator.core.status import EXACT_GAP, Status
 
 if TYPE_CHECKING:
     from allocator.core.scenario import Scenario
     from allocator.formulate import Change, Model
 
 
+# the share of an objective's step that a bound may exceed an allocation by and still prove
+# it: no allocation's worth lies strictly between two steps, and solvers' bounds carry
+# tolerances of ~1e-9
+STEP_SHARE = 1 - 1e-6
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """How to solve: on which backend, for how long, to which relative gap."""
     time_limit: float = 120.0
-    gap: float = 1e-4
+    gap: float = EXACT_GAP
     verbose: bool = False
     threads: int | None = None
     backend: str = "highs"
@@ -47,6 +53,69 @@ class SolveOptions:
     def overridden(self, **changes) -> "SolveOptions":
         """These options with the ``changes`` that are given (None keeps a field as it is)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def objective_step(model: "Model") -> float | None:
+    """The step between the worths of any two allocations, when the objective is a multiple of
+    one number on integer columns only (0-1 knapsacks, Pabulib votes, integer outcomes in raw
+    units, or any of these normalised): a bound less than a step above an allocation then
+    proves it optimal. None otherwise (or for a step below ``EXACT_GAP`` of the objective's
+    size, which the relative gap already covers).
+
+    The step is the greatest common divisor of the coefficients (Euclid on floats, to 1e-9 of
+    the largest), checked against every coefficient to 1e-6 of itself."""
+    c = np.asarray(model.c, float)
+    used = c != 0
+    if not used.any() or (used & ~np.asarray(model.integer, bool)).any():
+        return None
+    values = np.unique(np.abs(c[used]))
+    top = float(values[-1])
+    tol = 1e-9 * top
+    step = float(values[0])
+    for v in values[1:]:
+        a, b = float(v), step
+        while b > tol:
+            a, b = b, a % b
+            if b > a - tol:  # a remainder within rounding of a whole step
+                b = 0.0
+        step = a
+        if step < EXACT_GAP * top:
+            return None
+    ratio = np.abs(c[used]) / step
+    if np.abs(ratio - np.round(ratio)).max() > 1e-6:
+        return None
+    return step
+
+
+def is_proven(objective: float | None, bound: float | None, step: float | None = None) -> bool:
+    """The one rule by which an allocation is called optimal: its proven relative gap is at
+    most ``EXACT_GAP``, or, with an objective of ``step``s (``objective_step``), the bound is
+    less than a step above it (the integer optimum). Otherwise it is feasible, within its gap."""
+    g = relative_gap(objective, bound)
+    if g is None:
+        return False
+    if g <= EXACT_GAP * (1 + 1e-9):
+        return True
+    assert objective is not None and bound is not None  # a gap is known
+    return step is not None and bound - objective <= step * STEP_SHARE
+
+
+def stopping_gaps(options: SolveOptions, step: float | None) -> tuple[float, float]:
+    """The relative and absolute gaps a solver is to stop at: the relative gap asked; with an
+    objective of ``step``s and a gap no coarser than ``EXACT_GAP``, the integer optimum (a
+    bound less than a step above the allocation), whatever the relative gap then."""
+    if step is not None and options.gap <= EXACT_GAP:
+        return 0.0, step * STEP_SHARE
+    return float(options.gap), 0.0
+
+
+def settled(out: "SolverOutput", step: float | None) -> "SolverOutput":
+    """``out`` with its status by ``is_proven``: optimal only when proven so, feasible when it
+    has an allocation that is not (whatever gap the solver was asked to stop at)."""
+    if out.values is None or out.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return out
+    proven = is_proven(out.objective, out.bound, step)
+    return replace(out, status=Status.OPTIMAL if proven else Status.FEASIBLE)
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:

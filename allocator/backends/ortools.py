@@ -6,7 +6,13 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.backends.base import BackendUnavailable, SolveOptions, SolverOutput
+from allocator.backends.base import (
+    BackendUnavailable,
+    SolveOptions,
+    SolverOutput,
+    objective_step,
+    stopping_gaps,
+)
 from allocator.core.status import Status
 
 
@@ -64,8 +70,10 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     if not runner.solver_is_supported():
         raise BackendUnavailable(f"OR-Tools here does not include {solver}")
     runner.set_time_limit_in_seconds(float(options.time_limit))
-    params = {"scip": f"limits/gap = {options.gap}\nrandomization/randomseedshift = 0",
-              "sat": f"relative_gap_limit:{options.gap} random_seed:0"
+    rel, absolute = stopping_gaps(options, objective_step(model))
+    params = {"scip": f"limits/gap = {rel}\nlimits/absgap = {absolute}\n"
+                      "randomization/randomseedshift = 0",
+              "sat": f"relative_gap_limit:{rel} absolute_gap_limit:{absolute} random_seed:0"
                      + (f" num_workers:{options.threads}" if options.threads else "")}
     if name in params:
         runner.set_solver_specific_parameters(params[name])

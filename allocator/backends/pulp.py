@@ -10,7 +10,13 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.backends.base import BackendUnavailable, SolveOptions, SolverOutput
+from allocator.backends.base import (
+    BackendUnavailable,
+    SolveOptions,
+    SolverOutput,
+    objective_step,
+    stopping_gaps,
+)
 from allocator.core.status import Status
 
 
@@ -89,12 +95,13 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     prob, variables, rows = to_pulp(model, options.relax)
     kwargs: dict[str, object] = {"msg": bool(options.verbose),
                                  "timeLimit": float(options.time_limit)}
+    rel, absolute = stopping_gaps(options, objective_step(model))
     if solver == "PULP_CBC_CMD":
-        kwargs["gapRel"] = float(options.gap)
+        kwargs["gapRel"] = rel
         # CBC's default absolute gap and cutoff increment stop it short of the optimum on
         # objectives near 1 (measured: 1.2e-6 relative below HiGHS and SCIP); only the
-        # relative gap should decide
-        kwargs["options"] = ["allow 0", "increment 0"]
+        # gaps asked should decide (the absolute one: the objective's step, if any)
+        kwargs["options"] = [f"allow {absolute!r}", "increment 0"]
         if options.threads:
             kwargs["threads"] = int(options.threads)
         if options.start is not None and not options.relax:
@@ -120,8 +127,11 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
         state = Status.UNBOUNDED
     else:
         state = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
-    # CBC reports no bound through PuLP: an optimal status means the bound met the gap
-    bound = objective if state == Status.OPTIMAL else None
+    # CBC reports no bound through PuLP: an optimal status means it met a gap asked, so the
+    # bound is at most that far above (not its own: an allocation proven to 1e-4 is not
+    # called optimal, ``base.settled``)
+    bound = None if state != Status.OPTIMAL or objective is None else \
+        objective + max(rel * abs(objective), absolute)
     duals = _row_duals(rows) if options.relax and has_solution else None
     return SolverOutput(state, values if has_solution else None, objective, bound, seconds,
                         solver.replace("PULP_CBC_CMD", "CBC"), f"PuLP {pulp.__version__}", "",

@@ -24,6 +24,7 @@ from allocator.core.schema import (
     TEXT,
     parameter,
 )
+from allocator.core.status import EXACT_GAP
 
 if TYPE_CHECKING:
     from allocator.core.problem import Problem
@@ -54,7 +55,7 @@ class Scenario:
     fairness_basis: str = "industrial_jobs"
     backend: str = "highs"
     time_limit: float = 120.0
-    gap: float = 1e-4
+    gap: float = EXACT_GAP
 
     @property
     def outcomes(self) -> tuple[str, ...]:

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from allocator.core.status import EXACT_GAP
+
 # Kinds of column: how a cell is parsed and checked.
 ID, TEXT, NUMBER, INTEGER, BOOLEAN, CHOICE, ID_LIST = (
     "id", "text", "number", "integer", "boolean", "choice", "id list")
@@ -338,8 +340,10 @@ PARAMETERS = (
               choices=("highs", "scip", "cpsat", "cbc", "pulp")),
     Parameter("time_limit", NUMBER, "Seconds the solver may take (at most a week).",
               default=120.0, lo=0, hi=604_800, unit="s"),
-    Parameter("gap", NUMBER, "Relative gap at which a solution counts as optimal.",
-              default=1e-4, lo=0, hi=1),
+    Parameter("gap", NUMBER, "Relative gap at which the solver stops. An allocation is called "
+              "optimal only when proven within 1e-6 (or, when every objective coefficient is a "
+              "multiple of one number on whole selections, at the whole-number optimum); "
+              "otherwise feasible, within its gap.", default=EXACT_GAP, lo=0, hi=1),
 )
 
 

@@ -16,7 +16,14 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.backends import SolveOptions, SolverOutput, relative_gap, solve_model
+from allocator.backends import (
+    SolveOptions,
+    SolverOutput,
+    objective_step,
+    relative_gap,
+    settled,
+    solve_model,
+)
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
@@ -102,12 +109,11 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
                         "another backend (--backend NAME)")
     bound = out.bound if out.bound is not None and np.isfinite(out.bound) else None  # JSON
     g = relative_gap(out.objective, bound)
-    if status == Status.FEASIBLE and g is not None and g <= options.gap:
-        status = Status.OPTIMAL
-    elif status == Status.OPTIMAL and g is not None and g > max(options.gap, 1e-9) * 1.01:
-        # CP-SAT rounds float coefficients to integers and calls its own problem optimal:
-        # only a bound within the gap proves this one is
-        status = Status.FEASIBLE
+    # optimal only when proven so (``backends.is_proven``), whatever the solver or the
+    # watchdog said: CP-SAT rounds float coefficients to integers and calls its own problem
+    # optimal, a solver stopped at a coarser gap asked is within it, not at the optimum
+    status = settled(replace(out, status=status, bound=bound), objective_step(level_model)
+                     ).status
     solve_seconds = sum(h["seconds"] for h in history)
     return current, Solution(status=status, objective=out.objective, bound=bound, gap=g,
                              values=values, build_seconds=build, solve_seconds=solve_seconds,

@@ -33,8 +33,9 @@ class Solution:
 
     @property
     def label(self) -> str:
-        """Status as shown to users: ``optimal`` or ``feasible, gap 0.42%``."""
+        """Status as shown to users: ``optimal`` (proven: ``backends.is_proven``) or
+        ``feasible, within 0.42%`` of the best bound."""
         if self.status == Status.FEASIBLE:
-            return f"feasible, gap {percent(self.gap)}" if self.gap is not None else \
+            return f"feasible, within {percent(self.gap)}" if self.gap is not None else \
                 "feasible, gap unknown"
         return self.status

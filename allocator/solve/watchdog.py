@@ -2,7 +2,7 @@
 limit, CBC has hung after its own), so each solve runs in a forked child watched by this
 process. The child streams every improving solution it finds (HiGHS's callback); the watchdog
 stops it (its whole process group) ``GRACE_SECONDS`` after the limit and keeps the best one,
-reported as "feasible, gap x%", or no allocation with a clear message. A child that crashes
+reported as "feasible, within x%", or no allocation with a clear message. A child that crashes
 is reported with the backends available here. The child costs ~25 ms (see ``watch``), so
 every solve is watched where a fork is safe; elsewhere (a process with other threads, or a
 daemon worker, which may not have children) it runs in this process.

@@ -12,7 +12,14 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.backends.base import Resolver, SolveOptions, SolverOutput, SolverRefused
+from allocator.backends.base import (
+    Resolver,
+    SolveOptions,
+    SolverOutput,
+    SolverRefused,
+    objective_step,
+    stopping_gaps,
+)
 from allocator.core.status import Status
 from allocator.formulate import Change
 
@@ -72,7 +79,12 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
         h.setOptionValue("log_file", log_path)
         h.setOptionValue("output_flag", True)
         h.setOptionValue("time_limit", float(options.time_limit))
-        h.setOptionValue("mip_rel_gap", float(options.gap))
+        if model.integer.any() and not options.relax:
+            rel, absolute = stopping_gaps(options, objective_step(model))
+            h.setOptionValue("mip_rel_gap", rel)
+            # HiGHS stops at either gap: an absolute one set by the caller (``mip``'s, the
+            # gap asked of the whole model) stands unless the objective's step is larger
+            h.setOptionValue("mip_abs_gap", max(absolute, _option(h, "mip_abs_gap")))
         h.setOptionValue("random_seed", 0)
         if options.threads:
             # the pool is sized once, by the first solve, and HiGHS 1.16 refuses a solve that

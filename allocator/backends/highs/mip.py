@@ -34,7 +34,14 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.backends.base import SolveOptions, SolverOutput, relative_gap
+from allocator.backends.base import (
+    SolveOptions,
+    SolverOutput,
+    objective_step,
+    relative_gap,
+    settled,
+    stopping_gaps,
+)
 from allocator.backends.highs import cuts as C
 from allocator.backends.highs import instance as H
 from allocator.core.status import Status
@@ -52,7 +59,10 @@ SUB_OPTIONS = {"mip_feasibility_tolerance": 1e-7}
 # the LP relaxation without presolve: half the time at every size measured (0.12 → 0.06 s at
 # 10,000 projects, 10.2 → 8.5 s at 100,000), the same optimum
 LP_OPTIONS = {"presolve": "off"}
-MILP_OPTIONS: dict = {}
+# the final MILP starts from RENS's allocation, most often the optimum, and is left to prove
+# it: HiGHS's restarts (ten on the bundled `balanced`, each dropping inactive columns and
+# starting the root again) took 2.5 of its 3.2 s to reach a gap of 1e-6; without, 0.5 s
+MILP_OPTIONS: dict = {"mip_allow_restart": False}
 MAX_CUT_ROUNDS = 10  # the bundled workbook needs 2; each round costs an LP from its basis
 # RENS in a re-solve also frees the selections cheapest to move (by reduced cost, those at a
 # bound: ~570 of 2,000 are basic at 0 or 1, with a reduced cost of 0 that says nothing). On
@@ -63,11 +73,15 @@ FLIPS = 40
 RC_ZERO = 1e-9
 
 
-def met(objective: float | None, bound: float | None, gap: float) -> bool:
-    """Whether ``objective`` is proven within the relative ``gap`` of ``bound`` (below 1e-9,
-    rounding)."""
+def met(objective: float | None, bound: float | None, gaps: tuple[float, float]) -> bool:
+    """Whether ``objective`` is proven within the relative or the absolute gap of ``gaps``
+    (``stopping_gaps``) of ``bound`` (below 1e-9 relative, rounding)."""
     g = relative_gap(objective, bound)
-    return g is not None and g <= max(gap, 1e-9)
+    if g is None:
+        return False
+    assert objective is not None and bound is not None  # a gap is known
+    rel, absolute = gaps
+    return g <= max(rel, 1e-9) or bound - objective <= absolute
 
 
 def improves(out: SolverOutput, L: float | None) -> bool:
@@ -81,6 +95,7 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     t0 = time.perf_counter()
     deadline = t0 + options.time_limit
     notes = []
+    gaps = stopping_gaps(options, objective_step(model))
 
     # 1. the LP relaxation: its bound, values and reduced costs
     h = H.build(model, relax=True)
@@ -99,7 +114,7 @@ def solve(model, options: SolveOptions) -> SolverOutput:
 
     # 2. RENS: the MILP over the selections the LP leaves fractional; enough at scale
     rens = run_rens(model, x, U, options, deadline, notes)
-    if rens.values is None or not met(rens.objective, U, options.gap):
+    if rens.values is None or not met(rens.objective, U, gaps):
         # 3. cover cuts tighten the bound (``cuts.py``), and RENS runs again from their LP
         lp, cuts = tighten(h, model, lp, C.knapsacks(model), options)
         if lp.status == Status.INFEASIBLE:  # cuts remove no allocation: there is none
@@ -202,15 +217,18 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
     allocation ``start`` worth ``L`` (or None): done when they meet within the gap, else
     reduced-cost fixing against ``L`` and the MILP from ``start``."""
     version = highspy_version()
+    step = objective_step(model)
+    gaps = stopping_gaps(options, step)
     if start is None:
         L = None
-    if L is not None and met(L, U, options.gap):
+    if L is not None and met(L, U, gaps):
         assert start is not None  # L is its worth
         notes.append(f"proven within {relative_gap(L, U):.2e} of the bound {U:.10g}: no search")
         if options.on_solution is not None:
             options.on_solution(start, L, U)
-        return SolverOutput(Status.OPTIMAL, start, L, U, time.perf_counter() - t0, "HiGHS", version,
-                            "\n".join(notes) + "\n", None, "Optimal (bound met)")
+        return settled(SolverOutput(Status.OPTIMAL, start, L, U, time.perf_counter() - t0, "HiGHS",
+                                    version, "\n".join(notes) + "\n", None,
+                                    "Optimal (bound met)"), step)
     lo, hi = np.array(model.col_lo, float), np.array(model.col_hi, float)
     if L is not None:
         threshold = (lp_bound - L) + 1e-7 * max(1.0, abs(lp_bound))
@@ -228,22 +246,21 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
         scale=U, **milp_options)
     log = "\n".join(notes) + "\n" + out.log
     seconds = time.perf_counter() - t0
-    gap = options.gap
     if out.objective is None or (L is not None and out.objective < L - 1e-9 * max(1.0, abs(L))):
         if L is None:
             return replace(out, seconds=seconds, log=log)
         # nothing better than the start: it stands, proven only if the search finished
         bound = U if out.bound is None or out.values is None else min(U, max(out.bound, L))
         status = Status.OPTIMAL if (out.values is not None and out.status == Status.OPTIMAL) or \
-            met(L, bound, gap) else Status.FEASIBLE
-        return SolverOutput(status, start, L, bound, seconds, "HiGHS", version, log, None,
-                            out.message)
+            met(L, bound, gaps) else Status.FEASIBLE
+        return settled(SolverOutput(status, start, L, bound, seconds, "HiGHS", version, log,
+                                    None, out.message), step)
     bound = U if out.bound is None else min(U, max(out.bound, out.objective))
     status = out.status
-    if status == Status.FEASIBLE and met(out.objective, bound, gap):
+    if status == Status.FEASIBLE and met(out.objective, bound, gaps):
         status = Status.OPTIMAL
-    return SolverOutput(status, out.values, out.objective, bound, seconds, "HiGHS", version,
-                        log, None, out.message)
+    return settled(SolverOutput(status, out.values, out.objective, bound, seconds, "HiGHS",
+                                version, log, None, out.message), step)
 
 
 def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = None,
@@ -276,7 +293,9 @@ def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = N
         return float(r.c @ v) + offset
 
     h = H.build(r)
-    if scale is not None and options.gap > 0 and np.isfinite(scale):
+    if scale is not None and np.isfinite(scale):
+        # the gap asked of the whole model, as an absolute one (or the objective's step,
+        # when it has one: ``instance.run`` takes the larger)
         h.setOptionValue("mip_abs_gap", max(1e-9, options.gap * abs(scale)))
     for key, value in {**SUB_OPTIONS, **highs_options}.items():
         h.setOptionValue(key, value)
@@ -303,7 +322,8 @@ def time_left(deadline: float) -> float:
 
 def plain_milp(model, options, deadline, t0, notes) -> SolverOutput:
     out = H.run(H.build(model), model, replace(options, time_limit=time_left(deadline)))
-    return replace(out, seconds=time.perf_counter() - t0, log="\n".join(notes) + "\n" + out.log)
+    return settled(replace(out, seconds=time.perf_counter() - t0,
+                           log="\n".join(notes) + "\n" + out.log), objective_step(model))
 
 
 # ----------------------------------------------------------------------------- re-solves

@@ -7,7 +7,13 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.backends.base import Resolver, SolveOptions, SolverOutput
+from allocator.backends.base import (
+    Resolver,
+    SolveOptions,
+    SolverOutput,
+    objective_step,
+    stopping_gaps,
+)
 from allocator.backends.highs import cuts as C
 from allocator.backends.highs import instance as H
 from allocator.backends.highs.mip import (
@@ -40,7 +46,7 @@ BIG_ROW = 50  # rows over more columns than this (budget, regions, payments) mak
 # presolve, 7.2 s without (two runs each, side by side); on synthetic instances it is neutral
 # (1,000 projects: 5.0–5.4 s against 5.2–5.4 s without) or slower (2,000: 2.8–3.2 s
 # against 2.4–2.8 s). The realistic workbook decides.
-RESOLVE_OPTIONS = {"presolve": "on", "presolve_mode": 1}
+RESOLVE_OPTIONS = {"presolve": "on", "presolve_mode": 1, "mip_allow_restart": False}
 
 
 class Nearby(Resolver):
@@ -151,16 +157,17 @@ class Nearby(Resolver):
         notes = [f"LP relaxation with {len(cuts) + len(new)} cover cuts: bound "
                  f"{lp.objective:.10g}"]
         L = values = None
+        gaps = stopping_gaps(options, objective_step(changed))
         if start is not None and changed.holds(start):
             L, values = float(changed.c @ start + changed.offset), np.asarray(start, float)
-        if not met(L, U, options.gap):  # RENS around the changed LP, a few flips free
+        if not met(L, U, gaps):  # RENS around the changed LP, a few flips free
             rens = run_rens(changed, x, U, options, deadline, notes, reduced=reduced)
             if improves(rens, L):
                 L, values = rens.objective, rens.values
         # not when only the objective changed: the start's neighbourhood would free every
         # selection the LP moves (60 or so on a Monte Carlo draw), and the MILP that
         # ``finish`` runs costs less (bundled draws, 0.065 against 0.078 s)
-        if not met(L, U, options.gap) and start is not None and \
+        if not met(L, U, gaps) and start is not None and \
                 change.moves_bounds:
             free = self._neighbourhood(np.asarray(start, float), x, reduced, cols, rows)
             fix = m.integer & ~free
