@@ -7,9 +7,16 @@ them the same way::
     scenario = allocator.choose_scenario(problem, "balanced", ["budget=80e6"])
     result = allocator.optimise(problem, scenario)
     why = allocator.explain(problem, scenario, ["P-0412"])
+
+The time limit (the scenario's ``time_limit``, or the ``time_limit`` given) bounds each
+function's whole job, from the moment it is called: its main solve gets at most
+``backends.base.MAIN_SHARE`` of it when re-solves follow (explanations, draws), the whole of
+it when none do, and every later solve what is left; what the limit left no time for says so
+(see each result's documentation).
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,9 +27,11 @@ from allocator.analyse.allocation import Result, analyse
 from allocator.analyse.budget_curve import budget_curve as _curve
 from allocator.analyse.compare import Comparison, compare_runs, runs_for
 from allocator.analyse.explain import Explanation, explain_projects
-from allocator.analyse.frontier import Frontier, frontier
+from allocator.analyse.frontier import Frontier
+from allocator.analyse.frontier import frontier as _frontier
 from allocator.analyse.sweep import Sweep, parse_variations, run_sweep
-from allocator.analyse.uncertainty import Uncertainty, monte_carlo
+from allocator.analyse.uncertainty import Uncertainty
+from allocator.analyse.uncertainty import monte_carlo as _monte_carlo
 from allocator.backends import SolveOptions
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
@@ -65,6 +74,8 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
     an optimum). ``explain``: reasons, shadow prices and the price of inclusion of the
     ``near_misses`` best unfunded projects (re-solves on ``workers`` processes), or the
     diagnosis when the rules conflict. ``overrides``: backend, time_limit, gap, threads.
+    The time limit bounds the solve and its explanations together (see the module's
+    docstring): prices of inclusion and shadow prices it left no time for say "not priced".
     """
     scenario = scenario or problem.scenario()
     if method == "greedy":
@@ -72,35 +83,42 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
         return analyse(problem, scenario, model, solution, explain=False)
     if method != "optimal":
         raise ValueError(f"method must be 'optimal' or 'greedy', not {method!r}")
-    model, solution = solve(problem, scenario, verbose=verbose, **overrides)
+    options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
+        **overrides).with_deadline()
+    model, solution = solve(problem, scenario,
+                            options=options.for_main_solve() if explain else options)
     return analyse(problem, scenario, model, solution, explain=explain,
-                   near_misses=near_misses, workers=workers)
+                   near_misses=near_misses, workers=workers, options=options)
 
 
 def explain(problem: Problem, scenario: Scenario, project_ids: Sequence[str], *,
             verbose: bool = False, **overrides) -> Explanation:
     """Why each project is funded or not, and what forcing it in would cost (one re-solve
-    each, on the scenario's backend); raises InputError for an unknown project."""
+    each, on the scenario's backend, within the time limit with the solve: a project it left
+    no time for is "not priced"); raises InputError for an unknown project."""
     known = set(problem.projects["project_id"])
     unknown = [pid for pid in project_ids if pid not in known]
     if unknown:
         raise InputError([Finding(ERROR, "projects", f"no project '{pid}' in "
                                   f"{problem.source or 'the workbook'}") for pid in unknown])
-    options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(**overrides)
-    model, solution = solve(problem, scenario, options=options)
+    options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
+        **overrides).with_deadline()
+    model, solution = solve(problem, scenario, options=options.for_main_solve())
     return explain_projects(problem, scenario, model, solution, project_ids, options)
 
 
 def budget_curve(problem: Problem, scenario: Scenario, start: float, stop: float, steps: int,
                  *, workers: int = 2) -> pd.DataFrame:
     """What the optimum achieves at ``steps`` envelopes from ``start`` to ``stop`` (€), on
-    the scenario's backend (see ``analyse.budget_curve``)."""
+    the scenario's backend (see ``analyse.budget_curve``), all within its time limit (a point
+    it left no time for: "not solved in time" in ``note``)."""
     bounds = np.array([start, stop], float)
     if not np.all(np.isfinite(bounds)) or start < 0 or stop < start or steps < 2:
         raise InputError([Finding(ERROR, "--from/--to", "a budget curve runs from a "
                                   "non-negative envelope up to a larger one, in 2 or more steps "
                                   f"(not {start:g} to {stop:g} in {steps})")])
-    return _curve(problem, scenario, np.linspace(start, stop, steps), workers)
+    return _curve(problem, scenario, np.linspace(start, stop, steps), workers,
+                  SolveOptions.from_scenario(scenario).with_deadline())
 
 
 def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
@@ -113,7 +131,10 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
     flags on top) and result workbooks of ``allocator solve``. ``greedy``: the ranking
     references for ``each`` scenario, the ``first`` or ``none``. ``on_source(source, n)`` is
     told before the n scenarios of an input are solved. Raises InputError; a comparison
-    where no run has an allocation raises ``NothingToCompare``."""
+    where no run has an allocation raises ``NothingToCompare``. The scenarios of an input
+    are solved by the longest of their time limits after the call (one not solved by then
+    says so in its message)."""
+    started = time.monotonic()
     runs: list[Run] = []
     references: list[Run] = []
     territories = None
@@ -129,7 +150,8 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
         if on_source is not None:
             on_source(str(source), len(scenarios))
         got, refs = runs_for(problem, scenarios, greedy=greedy, source=str(source),
-                             workers=workers, progress=progress)
+                             workers=workers, progress=progress,
+                             deadline=started + max(s.time_limit for s in scenarios))
         runs += got
         references += refs
         territories = problem.territories if territories is None else territories
@@ -150,7 +172,27 @@ def sweep(problem: Problem, base: Scenario, variations: Sequence[str], *,
           workers: int | None = None, scheduler: str | None = None,
           progress: bool | None = None) -> Sweep:
     """Every combination of ``variations`` (``key=a,b,c`` or ``key=start:stop:count``) over
-    ``base``, solved side by side (see ``analyse.sweep``)."""
+    ``base``, solved side by side (see ``analyse.sweep``), all within the longest of their
+    time limits (a scenario not solved by then: "not solved in time")."""
     return run_sweep(problem, base, parse_variations(variations), workers=workers,
-                     scheduler=scheduler, progress=progress)
+                     scheduler=scheduler, progress=progress, started=time.monotonic())
+
+
+def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int = 15,
+             **options) -> Frontier:
+    """``analyse.frontier.frontier`` (its ``options``), every point solved within the time
+    limit (``time_limit``, default the scenario's) counted from now; points it left no time
+    for are counted in ``Frontier.unsolved``."""
+    limit = options.get("time_limit")
+    return _frontier(problem, scenario, x, y, points, **options, deadline=time.monotonic() + (
+        scenario.time_limit if limit is None else limit))
+
+
+def monte_carlo(problem: Problem, scenario: Scenario, **options) -> Uncertainty:
+    """``analyse.uncertainty.monte_carlo`` (its ``options``), the central solve and the
+    draws within the scenario's time limit counted from now; draws it left no time for are
+    "not solved in time" (on a Dask cluster, whose clocks are not this machine's, the limit
+    bounds each solve)."""
+    return _monte_carlo(problem, scenario, **options,
+                        deadline=time.monotonic() + scenario.time_limit)
 

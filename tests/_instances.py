@@ -9,9 +9,11 @@ on a knife edge.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 
 import allocator
 
@@ -165,3 +167,45 @@ def make_case(src, n: int, *, n_territories=(2, 4), n_regions=(1, 2), lock_rate=
         fairness_basis=src.pick(("industrial_jobs", "population")),
         gap=0.0, time_limit=30.0)
     return Case(projects, pd.DataFrame(territories), pd.DataFrame(regions), resources, scenario)
+
+
+# ----------------------------------------------------------------------------- knapsacks
+
+def hard_knapsack(n: int = 250, m: int = 5, seed: int = 0, tightness: float = 0.25) -> dict:
+    """A multi-dimensional knapsack made as Chu and Beasley made OR-Library's mknapcb files
+    (weights uniform on 1..1000, each capacity a share of its row's total, profits correlated
+    with the weights): at n=250, m=5 no solver proves its optimum in seconds. The dict of
+    ``benchmarks.instances.read_orlib`` (n, m, profit, weights, capacity)."""
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(1, 1001, size=(m, n)).astype(float)
+    profit = np.round(weights.sum(axis=0) / m + 500 * rng.random(n))
+    return dict(n=n, m=m, profit=profit, weights=weights,
+                capacity=np.floor(tightness * weights.sum(axis=1)))
+
+
+def knapsack_workbook(path: Path, inst: dict, time_limit: float = 120) -> Path:
+    """A knapsack instance as an input workbook: one project per item (profit as ``jobs``,
+    weights as ``use:r1`` … ``use:rm``), one resource per constraint, a budget that never
+    binds, and a scenario that weighs jobs alone, in raw units, with a zero gap."""
+    n, m = inst["n"], inst["m"]
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("projects")
+    header = ["project_id", "territory_id", "title", "theme", "total_cost", "requested",
+              "jobs"] + [f"use:r{i + 1}" for i in range(m)]
+    sheet.write_row(0, 0, header)
+    for j in range(n):
+        sheet.write_row(j + 1, 0, [f"item-{j + 1}", "T1", f"Item {j + 1}", "innovation",
+                                   1e6, 1e6, float(inst["profit"][j]),
+                                   *map(float, inst["weights"][:, j])])
+    sheet = book.add_worksheet("resources")
+    sheet.write_row(0, 0, ["resource", "capacity"])
+    for i, cap in enumerate(inst["capacity"]):
+        sheet.write_row(i + 1, 0, [f"r{i + 1}", float(cap)])
+    sheet = book.add_worksheet("scenarios")
+    params = [("parameter", "knapsack"), ("budget", 2e6 * n + 1e6), ("weight.jobs", 1),
+              ("weight.skills", 0), ("weight.innovation", 0), ("normalise", "none"),
+              ("gap", 0), ("time_limit", time_limit)]
+    for i, row in enumerate(params):
+        sheet.write_row(i, 0, row)
+    book.close()
+    return path

@@ -99,3 +99,30 @@ def test_feasible_problem_has_no_conflict():
     problem = base()
     scenario = allocator.Scenario(budget=5 * M)
     assert diagnose(problem, scenario, formulate(problem, scenario)).empty
+
+
+def test_a_diagnosis_the_deadline_cuts_short_keeps_a_conflict_and_says_it_is_not_minimal():
+    import time
+    from dataclasses import replace
+
+    from allocator.analyse.diagnose import NOT_COMPUTED, NOT_REDUCED
+    from allocator.backends import SolveOptions
+
+    def floors(r):
+        r["floor"] = [6 * M, 2 * M]
+
+    def bystanders(p):  # rules that play no part in the conflict
+        p["lock"] = [None, "out", None, None, None, None]
+        p["requires"] = [None, None, None, "B1", None, None]
+    problem = base(regions=floors, projects=bystanders)
+    scenario = allocator.Scenario(budget=7 * M)
+    model = formulate(problem, scenario)
+    minimal = diagnose(problem, scenario, model)
+    late = diagnose(problem, scenario, model, replace(SolveOptions.from_scenario(scenario),
+                                                      deadline=time.monotonic()))
+    # nothing was proven after the deadline: every rule is kept, and it says so
+    assert named(minimal) < named(late)
+    assert late.attrs["summary"].endswith(f"({NOT_REDUCED})")
+    measured = late["rule"].isin(["budget", "region_floor"])  # by a solve each
+    assert set(late.loc[measured, "to_relax"]) == {NOT_COMPUTED}
+    assert NOT_REDUCED not in minimal.attrs["summary"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import xlsxwriter
+from _instances import knapsack_workbook
 
 import allocator
 from allocator.solve import solve
@@ -45,36 +45,8 @@ def best_known() -> pd.DataFrame:
     return pd.read_csv(ORLIB / "mknap_best_known.csv").set_index("instance")
 
 
-# ----------------------------------------------------------------------------- workbook
-
-def write_workbook(path: Path, inst: dict) -> Path:
-    """The instance as an input workbook: projects, resources and a scenarios sheet."""
-    n, m = inst["n"], inst["m"]
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("projects")
-    header = ["project_id", "territory_id", "title", "theme", "total_cost", "requested",
-              "jobs"] + [f"use:r{i + 1}" for i in range(m)]
-    sheet.write_row(0, 0, header)
-    for j in range(n):
-        sheet.write_row(j + 1, 0, [f"item-{j + 1}", "T1", f"Item {j + 1}", "innovation",
-                                   1e6, 1e6, float(inst["profit"][j]),
-                                   *map(float, inst["weights"][:, j])])
-    sheet = book.add_worksheet("resources")
-    sheet.write_row(0, 0, ["resource", "capacity"])
-    for i, cap in enumerate(inst["capacity"]):
-        sheet.write_row(i + 1, 0, [f"r{i + 1}", float(cap)])
-    sheet = book.add_worksheet("scenarios")
-    params = [("parameter", "knapsack"), ("budget", 2e6 * n + 1e6), ("weight.jobs", 1),
-              ("weight.skills", 0), ("weight.innovation", 0), ("normalise", "none"),
-              ("gap", 0), ("time_limit", 120)]
-    for i, row in enumerate(params):
-        sheet.write_row(i, 0, row)
-    book.close()
-    return path
-
-
 def solve_workbook(tmp_path: Path, inst: dict, name: str):
-    problem = allocator.load(write_workbook(tmp_path / f"{name}.xlsx", inst))
+    problem = allocator.load(knapsack_workbook(tmp_path / f"{name}.xlsx", inst))
     assert problem.n == inst["n"]
     scenario = problem.scenario("knapsack")
     assert scenario.gap == 0 and scenario.normalise == "none"

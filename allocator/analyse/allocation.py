@@ -55,17 +55,20 @@ class Result:
 
 
 def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Solution, *,
-            explain: bool = True, near_misses: int = 20, workers: int = 2) -> Result:
+            explain: bool = True, near_misses: int = 20, workers: int = 2,
+            options: SolveOptions | None = None) -> Result:
     """The allocation and its summaries; with ``explain``, reasons and shadow prices too.
 
     ``near_misses``: how many of the best unfunded projects get a price of inclusion
-    (one re-solve each, run in ``workers`` processes).
+    (one re-solve each, run in ``workers`` processes). ``options``: of the re-solves
+    (default the scenario's), on the backend that found the solution; those their deadline
+    leaves no time for say so.
     """
+    options = replace(options or SolveOptions.from_scenario(scenario), backend=solution.backend)
     if not solution.ok:
         diagnosis = None
         if solution.status == Status.INFEASIBLE and explain:
-            diagnosis = diagnose(problem, scenario, model, replace(
-                SolveOptions.from_scenario(scenario), backend=solution.backend))
+            diagnosis = diagnose(problem, scenario, model, options)
         return Result(scenario, solution, None, diagnosis=diagnosis, model=model)
     assert solution.values is not None  # ok: it has values
     p = problem.projects
@@ -81,8 +84,7 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
         alloc[o] = p[o].to_numpy(float) * share
     shadow = None
     if explain:
-        resolver = Resolves(model, replace(SolveOptions.from_scenario(scenario),
-                                           backend=solution.backend), workers)
+        resolver = Resolves(model, options, workers)
         # reasons, prices of inclusion and shadow prices: their re-solves in one batch
         why, shadow = explanations(problem, scenario, model, solution, award, funded,
                                    near_misses=near_misses, resolver=resolver)
@@ -124,11 +126,14 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
                   shadow, model=model)
 
 
-def solve_scenario(problem: Problem, scenario: Scenario) -> Result:
-    """Solve and analyse (a task of ``runtime.pool``, for sweeps and comparisons).
+def solve_scenario(problem: Problem, scenario: Scenario, deadline: float | None = None
+                   ) -> Result:
+    """Solve and analyse (a task of ``runtime.pool``, for sweeps and comparisons), by the
+    ``deadline`` (a ``time.monotonic()`` instant) when given.
 
     Without explanations: per-project reasons cost dozens of re-solves, and a sweep compares
     totals; ``allocator solve`` on one scenario gives them.
     """
-    model, solution = solve(problem, scenario)
+    model, solution = solve(problem, scenario,
+                            options=SolveOptions.from_scenario(scenario, deadline=deadline))
     return analyse(problem, scenario, model, solution, explain=False)

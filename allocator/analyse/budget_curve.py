@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator.backends import Resolver, SolveOptions
+from allocator.backends import OUT_OF_TIME, Resolver, SolveOptions
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.formulate import MEUR, Change, formulate
@@ -47,7 +47,8 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
     """One row per budget (ascending): budget, status, objective, awarded, projects_funded,
     each outcome, marginal_per_meur (objective gained per extra €M since the previous point),
     seconds (solver time of the point), backend (that solved it: ``options``', default the
-    scenario's)."""
+    scenario's), note ("not solved in time" for a point the deadline of ``options`` left no
+    time for; empty otherwise)."""
     options = options or SolveOptions.from_scenario(scenario)
     model = formulate(problem, scenario)
     budget = model.group("budget")
@@ -77,8 +78,10 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
             record.update(model.totals(values))
         record["seconds"] = out.seconds
         record["backend"] = options.backend
+        record["note"] = "not solved in time" if out.message == OUT_OF_TIME else ""
         records.append(record)
     frame = pd.DataFrame(records)
+    frame["objective"] = frame["objective"].astype(float)  # None where no point was solved
     frame["marginal_per_meur"] = frame["objective"].diff() / (frame["budget"].diff() / MEUR)
     return frame
 

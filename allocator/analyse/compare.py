@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping, Sequence
@@ -121,11 +122,14 @@ def greedy_run(problem: Problem, scenario: Scenario, rank: str, *, model: Model 
 
 
 def solve_runs(problem: Problem, scenarios: Sequence[Scenario], *, source: str = "",
-               workers: int | None = None, progress: bool | None = None) -> list[Run]:
+               workers: int | None = None, progress: bool | None = None,
+               deadline: float | None = None) -> list[Run]:
     """Solve each scenario (in parallel local processes when there are several; see
-    ``sweep``), analysed without per-project explanations, which comparisons do not use."""
-    batch = collect(problem, solve_scenario, list(scenarios), workers=workers,
-                    progress=progress, label="scenarios")
+    ``sweep``), analysed without per-project explanations, which comparisons do not use;
+    by ``deadline`` (a ``time.monotonic()`` instant) when given: one it leaves no time for
+    has no allocation, and its message says so."""
+    batch = collect(problem, partial(solve_scenario, deadline=deadline), list(scenarios),
+                    workers=workers, progress=progress, label="scenarios")
     runs = []
     for i, scenario in enumerate(scenarios):
         result = batch.results.get(i)
@@ -139,11 +143,13 @@ def solve_runs(problem: Problem, scenarios: Sequence[Scenario], *, source: str =
 
 
 def runs_for(problem: Problem, scenarios: Sequence[Scenario], *, greedy: str = "each",
-             source: str = "", workers: int | None = None, progress: bool | None = None
-             ) -> tuple[list[Run], list[Run]]:
-    """The optimal runs of ``scenarios`` and their greedy references (both rankings) for
-    ``greedy`` = ``each`` scenario, the ``first`` only, or ``none``."""
-    runs = solve_runs(problem, scenarios, source=source, workers=workers, progress=progress)
+             source: str = "", workers: int | None = None, progress: bool | None = None,
+             deadline: float | None = None) -> tuple[list[Run], list[Run]]:
+    """The optimal runs of ``scenarios`` (solved by ``deadline``, see ``solve_runs``) and
+    their greedy references (both rankings) for ``greedy`` = ``each`` scenario, the
+    ``first`` only, or ``none``."""
+    runs = solve_runs(problem, scenarios, source=source, workers=workers, progress=progress,
+                      deadline=deadline)
     picked = {"each": list(scenarios), "first": list(scenarios[:1]), "none": []}[greedy]
     references = [greedy_run(problem, s, rank, source=source) for s in picked for rank in RANKS]
     return runs, references

@@ -7,6 +7,10 @@ then single units in chunks that halve (so that 183 coverage rows cost a few doz
 183); what remains is irreducible: drop any one unit and the others can hold together. Each
 unit is then put in words, with the figures that clash, and with what relaxing it would take
 (the least slack on that rule alone that makes everything else feasible).
+
+Within a deadline (the command's time limit), a feasibility solve it leaves no time for
+proves nothing: the filter stops there and names the rules it has kept, which conflict but may
+not all be needed, and says so; a relaxation not computed in time says so too.
 """
 from __future__ import annotations
 
@@ -45,6 +49,15 @@ def units(problem: Problem, model: Model) -> list[Unit]:
     return out
 
 
+NOT_REDUCED = ("the time limit was reached before this set could be reduced: some of these "
+               "rules may not be needed for the conflict")
+NOT_COMPUTED = "not computed: the time limit was reached"
+
+
+class OutOfTime(Exception):
+    """A feasibility solve ended without an answer (no time left, or none found in time)."""
+
+
 class _Oracle:
     """Feasibility of the model with only some units on (any allocation will do), on the
     backend of ``options``."""
@@ -62,16 +75,31 @@ class _Oracle:
             rows=(rows, np.full(len(rows), -np.inf), np.full(len(rows), np.inf)) if rows else None,
             cols=(cols, np.zeros(len(cols)), np.ones(len(cols))) if cols else None)
         self.solves += 1
-        return self.resolver.solve(change).status == Status.INFEASIBLE
+        status = self.resolver.solve(change).status
+        if status == Status.NO_SOLUTION:  # neither feasible nor infeasible: out of time
+            raise OutOfTime
+        return status == Status.INFEASIBLE
 
 
-def conflict(problem: Problem, model: Model, options: SolveOptions) -> tuple[list[Unit], int]:
-    """A minimal set of conflicting units (deletion filter), and the number of solves used."""
+def conflict(problem: Problem, model: Model, options: SolveOptions
+             ) -> tuple[list[Unit], int, bool]:
+    """A minimal set of conflicting units (deletion filter), the number of solves used, and
+    whether the set is minimal (False: the deadline stopped the filter, see the module)."""
     all_units = units(problem, model)
     oracle = _Oracle(model, all_units, options)
-    on = set(range(len(all_units)))
-    if not oracle.infeasible(on):
-        return [], oracle.solves
+    kept = list(range(len(all_units)))
+    try:
+        if not oracle.infeasible(set(kept)):
+            return [], oracle.solves, True
+        _filter(all_units, oracle, kept)
+    except OutOfTime:
+        return [all_units[i] for i in kept], oracle.solves, False
+    return [all_units[i] for i in kept], oracle.solves, True
+
+
+def _filter(all_units: list[Unit], oracle: _Oracle, kept: list[int]) -> None:
+    """The deletion filter, on ``kept`` in place: every state it holds still conflicts."""
+    on = set(kept)
     families: dict[str, list[int]] = {}
     for i, u in enumerate(all_units):
         families.setdefault(u.family, []).append(i)
@@ -80,20 +108,19 @@ def conflict(problem: Problem, model: Model, options: SolveOptions) -> tuple[lis
     for members in sorted(families.values(), key=len, reverse=True):
         if oracle.infeasible(on - set(members)):
             on -= set(members)
-    needed = sorted(on)
-    chunk = max(1, len(needed) // 2)
+            kept[:] = sorted(on)
+    chunk = max(1, len(kept) // 2)
     while True:
         i = 0
-        while i < len(needed):
-            trial = needed[:i] + needed[i + chunk:]
+        while i < len(kept):
+            trial = kept[:i] + kept[i + chunk:]
             if oracle.infeasible(set(trial)):
-                needed = trial
+                kept[:] = trial
             else:
                 i += chunk
         if chunk == 1:
             break
         chunk = max(1, chunk // 2)
-    return [all_units[i] for i in needed], oracle.solves
 
 
 def relaxation(model: Model, unit: Unit, options: SolveOptions) -> float | None:
@@ -106,6 +133,8 @@ def relaxation(model: Model, unit: Unit, options: SolveOptions) -> float | None:
     slack = sp.csr_array(([-sign], ([unit.row], [0])), shape=(m.A.shape[0], 1))
     relaxed = m.with_objective(np.zeros(m.A.shape[1])).with_columns(slack, -1.0, 0.0, np.inf)
     out = backend(options.backend).solve(relaxed, replace(options, gap=1e-6))
+    if out.status == Status.NO_SOLUTION:
+        raise OutOfTime
     if out.values is None:
         return None
     return float(out.values[-1])
@@ -196,16 +225,23 @@ def diagnose(problem: Problem, scenario: Scenario, model: Model,
     feasibility solves the filter took, ``attrs['backend']`` the backend that ran them.
     """
     options = options or SolveOptions.from_scenario(scenario)
-    found, solves = conflict(problem, model, options)
+    found, solves, minimal = conflict(problem, model, options)
     rows = [{"rule": u.family, "subject": u.subject,
              "statement": describe(problem, scenario, model, u),
-             "to_relax": _relax_words(u, relaxation(model, u, options), problem)}
-            for u in found]
+             "to_relax": _to_relax(u, model, options, problem)} for u in found]
     frame = pd.DataFrame(rows, columns=["rule", "subject", "statement", "to_relax"])
     frame.attrs["solves"] = solves
     frame.attrs["backend"] = options.backend
-    frame.attrs["summary"] = _summary(problem, scenario, found, frame)
+    frame.attrs["summary"] = _summary(problem, scenario, found, frame) + (
+        "" if minimal else f" ({NOT_REDUCED})")
     return frame
+
+
+def _to_relax(unit: Unit, model: Model, options: SolveOptions, problem: Problem) -> str:
+    try:
+        return _relax_words(unit, relaxation(model, unit, options), problem)
+    except OutOfTime:
+        return NOT_COMPUTED
 
 
 def _summary(problem: Problem, scenario: Scenario, found: list[Unit], frame: pd.DataFrame) -> str:

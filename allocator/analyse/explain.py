@@ -34,11 +34,17 @@ from allocator.core.format import euros, number
 from allocator.core.problem import Problem
 from allocator.core.rules import rule
 from allocator.core.scenario import Scenario
+from allocator.core.status import Status
 from allocator.formulate import MEUR, Change, Model
 from allocator.runtime.resolves import Resolves
 from allocator.solve.solution import Solution
 
 TOL = 1e-6
+# what a price or a shadow price says when its re-solve found no allocation in the time the
+# command's limit left it (or was left none)
+NOT_PRICED = "not priced: the time limit was reached"
+
+
 def _outcome_totals(model: Model, values) -> np.ndarray:
     return np.asarray(model.outcome @ values).ravel()
 
@@ -92,7 +98,8 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
     rows, steps = plan["rows"], plan["steps"]
     answers = iter(outs)
     lp = next(answers)
-    duals = lp.row_duals if lp.row_duals is not None else np.zeros(model.A.shape[0])
+    duals = lp.row_duals if lp.row_duals is not None else np.full(
+        model.A.shape[0], np.nan if lp.status == Status.NO_SOLUTION else 0.0)
     base = _outcome_totals(model, solution.values)
     records = []
     for r, (step, label) in zip(rows.itertuples(), steps):
@@ -101,12 +108,14 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
                   "step": label, "lp_dual_per_step": dual}
         if rule(r.rule).shadow == "dual":
             record.update(resolve_per_step=np.nan, trust="LP dual",
-                          note="one row per territory: re-solve not run; the dual is a local rate")
+                          note=NOT_PRICED if np.isnan(dual) else
+                          "one row per territory: re-solve not run; the dual is a local rate")
         else:
             out = next(answers)
             if out.values is None or out.objective is None:
                 record.update(resolve_per_step=np.nan, trust="LP dual",
-                              note=f"re-solve {out.status}")
+                              note=NOT_PRICED if out.status == Status.NO_SOLUTION
+                              else f"re-solve {out.status}")
             else:
                 gain = out.objective - solution.objective
                 record["resolve_per_step"] = gain
@@ -242,6 +251,8 @@ def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positi
     for i, out in zip(positions, outs):
         if funded[i]:
             prices.append((0.0, ""))
+        elif out.status == Status.NO_SOLUTION:  # out of time, not a verdict on the rules
+            prices.append((None, NOT_PRICED))
         elif out.values is None:
             prices.append((None, f"cannot be forced in: the rules then are {out.status}"))
         else:

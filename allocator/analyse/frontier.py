@@ -33,9 +33,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allocator.analyse.compare import PROJECT_KEYS
+from allocator.backends import SolveOptions
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
+from allocator.core.status import Status
 from allocator.formulate import Model, RowGroup, formulate
 from allocator.runtime.pool import collect
 from allocator.solve import solve
@@ -57,7 +59,8 @@ class Frontier:
         awarded, projects_funded.
     ``allocations``: PROJECT_KEYS then one award column (€) per point (``point k``), when
         asked for; None otherwise.
-    ``removed``: grid points dropped as dominated or repeated.
+    ``removed``: grid points dropped as dominated or repeated; ``unsolved``: anchors and grid
+    points left without an allocation by the time limit (the frontier is coarser).
     """
     x: str
     y: str
@@ -66,6 +69,7 @@ class Frontier:
     references: pd.DataFrame
     allocations: pd.DataFrame | None
     removed: int = 0
+    unsolved: int = 0
 
     @property
     def ok(self) -> bool:
@@ -75,11 +79,12 @@ class Frontier:
 def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int = 15, *,
              backend: str | None = None, time_limit: float | None = None,
              gap: float | None = None, allocations: bool = False, workers: int | None = 1,
-             progress: bool | None = None) -> Frontier:
+             progress: bool | None = None, deadline: float | None = None) -> Frontier:
     """The frontier between outcomes ``x`` and ``y``; see the module's docstring.
 
     ``workers``: grid points solved in parallel local processes (``sweep``); ``time_limit``
-    and ``gap`` apply to each solve.
+    and ``gap`` apply to each solve; every solve ends by ``deadline`` (a
+    ``time.monotonic()`` instant) when given.
     """
     bad = [f"'{o}' is not an outcome of this input (outcomes: {', '.join(problem.outcomes)})"
            for o in dict.fromkeys((x, y)) if o not in problem.outcomes]
@@ -108,12 +113,13 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
     def task(eps: float, c: np.ndarray):
         lo = eps_model.row_lo.copy()
         lo[-1] = eps
-        return replace(eps_model, c=c, row_lo=lo), base
+        return replace(eps_model, c=c, row_lo=lo), base, deadline
 
     anchors = collect(problem, _solve_point, [task(-np.inf, toward_y), task(-np.inf, toward_x)],
                       workers=workers, progress=progress, label="anchors")
     y_top, x_top = anchors.results.get(0), anchors.results.get(1)
     solutions: list[tuple[float, Solution]] = []
+    unsolved = sum(s is None or s.status == Status.NO_SOLUTION for s in (y_top, x_top))
     if y_top is not None and y_top.ok and x_top is not None and x_top.ok:
         low, high = float(rx @ y_top.values), float(rx @ x_top.values)
         grid = np.linspace(low, high, points)[1:-1] if high > low else np.zeros(0)
@@ -121,6 +127,7 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
                         workers=workers, progress=progress, label="frontier points")
         solutions = [(np.nan, y_top)] + [(e, batch.results[i]) for i, e in enumerate(grid)
                                          if i in batch.results] + [(high, x_top)]
+        unsolved = sum(s.status == Status.NO_SOLUTION for _, s in solutions)
     table, columns = _points(problem, model, solutions, x, y)
     keep = nondominated(table[x].to_numpy(float), table[y].to_numpy(float),
                         TOL * sx, TOL * sy) if len(table) else np.zeros(0, bool)
@@ -134,7 +141,7 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
             award_table[f"point {k}"] = columns[:, j]
     kept = kept.drop(columns="_index")
     return Frontier(x, y, base, kept, references(problem, base, model, x, y, rx, ry),
-                    award_table, removed=int(len(table) - keep.sum()))
+                    award_table, removed=int(len(table) - keep.sum()), unsolved=unsolved)
 
 
 def _reach(row: np.ndarray, col_hi: np.ndarray) -> float:
@@ -145,8 +152,9 @@ def _reach(row: np.ndarray, col_hi: np.ndarray) -> float:
 
 def _solve_point(problem: Problem, payload) -> Solution:
     """One frontier solve (a module-level function: it may run on a worker process)."""
-    model, scenario = payload
-    return solve(problem, scenario, model=model)[1]
+    model, scenario, deadline = payload
+    return solve(problem, scenario, model=model,
+                 options=SolveOptions.from_scenario(scenario, deadline=deadline))[1]
 
 
 def _points(problem: Problem, model: Model, solutions, x: str, y: str):

@@ -9,13 +9,17 @@ A sweep is the cartesian product of scenario variations given as ``--set`` pairs
 A value is a range only when its three parts are numbers (so ``backend=pulp:GUROBI_CMD``
 stays a value); lists use commas, so French decimals need a dot here (``0.5``, not ``0,5``).
 
-The scenarios run on ``runtime.pool``: local processes or a Dask cluster.
+The scenarios run on ``runtime.pool``: local processes or a Dask cluster. On local processes
+the sweep ends by the longest time limit of its scenarios, counted from its start: a scenario
+solved after that is not solved ("not solved in time"); a Dask cluster's clocks are not this
+machine's, so there the limit bounds each scenario's solve.
 """
 from __future__ import annotations
 
 import itertools
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
 import numpy as np
@@ -23,6 +27,7 @@ import pandas as pd
 
 from allocator.analyse.allocation import solve_scenario
 from allocator.analyse.compare import compare_runs, run_of
+from allocator.backends import OUT_OF_TIME
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario, build_scenario, parse_overrides
@@ -118,7 +123,8 @@ class Sweep:
             else:
                 s = result.solution
                 outcomes = [] if result.outcomes is None else list(result.outcomes["outcome"])
-                row.update({"status": s.label, "objective": s.objective, "gap": s.gap,
+                row.update({"status": "not solved in time" if s.message == OUT_OF_TIME
+                            else s.label, "objective": s.objective, "gap": s.gap,
                             **{k: result.totals.get(k)
                                for k in ("awarded", "projects_funded", *outcomes)},
                             "solve_seconds": round(s.solve_seconds, 3)})
@@ -141,10 +147,14 @@ class Sweep:
 
 def run_sweep(problem: Problem, base: Scenario, variations: Sequence[Variation], *,
               workers: int | None = None, scheduler: str | None = None,
-              progress: bool | None = None) -> Sweep:
-    """Solve every scenario of the product of ``variations`` over ``base``."""
+              progress: bool | None = None, started: float | None = None) -> Sweep:
+    """Solve every scenario of the product of ``variations`` over ``base``; with
+    ``started`` (the ``time.monotonic()`` instant the sweep began), by the longest of their
+    time limits after it (see the module's docstring)."""
     scenarios = sweep_scenarios(problem, base, variations)
-    batch = collect(problem, solve_scenario, scenarios, workers=workers, scheduler=scheduler,
-                    progress=progress, label="scenarios")
+    deadline = None if started is None or scheduler else \
+        started + max(s.time_limit for s in scenarios)
+    batch = collect(problem, partial(solve_scenario, deadline=deadline), scenarios,
+                    workers=workers, scheduler=scheduler, progress=progress, label="scenarios")
     return Sweep(tuple(variations), tuple(scenarios),
                  tuple(batch.results.get(i) for i in range(len(scenarios))), batch)

@@ -53,7 +53,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allocator.analyse.allocation import Result, analyse
-from allocator.backends import Resolver, SolveOptions, backend
+from allocator.backends import OUT_OF_TIME, Resolver, SolveOptions, backend
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
@@ -62,6 +62,8 @@ from allocator.runtime.pool import Batch, collect, default_workers
 from allocator.solve import solve
 
 PERCENTILES = (5, 50, 95)
+MAX_SAMPLES = 100_000  # a draw keeps a bit per project: 100,000 × 2,000 projects is 200 MB
+NOT_IN_TIME = "not solved in time"  # a draw's status when the deadline left it no time
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,12 +169,14 @@ def worst_case(ranges: Ranges, shares: np.ndarray, gamma: float) -> np.ndarray:
 class DrawTask:
     """A chunk of draws to solve; ``fixed`` (A × N shares of request) are allocations whose
     outcomes are measured under every draw (the central one, the robust one); ``centre``: the
-    central optimum's column values, where each draw's search starts."""
+    central optimum's column values, where each draw's search starts; ``deadline``: the
+    ``time.monotonic()`` instant by which every draw ends (None: each has the time limit)."""
     scenario: Scenario
     seed: int
     indices: tuple[int, ...]
     fixed: np.ndarray
     centre: np.ndarray
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -198,27 +202,29 @@ class _Setup:
     share: sp.csr_array
     ranges: Ranges
     resolver: Resolver
+    deadline: float | None
 
 
 _LOCAL = threading.local()  # one model and its backend's ``Resolver`` per worker thread
 
 
-def _setup(problem: Problem, scenario: Scenario) -> _Setup:
+def _setup(problem: Problem, scenario: Scenario, deadline: float | None) -> _Setup:
     cached = getattr(_LOCAL, "setup", None)
-    if cached is not None and cached.problem is problem and cached.scenario == scenario:
+    if cached is not None and cached.problem is problem and cached.scenario == scenario \
+            and cached.deadline == deadline:
         return cached
     model = formulate(problem, scenario)
     # HiGHS's threads are set per process, not per solve (``runtime.pool``)
-    options = replace(SolveOptions.from_scenario(scenario), threads=None)
+    options = replace(SolveOptions.from_scenario(scenario, deadline=deadline), threads=None)
     _LOCAL.setup = _Setup(problem, scenario, model, share_map(problem, model),
                           Ranges.of(problem, model.outcomes),
-                          backend(scenario.backend).resolver(model, options))
+                          backend(scenario.backend).resolver(model, options), deadline)
     return _LOCAL.setup
 
 
 def solve_draws(problem: Problem, task: DrawTask) -> DrawChunk:
     """Solve each draw of a chunk with the worker's model (the task function of ``collect``)."""
-    s = _setup(problem, task.scenario)
+    s = _setup(problem, task.scenario, task.deadline)
     model, n = s.model, problem.n
     count = len(task.indices)
     status, objective = [], np.full(count, np.nan)
@@ -230,7 +236,7 @@ def solve_draws(problem: Problem, task: DrawTask) -> DrawChunk:
         values = s.ranges.draw(task.seed, index)
         cost = (model.weights @ values) @ s.share
         out = s.resolver.solve(Change(cost=cost, start=task.centre))
-        status.append(out.status)
+        status.append(NOT_IN_TIME if out.message == OUT_OF_TIME else out.status)
         seconds[j] = out.seconds
         fixed[j] = task.fixed @ values.T
         if out.values is not None:
@@ -290,21 +296,29 @@ def _chunks(samples: int, workers: int) -> list[tuple[int, ...]]:
 
 def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int | None = None,
                 gamma: float | None = None, workers: int | None = None,
-                scheduler: str | None = None, progress: bool | None = None) -> Uncertainty:
+                scheduler: str | None = None, progress: bool | None = None,
+                deadline: float | None = None) -> Uncertainty:
     """Solve ``samples`` draws of the outcomes (see the module docstring).
 
     ``seed`` None draws one (reported in ``summary``, to rerun the same draws).
+    ``deadline`` (a ``time.monotonic()`` instant): the central solves (at most
+    ``MAIN_SHARE`` of the time left each) and the draws end by then; a draw it leaves no
+    time for has the status "not solved in time" (on a Dask cluster, whose clocks are not
+    this machine's, each draw has the scenario's time limit instead).
     """
     if scenario.priorities:
         raise InputError([Finding(ERROR, "scenarios", f"scenario '{scenario.name}' has "
                                   "lexicographic priorities; uncertainty analysis needs a "
                                   "weighted objective (remove the priority.<outcome> rows)")])
-    if samples < 1:
-        raise InputError([Finding(ERROR, "--samples", f"need at least one sample, not {samples}")])
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise InputError([Finding(ERROR, "--samples", f"need at least one sample and at most "
+                                  f"{MAX_SAMPLES:,} (each draw keeps who it funds), not "
+                                  f"{samples:,}")])
     if seed is None:
         # drawn from the OS when none is given: an int, not the sequence it may be given as
         seed = int(cast(int, np.random.SeedSequence().entropy) % 2**32)
-    model, solution = solve(problem, scenario)
+    options = SolveOptions.from_scenario(scenario, deadline=deadline)
+    model, solution = solve(problem, scenario, options=options.for_main_solve())
     nominal = analyse(problem, scenario, model, solution, explain=False)
     ranges = Ranges.of(problem, model.outcomes)
     requested = problem.projects["requested"].to_numpy(float)
@@ -315,7 +329,7 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     robust = None
     if gamma is not None:
         rmodel = robust_model(problem, model, ranges, gamma)
-        _, rsolution = solve(problem, scenario, model=rmodel)
+        _, rsolution = solve(problem, scenario, model=rmodel, options=options.for_main_solve())
         robust = analyse(problem, scenario, rmodel, rsolution, explain=False)
     if not solution.ok or (robust is not None and not robust.solution.ok):
         return Uncertainty(scenario, seed, samples, gamma, nominal, robust, None, None, None,
@@ -327,7 +341,8 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
         allocations["robust"] = (rmodel, robust.solution.values)
     fixed = np.array([m.awards(v)[0] / requested for m, v in allocations.values()])
     chunks = _chunks(samples, workers or default_workers())
-    tasks = [DrawTask(scenario, seed, c, fixed, solution.values) for c in chunks]
+    tasks = [DrawTask(scenario, seed, c, fixed, solution.values,
+                      None if scheduler else deadline) for c in chunks]
     try:
         batch = collect(problem, solve_draws, tasks, workers=workers, scheduler=scheduler,
                         units=[len(c) for c in chunks], progress=progress, label="draws")

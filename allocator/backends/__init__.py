@@ -21,14 +21,17 @@ import numpy as np
 
 from allocator.backends.base import (
     EXACT_GAP,
+    OUT_OF_TIME,
     BackendUnavailable,
     ColdResolver,
     Resolver,
     SolveOptions,
     SolverOutput,
     SolverRefused,
+    Timed,
     is_proven,
     objective_step,
+    out_of_time,
     relative_gap,
     settled,
     stopping_gaps,
@@ -58,8 +61,12 @@ class Backend:
         return importlib.import_module(f"{__name__}.{self.module}")
 
     def solve(self, model: "Model", options: SolveOptions) -> SolverOutput:
+        """Solve ``model`` within what is left of the deadline of ``options`` (none left: not
+        solved, ``base.out_of_time``)."""
+        if options.left() <= 0:
+            return out_of_time(self.name)
         try:
-            out = self._impl().solve(model, self.solver, options)
+            out = self._impl().solve(model, self.solver, options.bounded())
         except BackendUnavailable as exc:  # the user needs to know what to ask for instead
             raise BackendUnavailable(f"{exc}; backends available here: "
                                      f"{', '.join(available())}") from None
@@ -69,7 +76,7 @@ class Backend:
         """Re-solves of ``model`` with bounds, rows or the objective changed."""
         make = getattr(self._impl(), "resolver", None)
         options = replace(options, backend=self.name)
-        return make(model, options) if make else ColdResolver(model, options, self.solve)
+        return _timed(make(model, options) if make else ColdResolver(model, options, self.solve))
 
     def feasibility(self, model: "Model", options: SolveOptions) -> Resolver:
         """Re-solves that ask only whether ``model``, changed, has an allocation (any will do:
@@ -77,7 +84,12 @@ class Backend:
         zero = model.with_objective(np.zeros(model.shape[1]))
         make = getattr(self._impl(), "feasibility", None)
         options = replace(options, backend=self.name)
-        return make(zero, options) if make else ColdResolver(zero, options, self.solve)
+        return _timed(make(zero, options) if make else ColdResolver(zero, options, self.solve))
+
+
+def _timed(resolver: Resolver) -> Resolver:
+    """A resolver held to its options' deadline, when they have one."""
+    return resolver if resolver.options.deadline is None else Timed(resolver)
 
 
 def backend(name: str) -> Backend:
@@ -109,7 +121,7 @@ def available() -> list[str]:
     return names
 
 
-__all__ = ["BACKENDS", "EXACT_GAP", "Backend", "BackendUnavailable", "ColdResolver", "Resolver",
-           "SolveOptions", "SolverOutput", "SolverRefused", "Status", "available", "backend",
-           "is_proven", "objective_step", "relative_gap", "settled", "solve_model",
-           "stopping_gaps"]
+__all__ = ["BACKENDS", "EXACT_GAP", "OUT_OF_TIME", "Backend", "BackendUnavailable", "ColdResolver",
+           "Resolver", "SolveOptions", "SolverOutput", "SolverRefused", "Status", "available",
+           "backend", "is_proven", "objective_step", "out_of_time", "relative_gap", "settled",
+           "solve_model", "stopping_gaps"]

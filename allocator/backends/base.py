@@ -8,6 +8,7 @@ everywhere; HiGHS has a faster one that starts from what the first solve learnt.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
@@ -24,11 +25,18 @@ if TYPE_CHECKING:
 # it: no allocation's worth lies strictly between two steps, and solvers' bounds carry
 # tolerances of ~1e-9
 STEP_SHARE = 1 - 1e-6
+MAIN_SHARE = 0.8  # of a command's time limit, at most, for its main solve when others follow
 
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """How to solve: on which backend, for how long, to which relative gap."""
+    """How to solve: on which backend, for how long, to which relative gap.
+
+    ``time_limit`` bounds one solve; ``deadline`` (a ``time.monotonic()`` instant, None for
+    none) bounds every solve of a command together: a solve gets what is left of it when it
+    starts (``bounded``), and one that starts after it is not run (``out_of_time``). Forked
+    workers share this machine's monotonic clock, so the deadline holds in them too.
+    """
     time_limit: float = 120.0
     gap: float = EXACT_GAP
     verbose: bool = False
@@ -39,16 +47,36 @@ class SolveOptions:
     # called with (values, objective, bound) on each improving solution, by the backends that
     # can (HiGHS): a watchdog that stops a late solver keeps the best one (see solve/watchdog)
     on_solution: Callable[[np.ndarray, float, float], None] | None = None
+    deadline: float | None = None
 
     @classmethod
     def from_scenario(cls, scenario: "Scenario", *, verbose: bool = False,
-                      threads: int | None = None) -> "SolveOptions":
+                      threads: int | None = None, deadline: float | None = None
+                      ) -> "SolveOptions":
         """The scenario's backend, time limit and gap; ``threads`` (default
         ``ALLOCATOR_THREADS``, else the solver's choice) change no allocation."""
         if threads is None and os.environ.get("ALLOCATOR_THREADS", "").strip().isdigit():
             threads = int(os.environ["ALLOCATOR_THREADS"])
         return cls(time_limit=scenario.time_limit, gap=scenario.gap, verbose=verbose,
-                   threads=threads, backend=scenario.backend)
+                   threads=threads, backend=scenario.backend, deadline=deadline)
+
+    def with_deadline(self) -> "SolveOptions":
+        """These options with a deadline ``time_limit`` seconds from now: a command's budget."""
+        return replace(self, deadline=time.monotonic() + self.time_limit)
+
+    def for_main_solve(self) -> "SolveOptions":
+        """These options for the main solve of a command whose other solves follow it (its
+        explanations, its draws): at most ``MAIN_SHARE`` of what is left before the deadline,
+        so that they have some of it."""
+        return replace(self, time_limit=min(self.time_limit, MAIN_SHARE * self.left()))
+
+    def left(self) -> float:
+        """Seconds left before the deadline (infinite without one)."""
+        return np.inf if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def bounded(self) -> "SolveOptions":
+        """These options with the time limit cut to what is left before the deadline."""
+        return replace(self, time_limit=min(self.time_limit, self.left()))
 
     def overridden(self, **changes) -> "SolveOptions":
         """These options with the ``changes`` that are given (None keeps a field as it is)."""
@@ -142,6 +170,16 @@ class SolverOutput:
     watchdog: bool = False  # ended by the watchdog (stopped, or crashed): ``message`` says why
 
 
+OUT_OF_TIME = ("not solved: the time limit was reached before this solve could start; give "
+               "more time (--time-limit)")
+
+
+def out_of_time(backend: str) -> SolverOutput:
+    """What a solve that the deadline left no time for gives: no allocation, saying why."""
+    return SolverOutput(Status.NO_SOLUTION, None, None, None, 0.0, backend, "", "", None,
+                        OUT_OF_TIME)
+
+
 class BackendUnavailable(Exception):
     """The backend's library or solver is not installed."""
 
@@ -176,6 +214,9 @@ class Resolver:
         ``bound``: valid for every model of the path."""
         outs, last = [], None
         for change in changes:
+            if self.options.left() <= 0:  # the rest of the path too: not even its model
+                outs.append(out_of_time(self.options.backend))
+                continue
             changed = self.model.changed(change)
             holding = [v for v in (last, *known) if v is not None and changed.holds(v)]
             if holding:
@@ -187,6 +228,29 @@ class Resolver:
             if out.values is not None:
                 last = out.values
         return outs
+
+
+class Timed(Resolver):
+    """Another resolver's re-solves within the deadline of ``options``: each given what is
+    left of it, none run once it has passed (``out_of_time``)."""
+
+    def __init__(self, inner: Resolver):
+        super().__init__(inner.model, inner.options)
+        self.inner = inner
+
+    def solve(self, change: "Change") -> SolverOutput:
+        return self._within(self.inner.solve, change)
+
+    def cold(self, change: "Change") -> SolverOutput:
+        return self._within(self.inner.cold, change)
+
+    def _within(self, solve: Callable[["Change"], SolverOutput], change: "Change"
+                ) -> SolverOutput:
+        if self.options.left() <= 0:
+            return out_of_time(self.options.backend)
+        # every resolver reads its options at each solve: they carry what is left
+        self.inner.options = self.options.bounded()
+        return solve(change)
 
 
 class ColdResolver(Resolver):

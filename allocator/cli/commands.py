@@ -201,6 +201,8 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if stop < start:
         raise click.BadParameter("--to must not be below --from")
+    if png is not None and png.suffix.lower() != ".png":
+        raise click.BadParameter(f"{png}: give a .png file", param_hint="--png")
     problem = api.load(workbook)
     scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
                                time_limit=time_limit, gap=gap)
@@ -261,7 +263,8 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
              lambda: _table(comparison.outcomes[["metric", *comparison.names]], ",.1f"), output)
     missing = [r for r in comparison.runs if not r.ok]
     if missing:
-        raise Failed("\n".join(f"{r.name}: no allocation ({r.status})" for r in missing))
+        raise Failed("\n".join(f"{r.name}: no allocation ({r.message or r.status})"
+                               for r in missing))
 
 
 @main.command("frontier")
@@ -307,7 +310,12 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
     result = api.frontier(problem, scenario, x, y, points, allocations=allocations,
                           workers=workers, progress=ctx.progress)
     if not result.ok:
-        raise Failed("no frontier: no allocation satisfies the scenario's rules")
+        raise Failed("no frontier: no point was solved within the time limit; give more time "
+                     "(--time-limit)" if result.unsolved else
+                     "no frontier: no allocation satisfies the scenario's rules")
+    if result.unsolved:
+        ctx.say(f"{result.unsolved} point(s) not solved within the time limit: the frontier "
+                "is coarser (--time-limit)")
     ctx.write(output, write_frontier, result, inputs=(workbook,))
     ctx.write(plot, plot_frontier, result)
     ctx.show(as_json, lambda: to_json.frontier_json(result), lambda: _table(

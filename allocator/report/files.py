@@ -14,6 +14,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from allocator.runtime.workers import running
+
 
 class OutputError(Exception):
     """An output cannot be written where the user asked (exit code 2)."""
@@ -119,19 +121,9 @@ def _remove_stale(folder: Path, name: str) -> None:
     prefix = _stem(name)
     for stale in folder.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = stale.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and not _running(int(pid)):
+        if pid.isdigit() and not running(int(pid)):
             with contextlib.suppress(OSError):
                 stale.unlink()
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 # What allocator's own outputs hold near their start, by kind (xlsx: see written_by_allocator).

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from allocator.analyse.allocation import Result
-from allocator.analyse.explain import Explanation
+from allocator.analyse.explain import NOT_PRICED, Explanation
 from allocator.analyse.uncertainty import Uncertainty, robust_comparison
 from allocator.core.format import euros
 
@@ -26,7 +26,18 @@ def result_summary(result: Result) -> str:
                      f"{t['projects_funded']} of {t['projects']} projects funded")
         for o in result.outcomes["outcome"]:
             lines.append(f"{o:<10} {t[o]:,.1f}".replace(",", " "))
+    late = [f"{n} {what}" for n, what in (
+        (_count(result.allocation, "displaces"), "price(s) of inclusion"),
+        (_count(result.shadow_prices, "note"), "shadow price(s)")) if n]
+    if late:
+        lines.append(f"not priced {' and '.join(late)}: the time limit was reached "
+                     "(--time-limit)")
     return "\n".join(lines)
+
+
+def _count(frame, column: str) -> int:
+    """Rows of ``frame`` whose ``column`` says the time limit left them unpriced."""
+    return 0 if frame is None or column not in frame else int((frame[column] == NOT_PRICED).sum())
 
 
 def uncertainty_summary(u: Uncertainty) -> str:
@@ -63,4 +74,6 @@ def explanation(why: Explanation) -> str:
                 r.price_of_inclusion:
             lines.append(f"  forcing it in would cost {r.price_of_inclusion:.6g} of the objective"
                          + (f" and displace {r.displaces}" if r.displaces else ""))
+        elif not r.funded and r.displaces:  # not priced, or cannot be forced in: why
+            lines.append(f"  {r.displaces}")
     return "\n".join(lines)

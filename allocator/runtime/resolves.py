@@ -3,17 +3,19 @@
 Explanations (near misses, shadow prices) and the budget curve solve the model again with a
 bound or two moved; each worker keeps the backend's ``Resolver`` (with HiGHS, ``Nearby``: the
 model handed over once, the LP's basis, the search near a known allocation) and takes the next
-change as soon as it is free.
+change as soon as it is free. With a deadline in the options, each re-solve gets what is left
+of it, those it leaves no time for are not run (``backends.base.out_of_time``), and a worker
+still solving ``GRACE_SECONDS`` after it is stopped.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
 
-from allocator.backends import Resolver, SolveOptions, SolverOutput, backend
+from allocator.backends import Resolver, SolveOptions, SolverOutput, backend, out_of_time
 from allocator.core.status import Status
 from allocator.formulate import Model
-from allocator.runtime.workers import STOPPED, Workers, can_fork
+from allocator.runtime.workers import GRACE_SECONDS, STOPPED, Workers, can_fork
 
 PATIENCE_SECONDS = 60.0  # past the time limit, per solve, before a silent worker is stopped
 
@@ -58,16 +60,20 @@ def _fan_out(model: Model, options: SolveOptions, changes: list, workers: int,
     """``task(resolver, change)`` for each change in forked workers (a fork, so ``task`` need
     not pickle), each taking the next change as soon as it is free; a worker silent for the
     time limit plus ``PATIENCE_SECONDS`` (per solve) is stopped and its change reported
-    without a solution."""
+    without a solution, and so is every change not answered ``GRACE_SECONDS`` after the
+    deadline."""
     options = replace(options, threads=1, on_solution=None)  # one core per worker
     patience = (options.time_limit + PATIENCE_SECONDS) * solves
+    until = None if options.deadline is None else options.deadline + GRACE_SECONDS
     results: list = [None] * len(changes)
     with Workers(workers, _task, _resolver, (model, options, task), name="re-solve",
                  fork=True) as pool:
-        for k, out in pool.run(changes, patience=patience):
-            results[k] = out if out is not STOPPED else SolverOutput(
-                Status.NO_SOLUTION, None, None, None, patience, options.backend, "", "", None,
-                "re-solve stopped")
+        for k, out in pool.run(changes, patience=patience, until=until):
+            if out is STOPPED:
+                out = out_of_time(options.backend) if options.left() <= 0 else SolverOutput(
+                    Status.NO_SOLUTION, None, None, None, patience, options.backend, "", "",
+                    None, "re-solve stopped")
+            results[k] = out
     return results
 
 

@@ -7,8 +7,11 @@ for each payload it is sent, answering through its own pipe. A task may report p
 the way (the watchdog's child sends every improving solution). The parent waits on the pipes:
 a worker silent for longer than ``patience`` is killed (with the process group it leads: CBC
 runs as a program of its own) and its payload answered by ``STOPPED``; a fresh worker takes
-its place. A worker that dies is a ``WorkerDied``. Every worker leaves Ctrl-C to its parent,
-and on Linux the kernel kills it when its parent dies, even by SIGKILL (PR_SET_PDEATHSIG).
+its place; at a deadline (``until``) every worker still busy is stopped and every payload
+not answered is answered ``STOPPED``. A worker that dies is a ``WorkerDied``. Every worker
+leaves Ctrl-C to its parent, and on Linux the kernel kills it when its parent dies, even by
+SIGKILL (PR_SET_PDEATHSIG); the folder of temporary files a parent killed that way leaves
+behind (``allocator-work-<pid>-…``) is removed by the next pool started on this machine.
 """
 from __future__ import annotations
 
@@ -22,9 +25,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import cast
 
-STOPPED = object()  # the answer to a payload whose worker was stopped for silence
+STOPPED = object()  # the answer to a payload whose worker was stopped: silent, or too late
+GRACE_SECONDS = 1.0  # after a time limit, before a solver still running is stopped
+SCRATCH = "allocator-work-"  # the start of a pool's folder of temporary files
 
 
 class WorkerDied(RuntimeError):
@@ -72,7 +78,9 @@ class Workers:
         self.name = name
         # the workers' temporary files (solver logs, CBC's model files): a worker stopped by
         # SIGKILL cannot remove its own, so the folder goes when the workers do
-        self._scratch = tempfile.mkdtemp(prefix="allocator-work-")
+        # (its parent's pid in its name: one killed by SIGKILL leaves it, the next pool removes it)
+        _remove_stale_scratch()
+        self._scratch = tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-")
         self._context = multiprocessing.get_context(
             "fork" if fork or can_fork() else "forkserver"
             if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
@@ -90,10 +98,12 @@ class Workers:
         return proc, mine
 
     def run(self, payloads: Sequence, *, patience: float | None = None,
+            until: float | None = None,
             on_progress: Callable[[int, object], None] | None = None
             ) -> Iterator[tuple[int, object]]:
         """Yield ``(index, answer)`` as each payload is answered (``STOPPED`` for one whose
-        worker was silent for ``patience`` seconds); ``on_progress(index, data)`` hears what
+        worker was silent for ``patience`` seconds, and for every one not answered by
+        ``until``, a ``time.monotonic()`` instant); ``on_progress(index, data)`` hears what
         tasks report on the way. Raises ``WorkerDied``, or what a task raised."""
         queue = list(range(len(payloads)))[::-1]
         busy: dict = {}  # connection → (payload index, process, started)
@@ -106,12 +116,22 @@ class Workers:
         for proc, conn in list(self._workers):
             give(proc, conn)
         while busy:
-            timeout = None if patience is None else max(0.0, min(
-                t + patience for _, _, t in busy.values()) - time.perf_counter())
+            if until is not None and time.monotonic() >= until:  # too late for all of them
+                for conn, (k, proc, _) in list(busy.items()):
+                    self._kill(proc, conn)
+                    yield k, STOPPED
+                while queue:
+                    yield queue.pop(), STOPPED
+                return
+            waits = [] if patience is None else [min(t + patience for _, _, t in busy.values())
+                                                 - time.perf_counter()]
+            if until is not None:
+                waits.append(until - time.monotonic())
+            timeout = max(0.0, min(waits)) if waits else None
             ready = cast(list[Connection], wait(list(busy), timeout))  # the pipes it was given
-            if not ready:  # a worker outlived its patience: stop it, a fresh one takes over
-                for conn, (k, proc, t) in list(busy.items()):
-                    if time.perf_counter() - t >= patience:
+            if not ready:  # the deadline, or a worker outlived its patience: stop it, a fresh
+                for conn, (k, proc, t) in list(busy.items()):  # one takes over
+                    if patience is not None and time.perf_counter() - t >= patience:
                         del busy[conn]
                         self._kill(proc, conn)
                         yield k, STOPPED
@@ -174,6 +194,27 @@ class Workers:
             for proc, _ in self._workers:
                 self._stop(proc)
         self.close()
+
+
+def _remove_stale_scratch() -> None:
+    """Remove the temporary folders of pools whose parent is no longer running (killed by
+    SIGKILL or a power cut: its workers died with it, the folder stayed)."""
+    for stale in Path(tempfile.gettempdir()).glob(f"{SCRATCH}*-*"):
+        pid = stale.name[len(SCRATCH):].split("-", 1)[0]
+        if pid.isdigit() and stale.is_dir() and not running(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def running(pid: int) -> bool:
+    """Whether a process of this pid runs (someone else's counts): whether what it left in
+    temporary files may still be in use."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _serve(conn, task: Callable, setup: Callable | None, args: tuple, group: bool,

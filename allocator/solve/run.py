@@ -5,7 +5,8 @@ solved level by level: each level's optimum, less its tolerance, becomes a floor
 next. Epsilon constraints (``min.<outcome>``) are rows of the model and mix with either.
 
 Each solve runs in a watched child process where a fork is safe (``watchdog``), so that the
-time limit holds whatever the solver does; ties between interchangeable projects are broken
+time limit (and the command's deadline, when the options carry one) holds whatever the solver
+does; ties between interchangeable projects are broken
 by project id (``ties``).
 """
 from __future__ import annotations
@@ -17,9 +18,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from allocator.backends import (
+    OUT_OF_TIME,
     SolveOptions,
     SolverOutput,
     objective_step,
+    out_of_time,
     relative_gap,
     settled,
     solve_model,
@@ -61,9 +64,10 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     """Formulate (unless ``model`` is given) and solve; returns the model and its solution.
 
     ``options``: default ``SolveOptions.from_scenario(scenario)``; ``overrides`` replace
-    some of them (backend, time_limit, gap, verbose, threads). The allocation is the same
-    whatever the number of threads. ``watchdog``: solve in a watched child process (default:
-    wherever a fork is safe, see the module's docstring).
+    some of them (backend, time_limit, gap, verbose, threads). The levels of a lexicographic
+    objective share the time limit, cut to what is left of the options' deadline. The
+    allocation is the same whatever the number of threads. ``watchdog``: solve in a watched
+    child process (default: wherever a fork is safe, see the module's docstring).
     """
     options = (options or SolveOptions.from_scenario(scenario)).overridden(**overrides)
     if watchdog is None:
@@ -71,7 +75,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     t0 = time.perf_counter()
     model = model if model is not None else formulate(problem, scenario)
     build = time.perf_counter() - t0
-    backend, limit = options.backend, options.time_limit
+    backend, limit = options.backend, min(options.time_limit, options.left())
     deadline = time.perf_counter() + limit
     current = model
     history: list[dict] = []
@@ -80,8 +84,11 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     for k, (c, tolerance, label) in enumerate(plan):
         level_options = replace(options, time_limit=max(0.0, deadline - time.perf_counter()))
         level_model = current.with_objective(c)
-        out = watch(level_model, level_options) if watchdog else \
-            solve_model(level_model, backend, level_options)
+        if options.left() <= 0:  # the command's deadline has passed: not even a fork
+            out = out_of_time(backend)
+        else:
+            out = watch(level_model, level_options) if watchdog else \
+                solve_model(level_model, backend, level_options)
         history.append({"level": k + 1, "outcomes": label, "status": out.status,
                         "objective": out.objective, "bound": out.bound, "seconds": out.seconds})
         if out.values is None or k == len(plan) - 1:
@@ -101,7 +108,8 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
         values = break_ties(problem, model, values)
     status = out.status
     message = out.message
-    if out.values is None and status == Status.NO_SOLUTION and not out.watchdog:
+    if out.values is None and status == Status.NO_SOLUTION and not out.watchdog \
+            and out.message != OUT_OF_TIME:
         # the solver ended by itself: at its time limit, or for a reason of its own
         why = message or "no reason given"
         message = (no_allocation_in_time(limit) if time.perf_counter() >= deadline - 0.01 * limit

@@ -20,9 +20,7 @@ import numpy as np
 from allocator.backends import SolveOptions, SolverOutput, available, solve_model
 from allocator.core.status import Status
 from allocator.formulate import Model
-from allocator.runtime.workers import STOPPED, WorkerDied, Workers
-
-GRACE_SECONDS = 1.0  # after the time limit, before the watchdog stops the solver
+from allocator.runtime.workers import GRACE_SECONDS, STOPPED, WorkerDied, Workers
 
 
 def watch(model: Model, options: SolveOptions) -> SolverOutput:
