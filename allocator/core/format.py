@@ -14,12 +14,12 @@ import re
 
 import numpy as np
 
-EURO, MEUR, SHARE, COUNT, OUTCOME, TENTHS, INDEX, OBJECTIVE = (
-    "€", "M€", "%", "count", "outcome", "tenths", "index", "objective")
+EURO, MEUR, SHARE, GAP, COUNT, OUTCOME, TENTHS, INDEX, OBJECTIVE = (
+    "€", "M€", "%", "gap", "count", "outcome", "tenths", "index", "objective")
 
 # Excel number formats, one per kind: what text.show writes, as a spreadsheet writes it
 # (the thousands separator is the reader's: Excel writes its locale's where text has a space)
-_EXCEL = {EURO: '"€"#,##0;-"€"#,##0', MEUR: '"€"#,##0.0,,"M"', SHARE: "0.0%",
+_EXCEL = {EURO: '"€"#,##0;-"€"#,##0', MEUR: '"€"#,##0.0,,"M"', SHARE: "0.0%", GAP: "0.0000%",
           COUNT: "#,##0", OUTCOME: "#,##0", TENTHS: "#,##0.0", INDEX: "0.000",
           OBJECTIVE: "0.0000"}
 
@@ -27,7 +27,7 @@ _EUROS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_c
           "min_award", "budget", "fair_share", "largest_change", "limit_eur", "envelope",
           "min_award_eur", "greedy_awarded", "optimal_awarded"}
 _SHARES = {"share_of_request", "share_of_awarded", "share_of_ideal", "max_aid_rate",
-           "territories_covered", "optimum_gain", "gap", "aid_rate", "share_of_fair",
+           "territories_covered", "optimum_gain", "aid_rate", "share_of_fair",
            "selection_frequency", "share_of_budget", "probability"}
 _COUNTS = {"projects", "funded", "projects_funded", "point", "samples", "draws", "row",
            "funded_projects", "coverage"}
@@ -48,6 +48,8 @@ def kind_of(column: str, outcomes: tuple[str, ...] = ()) -> str | None:
         return COUNT
     if name in _EUROS or base in _EUROS:
         return EURO
+    if name in ("gap", "proven_gap"):
+        return GAP
     if name in _SHARES or name.startswith("share_"):
         return SHARE
     if name in _COUNTS:
@@ -84,6 +86,8 @@ def show(v, kind: str | None = None) -> str:
         text = euros(abs(v))
     elif kind == MEUR:
         text = millions(abs(v), 1)
+    elif kind == GAP:
+        text = percent(abs(v))
     elif kind == SHARE:
         text = percent(abs(v)) if 0 < abs(v) < 0.001 else f"{abs(v):.1%}"
     elif kind in (COUNT, OUTCOME):

@@ -96,8 +96,8 @@ class Sheets:
             kind = kinds[column] if column in kinds else fmt.EURO if column in euros \
                 else fmt.kind_of(str(column), outcomes)
             values = frame[column].to_numpy()
-            if kind is None and _numeric(frame[column]):
-                kind = fmt.OBJECTIVE if _small(values) else fmt.COUNT
+            if kind is None and _numeric(frame[column]) and not _small(values):
+                kind = fmt.COUNT  # else General, which fits its decimals to the width
             header = str(column).replace("_", " ") if words else str(column)
             width = _width(header, values, kind) + (2 if rows else 0)
             cap = widths.get(str(column), MAX_WIDTH)
@@ -170,10 +170,10 @@ def _numeric(column: pd.Series) -> bool:
 
 
 def _small(values: np.ndarray) -> bool:
-    """Whether numbers without a kind need decimals: every one below 100 and some not whole."""
+    """Whether numbers without a kind may need decimals: each below 1000, some not whole."""
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
-    return bool(len(v)) and bool(np.all(np.abs(v) < 100)) and bool(np.any(v != np.round(v)))
+    return bool(len(v)) and bool(np.all(np.abs(v) < 1000)) and bool(np.any(v != np.round(v)))
 
 
 def _width(header: str, values: np.ndarray, kind: str | None) -> int:
