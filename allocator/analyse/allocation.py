@@ -27,7 +27,8 @@ class Result:
         requested, max_award, award (€), funded (bool), share_of_request (0–1), lock, each
         outcome achieved (its value × share of request), the reasons (explain), then what
         the project offered: total_cost (€), max_aid_rate (0–1, NaN when none),
-        ``<outcome>_offered`` (its value when fully funded), and the input's extra columns.
+        ``<outcome>_offered`` (its value when fully funded), theme_label (the themes sheet's
+        label), and the input's extra columns.
     ``by_region``, ``by_territory``, ``by_theme``: projects, funded, requested, awarded,
         share_of_awarded, each outcome achieved; by_region and by_territory add floor and cap;
         by_region adds fair_share (€: the awarded total shared in proportion to the
@@ -97,6 +98,9 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     alloc["max_aid_rate"] = p["max_aid_rate"].to_numpy(float)
     for o in outcomes:
         alloc[f"{o}_offered"] = p[o].to_numpy(float)
+    labels = dict(zip(problem.themes["theme"], problem.themes["label"])) \
+        if len(problem.themes) else {}
+    alloc["theme_label"] = [label(t, labels) for t in p["theme"]]
     for c in problem.extra_columns:
         if c not in alloc:
             alloc[c] = p[c].to_numpy()
@@ -122,8 +126,6 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
             problem.territories[["territory_id", "name", "region", "floor", "cap"]],
             on="territory_id", how="left")
     by_theme = summary("theme")
-    labels = dict(zip(problem.themes["theme"], problem.themes["label"])) \
-        if len(problem.themes) else {}
     by_theme.insert(1, "label", [label(t, labels) for t in by_theme["theme"]])
     achieved = np.array([alloc[o].sum() for o in outcomes])
     available = np.array([p[o].sum() for o in outcomes])

@@ -115,6 +115,14 @@ def regional_bars(euros: pd.DataFrame, path: str | Path) -> Path:
                         horizontal=True, euros=True)
 
 
+def fair_share_bars(ratios: pd.DataFrame, path: str | Path) -> Path:
+    """Each region's euros over its fair share (1 = exactly fair): one row per region, one
+    column per scenario."""
+    return grouped_bars(ratios, path, title="Funding against fair share (1 = exactly fair)",
+                        label="share of the euros / share of the fairness basis",
+                        horizontal=True, reference=1.0)
+
+
 def frontier_scatter(points: pd.DataFrame, path: str | Path, *, x: str, y: str,
                      references: pd.DataFrame | None = None) -> Path:
     """A trade-off frontier: ``points`` with columns ``x`` and ``y`` (one row per point, in

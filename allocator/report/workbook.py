@@ -261,8 +261,8 @@ def allocation_sheet(allocation: pd.DataFrame, outcomes: pd.DataFrame | None,
     a.insert(a.columns.get_loc("funded"), "status", np.where(
         ~a["funded"].to_numpy(bool), "not funded",
         np.where(share >= 1 - 1e-6, "funded", "partly funded")))
-    a.insert(a.columns.get_loc("theme") + 1, "theme_label",
-             [fmt.label(t, dict(labels)) for t in a["theme"]])
+    if "theme_label" not in a:
+        a["theme_label"] = [fmt.label(t, dict(labels)) for t in a["theme"]]
     names = [] if outcomes is None else list(outcomes["outcome"])
     value = np.zeros(len(a))
     if outcomes is not None:
