@@ -118,6 +118,12 @@ class Sheets:
             ws.set_row(i, LINE * lines)
         return top + len(frame) + 1
 
+    def paragraph(self, ws, row: int, text: str, columns: int = 8) -> None:
+        """Text across the first ``columns`` columns of ``row``, wrapped, the row as tall as
+        its lines (about 90 characters each)."""
+        ws.merge_range(row, 0, row, columns - 1, text, self.format(None, True))
+        ws.set_row(row, LINE * (1 + math.ceil(len(text) / 90)))
+
     def print_setup(self, ws, *, repeat_header: bool = False) -> None:
         """Landscape A4, one page wide, the header row repeated on every page."""
         ws.set_landscape()
@@ -313,9 +319,7 @@ def write_summary(out: Sheets, result: Result) -> None:
     ws.write_string(0, 0, f"Scenario {sc.name}", out.title)
     labels = {} if result.by_theme is None else dict(zip(result.by_theme["theme"],
                                                          result.by_theme["label"]))
-    ws.merge_range(1, 0, 1, 7, scenario_in_words(result.scenario, labels),
-                   out.format(None, True))
-    ws.set_row(1, LINE * 3)
+    out.paragraph(ws, 1, scenario_in_words(result.scenario, labels))
     row = 3
     ws.write_string(row, 0, "Result", out.heading)
     t = s.totals
