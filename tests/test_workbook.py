@@ -3,6 +3,7 @@ without cents, print setup, the allocation sorted and showing what each project 
 the formatting rules every output shares (core.format)."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,9 @@ import pytest
 
 from allocator import api
 from allocator.core import format as fmt
-from allocator.report.workbook import write_result
+from allocator.core.scenario import Scenario
+from allocator.report import text
+from allocator.report.workbook import write_budget_curve, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"
@@ -187,3 +190,33 @@ def test_excel_formats_say_what_show_says():
     assert fmt.kind_of("gini_territories") == fmt.INDEX
     assert fmt.kind_of("territories_covered") == fmt.SHARE
     assert fmt.kind_of("title") is None
+
+
+def test_terminal_tables_read_as_the_workbook():
+    frame = pd.DataFrame({"budget": [5e7, 1.2e8], "status": ["optimal", "optimal"],
+                          "projects_funded": [466.0, 498.0], "jobs": [823.58605, 13898.2],
+                          "gini_territories": [0.5111729630382513, 0.49],
+                          "territories_covered": [0.89, 1.0], "gap": [7.6e-5, 0.0]})
+    shown = text.table(frame)
+    assert "5e+07" not in shown and "466.0" not in shown and "823.58" not in shown
+    for figure in ("€50 000 000", "€120 000 000", "466", "824", "13 898", "0.511", "89.0%",
+                   "0.0076%"):
+        assert figure in shown
+    lines = shown.splitlines()
+    assert len({len(line) for line in lines}) == 1  # aligned: numbers right, text left
+    assert lines[1].index("€50 000 000") + len("€50 000 000") == lines[2].index(
+        "€120 000 000") + len("€120 000 000")
+
+
+def test_budget_curve_chart_shows_the_euros_awarded_in_millions(tmp_path):
+    curve = pd.DataFrame({"budget": [8e7, 1e8, 1.2e8], "status": ["optimal"] * 3,
+                          "objective": [1.69, 1.94, 2.05], "awarded": [8e7, 1e8, 1.1e8]})
+    path = tmp_path / "curve.xlsx"
+    write_budget_curve(curve, Scenario(name="s"), path)
+    with zipfile.ZipFile(path) as z:
+        chart = z.read("xl/charts/chart1.xml").decode()
+    assert chart.count("<c:ser>") == 2 and "budget_curve!$D$2:$D$4" in chart
+    assert 'formatCode="&quot;€&quot;#,##0.0,,&quot;M&quot;"' in chart
+    ws = openpyxl.load_workbook(path)["budget_curve"]
+    assert ws["A4"].number_format == fmt.excel_format(fmt.EURO)
+    assert ws.column_dimensions["A"].width >= len("€120 000 000")

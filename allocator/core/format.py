@@ -14,14 +14,14 @@ import re
 
 import numpy as np
 
-EURO, MEUR, SHARE, GAP, COUNT, OUTCOME, TENTHS, INDEX, OBJECTIVE = (
-    "€", "M€", "%", "gap", "count", "outcome", "tenths", "index", "objective")
+EURO, MEUR, SHARE, GAP, COUNT, OUTCOME, TENTHS, INDEX, OBJECTIVE, SECONDS = (
+    "€", "M€", "%", "gap", "count", "outcome", "tenths", "index", "objective", "seconds")
 
 # Excel number formats, one per kind: what text.show writes, as a spreadsheet writes it
 # (the thousands separator is the reader's: Excel writes its locale's where text has a space)
 _EXCEL = {EURO: '"€"#,##0;-"€"#,##0', MEUR: '"€"#,##0.0,,"M"', SHARE: "0.0%", GAP: "0.0000%",
           COUNT: "#,##0", OUTCOME: "#,##0", TENTHS: "#,##0.0", INDEX: "0.000",
-          OBJECTIVE: "0.0000"}
+          OBJECTIVE: "0.0000", SECONDS: "0.00"}
 
 _EUROS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_cost",
           "min_award", "budget", "fair_share", "largest_change", "limit_eur", "envelope",
@@ -50,6 +50,8 @@ def kind_of(column: str, outcomes: tuple[str, ...] = ()) -> str | None:
         return EURO
     if name in ("gap", "proven_gap"):
         return GAP
+    if name.endswith("seconds"):
+        return SECONDS
     if name in _SHARES or name.startswith("share_"):
         return SHARE
     if name in _COUNTS:
@@ -86,6 +88,8 @@ def show(v, kind: str | None = None) -> str:
         text = euros(abs(v))
     elif kind == MEUR:
         text = millions(abs(v), 1)
+    elif kind == SECONDS:
+        text = f"{abs(v):.2f}"
     elif kind == GAP:
         text = percent(abs(v))
     elif kind == SHARE:

@@ -334,6 +334,7 @@ def write_summary(out: Sheets, result: Result) -> None:
         kinds |= {"share of budget": fmt.SHARE}
     if sol.message:
         items["message"] = sol.message
+    items = {k: v for k, v in items.items() if v is not None and v != ""}
     row = out.items(ws, row + 1, 0, items, kinds=kinds) + 1
     if s.outcomes is not None:
         ws.write_string(row, 0, "Outcomes against the ideal", out.heading)
@@ -348,9 +349,10 @@ def write_summary(out: Sheets, result: Result) -> None:
             buys = ", ".join(f"{fmt.show(b[f'Δ{o}'], fmt.OUTCOME)} {o}"
                              for o in s.outcomes["outcome"] if f"Δ{o}" in b)
             ws.write_string(row, 0, "Cut-off", out.heading)
-            ws.write_string(row + 1, 0, f"The last {b['step']} of the envelope buys {buys}: "
-                                        "a project yielding less per euro is not funded unless "
-                                        "a rule requires it.", out.format(None, False))
+            ws.write_string(row + 1, 0, f"{b['step'][:1].upper()}{b['step'][1:]} in the "
+                                        f"envelope would buy {buys} (re-solved): the margin "
+                                        "a project's yield per euro is measured against.",
+                            out.format(None, False))
             row += 3
         ws.write_string(row, 0, "Binding rules and what relaxing each buys", out.heading)
         row = out.table(ws, row + 1, 0, s.shadow_prices.drop(columns=["note"], errors="ignore"),
@@ -434,19 +436,32 @@ def write_allocation_csv(result: Result, path: str | Path, *, inputs: tuple = ()
 
 
 def write_budget_curve(curve: pd.DataFrame, scenario, path, *, inputs: tuple = ()) -> None:
-    """The budget curve as a table and a native Excel line chart of the objective."""
+    """The budget curve as a table and a native Excel chart: the objective, and (on a second
+    axis) the euros awarded, which flatten where a rule other than the envelope stops
+    spending."""
     with atomic_output(path, inputs=inputs) as tmp:
         out = Sheets(tmp)
         ws = out.frame("budget_curve", curve)
         n = len(curve)
         chart = out.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-        col = list(curve.columns).index("objective")
-        chart.add_series({"name": "objective", "categories": ["budget_curve", 1, 0, n, 0],
-                          "values": ["budget_curve", 1, col, n, col]})
+        grid = {"visible": True, "line": {"color": "#D9D9D9"}}
+        for name, colour, secondary in (("objective", "#4E79A7", False),
+                                        ("awarded", "#F28E2B", True)):
+            if name not in curve:
+                continue
+            col = list(curve.columns).index(name)
+            chart.add_series({"name": name, "categories": ["budget_curve", 1, 0, n, 0],
+                              "values": ["budget_curve", 1, col, n, col], "y2_axis": secondary,
+                              "line": {"color": colour}, "marker": {
+                                  "type": "circle", "size": 5, "fill": {"color": colour},
+                                  "border": {"color": colour}}})
         chart.set_title({"name": f"Optimum against the envelope — {scenario.name}"})
-        chart.set_x_axis({"name": "envelope (€)", "num_format": '#,##0,,"M€"'})
-        chart.set_y_axis({"name": "objective"})
-        chart.set_legend({"none": True})
+        chart.set_x_axis({"name": "envelope", "num_format": fmt.excel_format(fmt.MEUR),
+                          "major_gridlines": grid})
+        chart.set_y_axis({"name": "objective", "major_gridlines": grid,
+                          "num_format": fmt.excel_format(fmt.OBJECTIVE)})
+        chart.set_y2_axis({"name": "awarded", "num_format": fmt.excel_format(fmt.MEUR)})
+        chart.set_legend({"position": "bottom"})
         ws.insert_chart(1, len(curve.columns) + 1, chart, {"x_scale": 1.6, "y_scale": 1.4})
         out.pairs("scenario", {"name": scenario.name, **scenario.parameters()})
         out.close()
