@@ -42,8 +42,8 @@ def test_solve_each_preset_to_proven_optimality_and_verify(tmp_path, scenario, b
     assert verify(BUNDLED, out) == []
     assert digest(BUNDLED) == before, "the input workbook was modified"
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["allocation", "by_region", "by_territory", "by_theme", "outcomes",
-                               "shadow_prices", "scenario", "run"]
+    assert book.sheetnames == ["summary", "allocation", "by_region", "by_territory", "by_theme",
+                               "outcomes", "shadow_prices", "scenario", "run"]
     header = [c.value for c in next(book["allocation"].iter_rows(max_row=1))]
     assert {"reason", "price_of_inclusion", "displaces"} <= set(header)
 

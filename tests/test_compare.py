@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from review_check import contradictions, sections
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"
@@ -255,7 +256,7 @@ def test_html_is_self_contained(compared):
     folder, _, _ = compared
     text = (folder / "review.html").read_text(encoding="utf-8")
     images = re.findall(r'<img src="([^"]+)"', text)
-    assert len(images) == 2 and all(i.startswith("data:image/png;base64,") for i in images)
+    assert len(images) == 3 and all(i.startswith("data:image/png;base64,") for i in images)
     rest = re.sub(r'data:image/png;base64,[A-Za-z0-9+/=]+', "", text)
     assert not re.search(r"(?i)(https?:|ftp:|//[a-z0-9])", rest), "an external reference"
     assert not re.search(r"(?i)<(script|link|iframe|object|embed)\b|@import|url\(", rest)
@@ -286,6 +287,27 @@ def test_html_renders_offline_with_its_plots(compared, tmp_path):
     rows = np.flatnonzero((pixels == BLUE).all(axis=2).sum(axis=1) > 10)
     bands = 1 + int((np.diff(rows) > 150).sum())
     assert bands >= 2, "only one plot rendered"
+
+
+def test_review_says_nothing_its_tables_contradict(compared):
+    folder, _, _ = compared
+    page = (folder / "review.html").read_text(encoding="utf-8")
+    assert contradictions(page) == []
+    parts = sections(page)
+    assert len(parts) >= 8 and "How much more the optimum achieves than ranking" in parts
+    # the checker sees a contradiction: a ranking said to break a rule that meets them all
+    doctored = re.sub(r"(<td>greedy by score</td><td>)yes", r"\1no", page, count=1)
+    assert doctored != page and contradictions(doctored)
+    doctored = page.replace("projects for €100", "projects for €99", 1)
+    assert contradictions(doctored)
+
+
+def test_review_tables_fit_and_print(compared):
+    folder, _, _ = compared
+    page = (folder / "review.html").read_text(encoding="utf-8")
+    assert page.count('<div class="table"><table>') == page.count("<table>")  # each scrolls
+    assert "@media print" in page and "@page" in page
+    assert "Transition écologique" in page  # themes by their label
 
 
 def test_compare_result_workbooks_and_markdown(compared, tmp_path):

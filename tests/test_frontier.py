@@ -53,6 +53,13 @@ def test_each_point_is_optimal_for_its_epsilon_and_none_is_dominated(seed):
     most_x = _reference.milp_optimum(inst, value=inst.per_meur[X],
                                      extra=[(inst.per_meur[Y], top.objective - 1e-7, np.inf)])
     assert f.points[X].iloc[0] == pytest.approx(most_x.objective, rel=1e-6, abs=1e-6)
+    # the scenario's own optimum lies on or below the frontier: no allocation with as much x
+    # reaches more y than the most the independent MILP finds
+    own = f.scenario_point
+    assert own is not None and own["status"] == "optimal"
+    best = _reference.milp_optimum(inst, value=inst.per_meur[Y],
+                                   extra=[(inst.per_meur[X], own[X] - 1e-7, np.inf)])
+    assert own[Y] <= best.objective + 1e-6 * max(1.0, abs(best.objective))
 
 
 @pytest.mark.parametrize("seed", [7, 11])
@@ -104,13 +111,14 @@ def test_cli_frontier_writes_table_plot_chart_and_allocations(tmp_path):
     assert len(data["allocations"]) == len(data["points"])
     assert out.is_file() and out.with_suffix(".png").stat().st_size > 10_000
     sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == ["frontier", "greedy", "allocations", "scenario"]
+    assert list(sheets) == ["frontier", "greedy", "scenario_point", "allocations", "scenario"]
+    assert sheets["scenario_point"][X].iloc[0] > 0
     assert [c for c in sheets["allocations"].columns if c.startswith("point ")] == \
         [f"point {k}" for k in range(1, len(data["points"]) + 1)]
     with zipfile.ZipFile(out) as z:
         chart = next(z.read(n).decode() for n in z.namelist()
                      if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
-    assert "<c:scatterChart>" in chart and "frontier!" in chart
+    assert "<c:scatterChart>" in chart and "frontier!" in chart and "scenario_point!" in chart
 
 
 def test_cli_frontier_rejects_an_unknown_outcome(tmp_path):

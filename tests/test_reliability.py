@@ -187,7 +187,7 @@ def test_outputs_are_replaced_only_when_allocator_wrote_them(tmp_path):
     assert out.read_bytes() == b"an analyst's own file"
     r, _ = cli("solve", source, "-o", out, "--near-misses", "0", "-q", "--force")
     assert r.returncode == 0, r.stderr
-    assert openpyxl.load_workbook(out).sheetnames[0] == "allocation"
+    assert openpyxl.load_workbook(out).sheetnames[0] == "summary"
 
 
 def test_sigkill_while_writing_leaves_the_old_output(tmp_path):
@@ -221,7 +221,7 @@ def test_sigkill_while_writing_leaves_the_old_output(tmp_path):
     child.send_signal(signal.SIGKILL)
     assert child.wait() == -signal.SIGKILL, "the run finished before it could be killed"
     assert digest(out) == old
-    assert openpyxl.load_workbook(out).sheetnames[0] == "allocation"
+    assert openpyxl.load_workbook(out).sheetnames[0] == "summary"
     assert list(tmp_path.glob(pattern)), "SIGKILL cannot clean up: the temporary file is there"
     r, _ = cli("solve", small, "-o", out, "--near-misses", "0", "-q")
     assert r.returncode == 0, r.stderr

@@ -84,8 +84,25 @@ def test_sweep_9_by_3_writes_one_comparison_workbook_matching_single_solves(smal
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)["scenarios"]
     assert len(rows) == 27 and all(row["status"] == "optimal" for row in rows)
-    outcomes = pd.read_excel(out, sheet_name="outcomes", engine="openpyxl").set_index("metric")
-    assert len(openpyxl.load_workbook(out, read_only=True).sheetnames) == 10  # compare layout
+    scenarios = pd.read_excel(out, sheet_name="scenarios", engine="openpyxl")
+    assert list(scenarios["scenario"]) == [row["scenario"] for row in rows]  # a row each
+    written = openpyxl.load_workbook(out)
+    assert written.sheetnames == ["scenarios", "pivots", "regions", "base"]
+    # a line chart per figure (objective, awarded, projects funded, each outcome), each
+    # with a line per value of the second parameter
+    charts = written["pivots"]._charts
+    assert len(charts) == 3 + len(OUTCOMES) and all(len(c.series) == 3 for c in charts)
+    regions = pd.read_excel(out, sheet_name="regions", engine="openpyxl").set_index("scenario")
+    assert np.allclose(regions.sum(axis=1), scenarios.set_index("scenario")["awarded"])
+    cells = list(written["pivots"].iter_rows(values_only=True))
+    top = [r[0] for r in cells].index("jobs by budget and weight.skills") + 1
+    header = cells[top]
+    assert header[:4] == ("budget", "weight.skills = 0.5", "weight.skills = 1",
+                          "weight.skills = 2")
+    jobs = {(row["budget"], row["weight.skills"]): row["jobs"] for row in rows}
+    for line in cells[top + 1:top + 10]:
+        for weight, value in zip((0.5, 1, 2), line[1:4]):
+            assert value == pytest.approx(jobs[line[0], weight])
     for row in rows[::4]:  # every fourth scenario, solved on its own here
         scenario = base.with_values(budget=row["budget"], weights={
             **base.weights, "skills": row["weight.skills"]})
@@ -94,7 +111,8 @@ def test_sweep_9_by_3_writes_one_comparison_workbook_matching_single_solves(smal
         achieved = np.asarray(model.outcome @ solution.values).ravel()
         for o, value in zip(model.outcomes, achieved):
             assert row[o] == pytest.approx(value, rel=1e-6)
-            assert outcomes.loc[o, row["scenario"]] == pytest.approx(value, rel=1e-6)
+            assert scenarios.set_index("scenario").loc[row["scenario"], o] == \
+                pytest.approx(value, rel=1e-6)
     help_text = CliRunner().invoke(main, ["sweep", "--help"]).output
     assert "Example" in help_text and "start:stop:count" in help_text
 

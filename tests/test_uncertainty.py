@@ -242,7 +242,17 @@ def test_cli_writes_workbook_plot_and_json(tmp_path):
     assert result["summary"]["samples_done"] == 6 and result["summary"]["seed"] == 4
     assert len(result["selection_frequency"]) == 30 and len(result["robust"]) == 2
     assert openpyxl.load_workbook(out, read_only=True).sheetnames == [
-        "selection_frequency", "outcome_distribution", "robust", "draws", "summary", "scenario"]
+        "summary", "selection_frequency", "outcome_distribution", "robust", "draws", "run",
+        "scenario"]
+    summary = openpyxl.load_workbook(out)["summary"]
+    assert len(summary._charts) == 1
+    cells = [r for r in summary.iter_rows(values_only=True) if r[0] is not None]
+    hist = {r[0]: r[1] for r in cells[[r[0] for r in cells].index("funded in") + 1:]}
+    frequency = np.array([p["selection_frequency"] for p in result["selection_frequency"]])
+    assert hist["never"] == (frequency == 0).sum() == result["summary"][
+        "projects funded in no draw"]
+    assert hist["always"] == (frequency == 1).sum()
+    assert sum(v for v in hist.values() if v is not None) == 30
     assert (tmp_path / "mc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     help_text = CliRunner().invoke(main, ["uncertainty", "--help"]).output
     assert "Example" in help_text and "--robust-gamma" in help_text

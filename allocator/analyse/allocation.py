@@ -9,6 +9,7 @@ import pandas as pd
 from allocator.analyse.diagnose import diagnose
 from allocator.analyse.explain import explanations
 from allocator.backends import SolveOptions
+from allocator.core.format import label
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
@@ -24,9 +25,15 @@ class Result:
 
     ``allocation``: one row per project — project_id, territory_id, region, theme, title,
         requested, max_award, award (€), funded (bool), share_of_request (0–1), lock, each
-        outcome achieved (its value × share of request), then the input's extra columns.
+        outcome achieved (its value × share of request), the reasons (explain), then what
+        the project offered: total_cost (€), max_aid_rate (0–1, NaN when none),
+        ``<outcome>_offered`` (its value when fully funded), theme_label (the themes sheet's
+        label), and the input's extra columns.
     ``by_region``, ``by_territory``, ``by_theme``: projects, funded, requested, awarded,
-        share_of_awarded, each outcome achieved; by_region and by_territory add floor and cap.
+        share_of_awarded, each outcome achieved; by_region and by_territory add floor and cap;
+        by_region adds fair_share (€: the awarded total shared in proportion to the
+        scenario's fairness basis over the territories with a project; NaN without one) and
+        fair_ratio (awarded / fair_share); by_theme adds label (the themes sheet's).
     ``outcomes``: outcome, achieved, available (all projects fully funded), ideal (normaliser),
         share_of_ideal, weight.
     ``totals``: awarded, budget, projects_funded, and each outcome achieved.
@@ -89,6 +96,13 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
         why, shadow = explanations(problem, scenario, model, solution, award, funded,
                                    near_misses=near_misses, resolver=resolver)
         alloc = pd.concat([alloc, why], axis=1)
+    alloc["total_cost"] = p["total_cost"].to_numpy(float)
+    alloc["max_aid_rate"] = p["max_aid_rate"].to_numpy(float)
+    for o in outcomes:
+        alloc[f"{o}_offered"] = p[o].to_numpy(float)
+    labels = dict(zip(problem.themes["theme"], problem.themes["label"])) \
+        if len(problem.themes) else {}
+    alloc["theme_label"] = [label(t, labels) for t in p["theme"]]
     for c in problem.extra_columns:
         if c not in alloc:
             alloc[c] = p[c].to_numpy()
@@ -107,12 +121,14 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     if problem.regions is not None:
         by_region = by_region.merge(problem.regions[["region", "floor", "cap"]], on="region",
                                     how="left")
+    by_region = _fair_shares(problem, scenario, by_region)
     by_territory = summary("territory_id")
     if len(problem.territories):
         by_territory = by_territory.merge(
             problem.territories[["territory_id", "name", "region", "floor", "cap"]],
             on="territory_id", how="left")
     by_theme = summary("theme")
+    by_theme.insert(1, "label", [label(t, labels) for t in by_theme["theme"]])
     achieved = np.array([alloc[o].sum() for o in outcomes])
     available = np.array([p[o].sum() for o in outcomes])
     table = pd.DataFrame({"outcome": outcomes, "achieved": achieved, "available": available,
@@ -124,6 +140,24 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
               **{o: float(v) for o, v in zip(outcomes, achieved)}}
     return Result(scenario, solution, alloc, by_region, by_territory, by_theme, table, totals,
                   shadow, model=model)
+
+
+def _fair_shares(problem: Problem, scenario: Scenario, by_region: pd.DataFrame) -> pd.DataFrame:
+    """``by_region`` with fair_share and fair_ratio (see ``Result``), as compare's fairness
+    ratios count them."""
+    places = problem.territories
+    basis = scenario.fairness_basis
+    out = by_region.copy()
+    out["fair_share"] = np.nan
+    if basis in places and len(places):
+        with_projects = places[places["territory_id"].isin(problem.projects["territory_id"])]
+        weight = with_projects.groupby("region")[basis].sum(min_count=1)
+        weight = weight[weight.notna() & (weight > 0)]
+        if len(weight):
+            share = out["region"].map(weight / weight.sum())
+            out["fair_share"] = share * out["awarded"].sum()
+    out["fair_ratio"] = out["awarded"] / out["fair_share"]
+    return out
 
 
 def solve_scenario(problem: Problem, scenario: Scenario, deadline: float | None = None

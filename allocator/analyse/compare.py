@@ -29,11 +29,14 @@ and result workbooks written earlier by ``allocator solve``. The frames of a ``C
 ``allocations``: project_id, title, territory_id, region, theme, requested, award per scenario,
     then per greedy reference (``<scenario> (greedy by <rank>)``).
 ``runs``: one row per scenario: source, method, status, objective, solver, seconds, message.
+``fair_ratios``: one row per region with a fairness basis, one column per scenario: its
+    share of the euros over its fair share (the ratios ``fairness`` takes the extremes of).
+``theme_labels``: theme → the themes sheet's label, as the allocations carry them.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -69,6 +72,8 @@ class Comparison:
     greedy: pd.DataFrame
     allocations: pd.DataFrame
     runs_table: pd.DataFrame
+    fair_ratios: pd.DataFrame | None = None
+    theme_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def names(self) -> list[str]:
@@ -215,12 +220,16 @@ def compare_runs(runs: Sequence[Run], references: Sequence[Run] = (),
     differs = funded.any(axis=1) & ~funded.all(axis=1)
     changes = projects[differs].join(awards[differs]).reset_index()
     changes["funded_in"] = [", ".join(np.asarray(names)[row]) for row in funded[differs].to_numpy()]
-    fairness = _fairness(done, projects, awards, places)
+    fairness, ratios = _fairness(done, projects, awards, places)
+    labels = {t: str(label) for r in done if "theme_label" in _allocation(r)
+              for t, label in zip(_allocation(r)["theme"], _allocation(r)["theme_label"])
+              if isinstance(label, str) and label}
     return Comparison(
         runs=tuple(runs), references=tuple(references), outcomes=outcomes, regions=regions,
         themes=themes, territories=terr.reset_index(drop=True), changes=changes,
         fairness=fairness, parameters=_parameters(done), greedy=_greedy(done, references),
-        allocations=allocations, runs_table=_runs_table([*runs, *references]))
+        allocations=allocations, runs_table=_runs_table([*runs, *references]),
+        fair_ratios=ratios, theme_labels=MappingProxyType(labels))
 
 
 def _allocation(run: Run) -> pd.DataFrame:
@@ -303,14 +312,14 @@ def gini(values, weights=None) -> float:
 
 
 def _fairness(done: list[Run], projects: pd.DataFrame, awards: pd.DataFrame,
-              places: pd.DataFrame) -> pd.DataFrame:
+              places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     euros = awards.groupby(projects["territory_id"].to_numpy()).sum()
     euros = euros.reindex(places["territory_id"]).fillna(0.0)
     funded_any = (awards > 0).groupby(projects["territory_id"].to_numpy()).any()
     funded_any = funded_any.reindex(places["territory_id"]).fillna(False)
     jobs = places["industrial_jobs"].to_numpy(float)
     with_jobs = np.isfinite(jobs) & (jobs > 0)
-    rows = []
+    rows, ratios = [], {}
     for run in done:
         e = euros[run.name].to_numpy(float)
         basis_name = str(run.parameters.get("fairness.basis") or "industrial_jobs")
@@ -332,7 +341,8 @@ def _fairness(done: list[Run], projects: pd.DataFrame, awards: pd.DataFrame,
             "largest_fair_ratio": float(ratio.max()) if len(ratio) else np.nan,
             "largest_region": str(ratio.idxmax()) if len(ratio) else "",
             "fairness_basis": basis_name})
-    return pd.DataFrame(rows)
+        ratios[run.name] = ratio
+    return pd.DataFrame(rows), pd.DataFrame(ratios).rename_axis("region").reset_index()
 
 
 def _parameters(done: list[Run]) -> pd.DataFrame:

@@ -61,6 +61,9 @@ class Frontier:
         asked for; None otherwise.
     ``removed``: grid points dropped as dominated or repeated; ``unsolved``: anchors and grid
     points left without an allocation by the time limit (the frontier is coarser).
+    ``scenario_point``: where the scenario's own optimum (its weighted objective, priorities
+        dropped as for the frontier) lies: ``x``, ``y``, awarded, projects_funded, status;
+        None when it was not found.
     """
     x: str
     y: str
@@ -70,6 +73,7 @@ class Frontier:
     allocations: pd.DataFrame | None
     removed: int = 0
     unsolved: int = 0
+    scenario_point: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -115,9 +119,15 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
         lo[-1] = eps
         return replace(eps_model, c=c, row_lo=lo), base, deadline
 
-    anchors = collect(problem, _solve_point, [task(-np.inf, toward_y), task(-np.inf, toward_x)],
+    anchors = collect(problem, _solve_point, [task(-np.inf, toward_y), task(-np.inf, toward_x),
+                                              task(-np.inf, model.c)],
                       workers=workers, progress=progress, label="anchors")
-    y_top, x_top = anchors.results.get(0), anchors.results.get(1)
+    y_top, x_top, own = (anchors.results.get(k) for k in range(3))
+    own_point = None
+    if own is not None and own.ok:
+        totals = model.totals(own.values)
+        own_point = {x: totals[x], y: totals[y], "awarded": totals["awarded"],
+                     "projects_funded": totals["projects_funded"], "status": own.label}
     solutions: list[tuple[float, Solution]] = []
     unsolved = sum(s is None or s.status == Status.NO_SOLUTION for s in (y_top, x_top))
     if y_top is not None and y_top.ok and x_top is not None and x_top.ok:
@@ -141,7 +151,8 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
             award_table[f"point {k}"] = columns[:, j]
     kept = kept.drop(columns="_index")
     return Frontier(x, y, base, kept, references(problem, base, model, x, y, rx, ry),
-                    award_table, removed=int(len(table) - keep.sum()), unsolved=unsolved)
+                    award_table, removed=int(len(table) - keep.sum()), unsolved=unsolved,
+                    scenario_point=own_point)
 
 
 def _reach(row: np.ndarray, col_hi: np.ndarray) -> float:

@@ -29,15 +29,12 @@ from allocator.report.comparison import write_comparison
 from allocator.report.frontier import plot_frontier, write_frontier
 from allocator.report.plots import budget_curve_plot
 from allocator.report.review import SUFFIXES, files_of, write_review
+from allocator.report.sweep import write_sweep
 from allocator.report.template import write_template
 from allocator.report.uncertainty import plot_uncertainty, write_uncertainty
 from allocator.report.workbook import write_allocation_csv, write_budget_curve, write_result
 
 WORKBOOK = click.argument("workbook", type=click.Path(exists=False, path_type=Path))
-
-
-def _table(frame, digits: str = ",.4g") -> str:
-    return frame.to_string(index=False, float_format=lambda v: f"{v:{digits}}")
 
 
 def _interrupted(done: int, total: int, what: str) -> Failed:
@@ -210,7 +207,7 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     curve = api.budget_curve(problem, scenario, start, stop, steps)
     ctx.write(output, write_budget_curve, curve, scenario, inputs=(workbook,))
     ctx.write(png, budget_curve_plot, curve)
-    ctx.show(as_json, lambda: to_json.records(curve), lambda: _table(curve), output)
+    ctx.show(as_json, lambda: to_json.records(curve), lambda: text.table(curve), output)
 
 
 @main.command("compare")
@@ -260,7 +257,9 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
     ctx.write(output, write_comparison, comparison, inputs=sources)
     ctx.write(report, write_review, comparison, inputs=sources)
     ctx.show(as_json, lambda: to_json.comparison_json(comparison),
-             lambda: _table(comparison.outcomes[["metric", *comparison.names]], ",.1f"), output)
+             lambda: text.table(comparison.outcomes[["metric", *comparison.names]],
+                                kinds=dict.fromkeys(comparison.names, "outcome"),
+                                rows={"awarded": "€"}), output)
     missing = [r for r in comparison.runs if not r.ok]
     if missing:
         raise Failed("\n".join(f"{r.name}: no allocation ({r.message or r.status})"
@@ -318,8 +317,9 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
                 "is coarser (--time-limit)")
     ctx.write(output, write_frontier, result, inputs=(workbook,))
     ctx.write(plot, plot_frontier, result)
-    ctx.show(as_json, lambda: to_json.frontier_json(result), lambda: _table(
-        result.points[["point", x, y, "awarded", "projects_funded", "status"]], ",.1f"), output)
+    ctx.show(as_json, lambda: to_json.frontier_json(result), lambda: text.table(
+        result.points[["point", x, y, "awarded", "projects_funded", "status"]],
+        outcomes=(x, y)), output)
 
 
 @main.command("uncertainty")
@@ -387,7 +387,8 @@ def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, ove
 @WORKBOOK
 @scenario_options
 @execution_options
-@output_option("Write the comparison workbook (.xlsx, the layout of `allocator compare`).")
+@output_option("Write the sweep workbook (.xlsx: one row per scenario, each outcome pivoted "
+               "by the varied parameters with a line chart).")
 @json_option("one row per scenario")
 @force_option
 @guarded
@@ -413,12 +414,11 @@ def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     ctx.check(output, inputs=(workbook,))
     done = api.sweep(problem, base, overrides, workers=workers, scheduler=scheduler,
                      progress=ctx.progress)
-    table = done.table
     comparison = done.comparison(problem, str(workbook))
     if comparison is not None:
-        ctx.write(output, write_comparison, comparison, inputs=(workbook,))
+        ctx.write(output, write_sweep, done, comparison, inputs=(workbook,))
     ctx.show(as_json, lambda: to_json.sweep_json(done),
-             lambda: _table(table.drop(columns=["solve_seconds"], errors="ignore")), output)
+             lambda: text.sweep_table(done), output)
     if done.batch.interrupted:
         raise _interrupted(done.batch.done, done.batch.total, "scenarios")
     missing = [s.name for s, r in zip(done.scenarios, done.results)

@@ -1,7 +1,118 @@
-"""How figures are written, the same in every output."""
+"""How figures are written, the same in every output: the terminal, the workbooks, the review
+report and the plots read a figure alike because they all take its kind from here.
+
+A figure's *kind* says how it is rounded and shown (``KINDS``): € to the euro, M€ on chart
+axes, shares as %, counts and outcomes to the unit, indices (Gini, fair ratio) to 3 digits.
+``kind_of(column)`` gives the kind of a column of any frame allocator writes;
+``show(value, kind)`` writes a value as text and ``excel_format(kind)`` is the same rule as an
+Excel number format.
+"""
 from __future__ import annotations
 
 import math
+import re
+
+import numpy as np
+
+EURO, MEUR, SHARE, GAP, COUNT, OUTCOME, TENTHS, INDEX, OBJECTIVE, SECONDS = (
+    "€", "M€", "%", "gap", "count", "outcome", "tenths", "index", "objective", "seconds")
+
+# Excel number formats, one per kind: what text.show writes, as a spreadsheet writes it
+# (the thousands separator is the reader's: Excel writes its locale's where text has a space)
+_EXCEL = {EURO: '"€"#,##0;-"€"#,##0', MEUR: '"€"#,##0.0,,"M"', SHARE: "0.0%", GAP: "0.0000%",
+          COUNT: "#,##0", OUTCOME: "#,##0", TENTHS: "#,##0.0", INDEX: "0.000",
+          OBJECTIVE: "0.0000", SECONDS: "0.00"}
+
+_EUROS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_cost",
+          "min_award", "budget", "fair_share", "largest_change", "limit_eur", "envelope",
+          "min_award_eur", "greedy_awarded", "optimal_awarded"}
+_SHARES = {"share_of_request", "share_of_awarded", "share_of_ideal", "max_aid_rate",
+           "territories_covered", "optimum_gain", "aid_rate", "share_of_fair",
+           "selection_frequency", "share_of_budget", "probability"}
+_COUNTS = {"projects", "funded", "projects_funded", "point", "samples", "draws", "row",
+           "funded_projects", "coverage"}
+_INDICES = {"gini_territories", "gini_per_industrial_job", "smallest_fair_ratio",
+            "largest_fair_ratio", "fair_ratio", "trust_ratio"}
+_OBJECTIVES = {"objective", "bound", "lp_dual_per_step", "resolve_per_step",
+               "marginal_per_meur", "price_of_inclusion", "objective_at_estimate",
+               "objective_worst_case", "objective_p5", "objective_mean"}
+
+
+def kind_of(column: str, outcomes: tuple[str, ...] = ()) -> str | None:
+    """The kind of a column named ``column`` (None when its name does not say: a caller
+    knowing better, e.g. scenario-named columns of euros, passes the kind itself).
+    ``outcomes``: the outcome names, whose columns (achieved, offered, Δ) are outcomes."""
+    name = re.sub(r"^(Δ\s*|index )", "", str(column))
+    base = re.sub(r"_(offered|achieved|low|high|p5|p95|mean)$", "", name)
+    if name.startswith("index ") or str(column).startswith("index "):
+        return COUNT
+    if name in _EUROS or base in _EUROS:
+        return EURO
+    if name in ("gap", "proven_gap"):
+        return GAP
+    if name.endswith("seconds"):
+        return SECONDS
+    if name in _SHARES or name.startswith("share_"):
+        return SHARE
+    if name in _COUNTS:
+        return COUNT
+    if name in _INDICES or name.startswith("gini"):
+        return INDEX
+    if name in _OBJECTIVES:
+        return OBJECTIVE
+    if base in outcomes or name in outcomes or base in ("jobs", "skills", "innovation"):
+        return OUTCOME
+    return None
+
+
+def excel_format(kind: str | None) -> str | None:
+    """The Excel number format of a kind (None: General)."""
+    return _EXCEL.get(kind) if kind else None
+
+
+def show(v, kind: str | None = None) -> str:
+    """A value as text, by its kind: "€1 234 567", "12.5%", "13 228", "0.511"; empty for
+    none or NaN; a minus sign for negatives."""
+    if v is None or v is np.ma.masked:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if not isinstance(v, (int, float, np.integer, np.floating)):
+        return "" if str(v) in ("nan", "<NA>", "NaT") else str(v)
+    v = float(v)
+    if math.isnan(v):
+        return ""
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if kind == EURO:
+        text = euros(abs(v))
+    elif kind == MEUR:
+        text = millions(abs(v), 1)
+    elif kind == SECONDS:
+        text = f"{abs(v):.2f}"
+    elif kind == GAP:
+        text = percent(abs(v))
+    elif kind == SHARE:
+        text = percent(abs(v)) if 0 < abs(v) < 0.001 else f"{abs(v):.1%}"
+    elif kind in (COUNT, OUTCOME):
+        text = number(abs(v))
+    elif kind == TENTHS:
+        text = number(abs(v), 1)
+    elif kind == INDEX:
+        text = f"{abs(v):.3f}"
+    elif kind == OBJECTIVE:
+        text = f"{abs(v):.4g}" if abs(v) < 1 else f"{abs(v):.4f}"
+    else:
+        text = number(abs(v)) if abs(v) >= 1000 or v == int(v) else f"{abs(v):.4g}"
+    return ("−" if v < 0 and text.strip("€0., %M") else "") + text
+
+
+def outcome_kind(values) -> str:
+    """Outcomes to the unit, or to the tenth when their values are not whole (an innovation
+    index of 7.5): the kind of a column of outcomes offered or achieved per project."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    return OUTCOME if bool(np.all(np.abs(v - np.round(v)) < 1e-9)) else TENTHS
 
 
 def percent(gap: float) -> str:
@@ -30,6 +141,19 @@ def millions(v: float, digits: int = 2) -> str:
 def money(v: float) -> str:
     """Euros in millions from €1M up, to the euro below."""
     return millions(v) if abs(v) >= 1e6 else euros(v)
+
+
+def signed_share(v) -> str:
+    """A relative change: "+12.5%", "−3.0%", "n/a" when unknown."""
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return f"{v:+.1%}".replace("-", "−")
+
+
+def label(theme: str, labels: dict[str, str]) -> str:
+    """A theme as readers know it: the themes sheet's label, the code when it has none."""
+    text = labels.get(theme)
+    return text if isinstance(text, str) and text.strip() else str(theme)
 
 
 # control characters but tab and newline: an id holding ESC or BEL would drive the terminal

@@ -6,8 +6,11 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.analyse.compare import Comparison
+from allocator.core import format as fmt
 from allocator.report.files import atomic_output
 from allocator.report.workbook import Sheets
+
+MAX_SERIES = 8  # scenarios a clustered bar chart can still tell apart
 
 
 def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple = ()) -> None:
@@ -18,36 +21,37 @@ def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple 
                     | {r.name for r in c.references})
     with atomic_output(path, inputs=inputs) as tmp:
         out = Sheets(tmp)
-        ws = out.frame("outcomes", c.outcomes, widths={"metric": 18})
-        _index_formats(out, ws, c.outcomes)
+        ws = out.frame("outcomes", c.outcomes, rows={"awarded": fmt.EURO},
+                       kinds={**{n: fmt.OUTCOME for n in names},
+                              **{f"Δ {n}": fmt.OUTCOME for n in names},
+                              **{f"index {n}": fmt.TENTHS for n in names}})
         _bar_chart(out, ws, "outcomes", c.outcomes, [f"index {n}" for n in names], names,
                    title=f"Outcomes per scenario ({names[0]} = 100)", axis=f"% of {names[0]}",
                    anchor=(len(c.outcomes) + 3, 0))
         for sheet, frame, key in (("regions", c.regions, "region"), ("themes", c.themes, "theme")):
-            ws = out.frame(sheet, frame, widths={key: 30}, euros=euro_columns)
-            if sheet == "regions":
+            ws = out.frame(sheet, frame, euros=euro_columns)
+            if sheet == "regions" and len(names) <= MAX_SERIES:
                 _bar_chart(out, ws, sheet, frame, names, names, title="Funding by region",
-                           axis="€", anchor=(1, len(frame.columns) + 1), horizontal=True)
+                           axis="awarded", anchor=(1, len(frame.columns) + 1), horizontal=True,
+                           number_format=fmt.excel_format(fmt.MEUR))
         for sheet, frame in (("territories", c.territories), ("status_changes", c.changes)):
-            out.frame(sheet, frame, widths={"name": 30, "title": 40}, euros=euro_columns)
-        out.frame("fairness", c.fairness, widths={"smallest_region": 26, "largest_region": 26})
-        out.frame("optimum_vs_greedy", c.greedy, widths={"ranking": 18, "greedy_status": 14})
+            out.frame(sheet, frame, widths={"title": 45}, euros=euro_columns)
+        out.frame("fairness", c.fairness)
+        out.frame("optimum_vs_greedy", c.greedy,
+                  rows={"awarded": fmt.EURO, "projects_funded": fmt.COUNT,
+                        "objective": fmt.OBJECTIVE}, row_key="metric",
+                  kinds={"optimal": fmt.OUTCOME, "greedy": fmt.OUTCOME,
+                         "difference": fmt.OUTCOME})
         out.frame("parameters", c.parameters.astype(object).where(c.parameters.notna(), None),
-                  widths={"parameter": 28})
-        out.frame("allocations", c.allocations, widths={"title": 40}, euros=euro_columns)
+                  kinds=dict.fromkeys(names))
+        out.frame("allocations", c.allocations, widths={"title": 45}, euros=euro_columns)
         out.frame("runs", c.runs_table, widths={"source": 40, "message": 60})
         out.close()
 
 
-def _index_formats(out: Sheets, ws, frame: pd.DataFrame) -> None:
-    for j, column in enumerate(frame.columns):
-        if column != "metric":
-            ws.set_column(j, j, 16, out.number)
-
-
 def _bar_chart(out: Sheets, ws, sheet: str, frame: pd.DataFrame, columns: list[str],
                labels: list[str], *, title: str, axis: str, anchor: tuple[int, int],
-               horizontal: bool = False) -> None:
+               horizontal: bool = False, number_format: str | None = None) -> None:
     """A native clustered bar chart: categories = the frame's first column, one series per
     column of ``columns`` (named by ``labels``)."""
     chart = out.book.add_chart({"type": "bar" if horizontal else "column"})
@@ -58,9 +62,10 @@ def _bar_chart(out: Sheets, ws, sheet: str, frame: pd.DataFrame, columns: list[s
                           "values": [sheet, 1, j, n, j]})
     chart.set_title({"name": title})
     (chart.set_x_axis if horizontal else chart.set_y_axis)(
-        {"name": axis, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        {"name": axis, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+         **({"num_format": number_format} if number_format else {})})
     if horizontal:
-        chart.set_y_axis({"reverse": True})
+        chart.set_y_axis({"reverse": True, "crossing": "max"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": max(360, 22 * n * max(1, len(columns)) // 2)
                     if horizontal else 380})

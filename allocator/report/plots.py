@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from allocator.core.format import millions
+from allocator.core.format import millions, number
 from allocator.core.version import __version__
 from allocator.report.files import atomic_output
 
@@ -48,6 +48,13 @@ def _in_millions(axis) -> None:
     """Tick labels of a euro axis in millions: €1.5M."""
     from matplotlib.ticker import FuncFormatter
     axis.set_major_formatter(FuncFormatter(lambda v, _: millions(v, 1)))
+
+
+def _in_units(axis) -> None:
+    """Tick labels of an outcome axis to the unit, thousands spaced: 12 000."""
+    from matplotlib.ticker import FuncFormatter
+    axis.set_major_formatter(FuncFormatter(lambda v, _: number(v) if abs(v) >= 10
+                                           else f"{v:g}"))
 
 
 def save(fig: Figure, path: str | Path) -> Path:
@@ -115,11 +122,21 @@ def regional_bars(euros: pd.DataFrame, path: str | Path) -> Path:
                         horizontal=True, euros=True)
 
 
+def fair_share_bars(ratios: pd.DataFrame, path: str | Path) -> Path:
+    """Each region's euros over its fair share (1 = exactly fair): one row per region, one
+    column per scenario."""
+    return grouped_bars(ratios, path, title="Funding against fair share (1 = exactly fair)",
+                        label="share of the euros / share of the fairness basis",
+                        horizontal=True, reference=1.0)
+
+
 def frontier_scatter(points: pd.DataFrame, path: str | Path, *, x: str, y: str,
-                     references: pd.DataFrame | None = None) -> Path:
+                     references: pd.DataFrame | None = None, own: dict | None = None,
+                     own_label: str = "the scenario's optimum") -> Path:
     """A trade-off frontier: ``points`` with columns ``x`` and ``y`` (one row per point, in
-    order of x), and optional ``references`` (columns ``label``, ``x``, ``y``: allocations
-    to compare with, e.g. greedy rankings) drawn as separate markers."""
+    order of x), optional ``references`` (columns ``label``, ``x``, ``y``: allocations
+    to compare with, e.g. greedy rankings) drawn as separate markers, and ``own`` (``x``,
+    ``y``: the scenario's own optimum) as a star."""
     fig, ax = new_figure(7.5, 5.0)
     ordered = points.sort_values(x)
     ax.plot(ordered[x], ordered[y], "-o", color=PALETTE[0], label="Pareto frontier (optimal)",
@@ -129,6 +146,11 @@ def frontier_scatter(points: pd.DataFrame, path: str | Path, *, x: str, y: str,
         for k, (_, row) in enumerate(references.iterrows()):
             ax.scatter(row[x], row[y], marker=markers[k % len(markers)], s=50, zorder=4,
                        color=PALETTE[(k + 1) % len(PALETTE)], label=str(row["label"]))
+    if own is not None:
+        ax.scatter(own[x], own[y], marker="*", s=220, zorder=5, color="black",
+                   edgecolor="black", linewidth=0.6, label=own_label)
+    _in_units(ax.xaxis)
+    _in_units(ax.yaxis)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(f"Trade-off between {x} and {y}")

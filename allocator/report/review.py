@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.analyse.compare import Comparison
+from allocator.core import format as fmt
 from allocator.core.status import Status
 from allocator.core.version import __version__
 from allocator.report import plots
@@ -29,13 +31,14 @@ from allocator.report.files import MARKER, atomic_output
 TOP_TERRITORIES = 5
 MAX_CHANGES = 100
 SUFFIXES = (".html", ".htm", ".md")
-PLOTS = ("outcomes", "regions")  # the keys of ``_plots``
+PLOTS = ("outcomes", "regions", "fairness")  # the keys of ``_plots``
 
 
 @dataclass(frozen=True)
 class Block:
-    """One piece of the report: ``heading`` (text, level), ``text``, ``table`` (frame,
-    formats by column: "€", "%", "int", "num") or ``plot`` (key of ``_plots``, alt text)."""
+    """One piece of the report: ``heading`` (text, level), ``text``, ``table`` (frame, the
+    kind of each column's figures, ``core.format``) or ``plot`` (key of ``_plots``, alt
+    text)."""
     kind: str
     text: str = ""
     level: int = 2
@@ -82,10 +85,23 @@ def write_review(comparison: Comparison, path: str | Path, *, inputs: tuple = ()
 
 def _plots(c: Comparison) -> dict:
     return {"outcomes": lambda path: plots.outcome_bars(c.outcome_index, path),
-            "regions": lambda path: plots.regional_bars(c.region_euros, path)}
+            "regions": lambda path: plots.regional_bars(c.region_euros, path),
+            "fairness": lambda path: plots.fair_share_bars(_fair_ratios(c), path)}
+
+
+def _fair_ratios(c: Comparison) -> pd.DataFrame:
+    """Regions (rows) × scenarios (columns): euros over fair share."""
+    assert c.fair_ratios is not None  # drawn only when the comparison has them
+    return c.fair_ratios.set_index("region")[c.names]
 
 
 # ----------------------------------------------------------------------------- content
+
+def meets_rules(status: str) -> bool:
+    """Whether a run's status (its label: "feasible, gap unknown", "optimal", …) is an
+    allocation that meets every rule."""
+    return str(status).split(",")[0].strip() in (Status.OPTIMAL, Status.FEASIBLE)
+
 
 def review_blocks(c: Comparison) -> list[Block]:
     names = c.names
@@ -103,60 +119,71 @@ def review_blocks(c: Comparison) -> list[Block]:
     blocks.append(Block("heading", "What each scenario achieves"))
     metrics = [m for m in outcomes.index if m not in ("awarded", "projects_funded")]
     for n in names:
-        parts = [f"{_fmt(outcomes.loc[m, n], 'num')} {m}"
-                 + (f" ({_signed_pct(outcomes.loc[m, f'index {n}'] / 100 - 1)} against {first})"
-                    if n != first else "") for m in metrics]
-        blocks.append(Block("text", f"{n} funds {_fmt(outcomes.loc['projects_funded', n], 'int')} "
-                                    f"projects for {_fmt(outcomes.loc['awarded', n], '€')}: "
-                                    + ", ".join(parts) + "."))
+        parts = [f"{fmt.show(outcomes.loc[m, n], fmt.OUTCOME)} {m}"
+                 + (f" ({fmt.signed_share(outcomes.loc[m, f'index {n}'] / 100 - 1)} against "
+                    f"{first})" if n != first else "") for m in metrics]
+        blocks.append(Block("text", f"{n} funds "
+                                    f"{fmt.show(outcomes.loc['projects_funded', n], fmt.COUNT)} "
+                                    f"projects for {fmt.show(outcomes.loc['awarded', n], fmt.EURO)}"
+                                    ": " + ", ".join(parts) + "."))
     blocks.append(Block("plot", "Outcomes per scenario, relative to the first", key="outcomes"))
     blocks.append(_table(c.outcomes.drop(columns=[f"index {n}" for n in names]),
-                         {**{n: "num" for n in names}, **{f"Δ {n}": "num" for n in names}},
-                         rows={"awarded": "€", "projects_funded": "int"}))
+                         {**{n: fmt.OUTCOME for n in names},
+                          **{f"Δ {n}": fmt.OUTCOME for n in names}},
+                         rows={"awarded": fmt.EURO, "projects_funded": fmt.COUNT}))
 
     if len(c.greedy):
         blocks.append(Block("heading", "How much more the optimum achieves than ranking"))
         blocks.append(Block("text", "The reference is the rule many programmes still use: "
                                     "rank the projects (by weighted score, or by score per euro) "
-                                    "and fund down the list while the money and every rule hold."))
-        gains = _greedy_gains(c.greedy)
+                                    "and fund down the list while the money and every rule hold. "
+                                    "No gain is given against a ranking that breaks a rule."))
+        gains = greedy_gains(c.greedy)
         for scenario, rows in gains.groupby("scenario", sort=False):
-            ok = rows["greedy_status"] == Status.FEASIBLE
+            ok = rows["ranking meets every rule"] == "yes"
             said = []
             if ok.any():
                 said.append("the optimum's objective is " + " and ".join(
-                    f"{_signed_pct(r['objective'])} above "
+                    f"{fmt.signed_share(r['objective'])} above "
                     f"{RANKINGS.get(r['ranking'], r['ranking'])}" for _, r in rows[ok].iterrows()))
             said += [f"{RANKINGS.get(r['ranking'], r['ranking'])} cannot meet every rule (it "
                      "leaves a floor, minimum or share unmet)" for _, r in rows[~ok].iterrows()]
             blocks.append(Block("text", f"Under {scenario}'s rules, " + "; ".join(said) + "."))
         blocks.append(Block("text", "Gain of the optimum over each ranking, by metric (the "
                                     "workbook's optimum_vs_greedy sheet has both values):"))
-        blocks.append(_table(gains, {m: "%" for m in gains.columns[3:]}))
+        blocks.append(_table(gains, {m: fmt.SHARE for m in gains.columns[3:]}))
 
     blocks.append(Block("heading", "Where the money goes"))
     blocks.append(Block("plot", "Funding by region and scenario", key="regions"))
-    money = {**{n: "€" for n in names}, **{f"Δ {n}": "€" for n in names}}
+    money = {**{n: fmt.EURO for n in names}, **{f"Δ {n}": fmt.EURO for n in names}}
     blocks.append(Block("heading", "By region", level=3))
     blocks.append(_table(c.regions, money))
     blocks.append(Block("heading", "By theme", level=3))
-    blocks.append(_table(c.themes, money))
+    themes = c.themes.copy()
+    themes["theme"] = [fmt.label(t, dict(c.theme_labels)) for t in themes["theme"]]
+    blocks.append(_table(themes, money))
 
     blocks.append(Block("heading", "Fairness"))
     f = c.fairness.set_index("scenario")
     even = f["gini_territories"].dropna()
     if len(even):
         blocks.append(Block("text", f"Funding is spread most evenly across territories under "
-                                    f"{even.idxmin()} (Gini {even.min():.3f}) and least under "
-                                    f"{even.idxmax()} (Gini {even.max():.3f}); 0 would be equal "
+                                    f"{even.idxmin()} (Gini {fmt.show(even.min(), fmt.INDEX)}) "
+                                    f"and least under {even.idxmax()} (Gini "
+                                    f"{fmt.show(even.max(), fmt.INDEX)}); 0 would be equal "
                                     "euros everywhere. Coverage ranges from "
-                                    f"{_fmt(f['territories_covered'].min(), '%')} to "
-                                    f"{_fmt(f['territories_covered'].max(), '%')} of the "
-                                    "territories with a project. A fair ratio of 1 means a region "
-                                    "receives exactly its share of the fairness basis."))
-    blocks.append(_table(c.fairness, {"gini_territories": "num", "gini_per_industrial_job": "num",
-                                      "territories_covered": "%", "smallest_fair_ratio": "num",
-                                      "largest_fair_ratio": "num"}))
+                                    f"{fmt.show(f['territories_covered'].min(), fmt.SHARE)} to "
+                                    f"{fmt.show(f['territories_covered'].max(), fmt.SHARE)} of "
+                                    "the territories with a project. A fair ratio of 1 means a "
+                                    "region receives exactly its share of the fairness basis."))
+    if c.fair_ratios is not None and len(c.fair_ratios):
+        blocks.append(Block("plot", "Each region's funding over its fair share, by scenario",
+                            key="fairness"))
+    blocks.append(_table(c.fairness, {"gini_territories": fmt.INDEX,
+                                      "gini_per_industrial_job": fmt.INDEX,
+                                      "territories_covered": fmt.SHARE,
+                                      "smallest_fair_ratio": fmt.INDEX,
+                                      "largest_fair_ratio": fmt.INDEX}))
 
     if len(names) > 1:
         blocks.append(Block("heading", "Territories that gain or lose most"))
@@ -167,7 +194,7 @@ def review_blocks(c: Comparison) -> list[Block]:
             blocks.append(Block("heading", f"{n} against {first}", level=3))
             if len(moved):
                 blocks.append(_table(moved[["territory_id", "name", "region", first, n, f"Δ {n}"]],
-                                     {first: "€", n: "€", f"Δ {n}": "€"}))
+                                     {first: fmt.EURO, n: fmt.EURO, f"Δ {n}": fmt.EURO}))
             else:
                 blocks.append(Block("text", "No territory's funding changes."))
 
@@ -178,7 +205,7 @@ def review_blocks(c: Comparison) -> list[Block]:
                                    if k > MAX_CHANGES else "") + "." if k else
                         "Every scenario funds the same projects."))
     if k:
-        blocks.append(_table(c.changes.head(MAX_CHANGES), {"requested": "€", **money}))
+        blocks.append(_table(c.changes.head(MAX_CHANGES), {"requested": fmt.EURO, **money}))
 
     blocks.append(Block("heading", "Parameters"))
     differs = c.parameters[c.parameters["differs"]].drop(columns="differs")
@@ -188,8 +215,7 @@ def review_blocks(c: Comparison) -> list[Block]:
     if len(differs):
         blocks.append(_table(differs, {}))
     blocks.append(Block("heading", "Runs"))
-    blocks.append(_table(c.runs_table.drop(columns=["source"]), {"objective": "num",
-                                                                  "seconds": "num"}))
+    blocks.append(_table(c.runs_table.drop(columns=["source"]), {"objective": fmt.OBJECTIVE}))
     return blocks
 
 
@@ -202,37 +228,19 @@ def _table(frame: pd.DataFrame, formats: dict[str, str], rows: dict[str, str] | 
 RANKINGS = {"greedy by score": "ranking by score", "greedy by ratio": "ranking by score per euro"}
 
 
-def _greedy_gains(greedy: pd.DataFrame) -> pd.DataFrame:
-    """One row per scenario and ranking: its status and the optimum's gain on each metric."""
+def greedy_gains(greedy: pd.DataFrame) -> pd.DataFrame:
+    """One row per scenario and ranking: whether the ranking meets every rule, and the
+    optimum's gain on each metric (empty against a ranking that breaks a rule: no gain
+    over an allocation one may not make)."""
     keys = ["scenario", "ranking"]
     wide = greedy.set_index([*keys, "metric"])["optimum_gain"].unstack("metric")
     metrics = list(dict.fromkeys(greedy["metric"]))
     order = greedy[[*keys, "greedy_status"]].drop_duplicates(keys)
-    return order.merge(wide[metrics].reset_index(), on=keys, how="left").rename_axis(columns=None)
-
-
-def _signed_pct(v) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else f"{v:+.1%}".replace("-", "−")
-
-
-def _fmt(v, kind: str) -> str:
-    """A value as shown in the report: € amounts, shares, counts, other numbers."""
-    if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
-        return ""
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    if not isinstance(v, (int, float, np.integer, np.floating)):
-        return str(v)
-    v = float(v)
-    if kind == "€":
-        text = f"€{abs(v):,.0f}"
-    elif kind == "%":
-        text = f"{abs(v):.1%}"
-    elif kind == "int":
-        text = f"{abs(v):,.0f}"
-    else:
-        text = f"{abs(v):,.4g}" if abs(v) < 1000 else f"{abs(v):,.0f}"
-    return ("−" if v < 0 else "") + text.replace(",", "\u202f")
+    out = order.merge(wide[metrics].reset_index(), on=keys, how="left").rename_axis(columns=None)
+    meets = out["greedy_status"].map(meets_rules)
+    out.loc[~meets, metrics] = np.nan
+    out.insert(2, "ranking meets every rule", np.where(meets, "yes", "no"))
+    return out.drop(columns="greedy_status")
 
 
 def _cells(block: Block) -> tuple[list[str], list[list[str]]]:
@@ -240,7 +248,8 @@ def _cells(block: Block) -> tuple[list[str], list[list[str]]]:
     frame = block.frame
     assert frame is not None  # a table block has its frame
     columns = [str(c) for c in frame.columns]
-    body = [[_fmt(v, by_row.get(row[0], formats.get(c, "num")) if j else formats.get(c, "num"))
+    body = [[fmt.show(v, by_row.get(row[0], formats.get(c)) if j and c in formats
+                      else formats.get(c))
              for j, (c, v) in enumerate(zip(frame.columns, row))]
             for row in frame.itertuples(index=False, name=None)]
     return columns, body
@@ -253,19 +262,44 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
        max-width: 1100px; padding: 0 1rem; color: #1f2328; line-height: 1.45; }
 h1 { border-bottom: 2px solid #4e79a7; padding-bottom: .3rem; }
 h2 { margin-top: 2.2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; }
-table { border-collapse: collapse; margin: .8rem 0 1.2rem; font-size: .85rem; display: block;
-        overflow-x: auto; }
-th, td { border: 1px solid #d0d7de; padding: .25rem .5rem; }
+.table { overflow-x: auto; margin: .8rem 0 1.2rem; max-width: 100%; }
+table { border-collapse: collapse; font-size: .85rem; }
+th, td { border: 1px solid #d0d7de; padding: .25rem .5rem; vertical-align: top; }
 th { background: #ddebf7; text-align: left; position: sticky; top: 0; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td { overflow-wrap: break-word; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;
+       overflow-wrap: normal; }
 tr:nth-child(even) td { background: #f6f8fa; }
 img { max-width: 100%; height: auto; display: block; margin: 1rem 0; }
+@media (max-width: 700px) { body { margin: 1rem auto; } table { font-size: .75rem; } }
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 9pt; }
+  .table { overflow: visible; }
+  table { font-size: 7pt; width: 100%; table-layout: auto; }
+  th { position: static; }
+  td.n { white-space: normal; }
+  thead { display: table-header-group; }
+  tr, img { break-inside: avoid; }
+  img { max-height: 175mm; width: auto; }
+  h2, h3 { break-after: avoid; }
+}
 """
 
 
 def _render(blocks: list[Block], writers: dict) -> list[str]:
     """The lines of every block, each written by the writer of its kind."""
     return [line for b in blocks for line in writers[b.kind](b)]
+
+
+def _breakable(text: str) -> str:
+    """Escaped text that may break after an underscore (snake_case names in narrow cells)."""
+    return html.escape(text).replace("_", "_<wbr>")
+
+
+def _unbroken(text: str) -> str:
+    """Figures kept on one line: "1 759" never breaks between its thousands."""
+    return re.sub(r"(?<=\d) (?=\d{3}\b)", "\u00a0", text)
 
 
 def _html(blocks: list[Block], uris: dict[str, str]) -> str:
@@ -276,18 +310,18 @@ def _html(blocks: list[Block], uris: dict[str, str]) -> str:
         numeric = [pd.api.types.is_numeric_dtype(frame[c])
                    and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
         cell = ('<td class="n">{}</td>', "<td>{}</td>")
-        return (["<table><thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-                 + "</tr></thead><tbody>"]
-                + ["<tr>" + "".join(cell[not num].format(html.escape(v))
+        return (['<div class="table"><table><thead><tr>'
+                 + "".join(f"<th>{_breakable(c)}</th>" for c in columns) + "</tr></thead><tbody>"]
+                + ["<tr>" + "".join(cell[not num].format(_breakable(v))
                                     for v, num in zip(row, numeric)) + "</tr>" for row in body]
-                + ["</tbody></table>"])
+                + ["</tbody></table></div>"])
 
     head = ['<!DOCTYPE html>', MARKER, '<html lang="en">', '<head>', '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<title>Scenario review</title>', f'<style>{CSS}</style>', '</head>', '<body>']
     return "\n".join(head + _render(blocks, {
         "heading": lambda b: [f"<h{b.level}>{html.escape(b.text)}</h{b.level}>"],
-        "text": lambda b: [f"<p>{html.escape(b.text)}</p>"],
+        "text": lambda b: [f"<p>{_unbroken(html.escape(b.text))}</p>"],
         "plot": lambda b: [f'<img src="{uris[b.key]}" alt="{html.escape(b.text, quote=True)}">'],
         "table": table}) + ["</body>", "</html>", ""])
 

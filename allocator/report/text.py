@@ -1,10 +1,53 @@
-"""What the terminal shows after a run: a few lines of totals."""
+"""What the terminal shows after a run: a few lines of totals, and tables whose figures read
+as in the workbook (``core.format``)."""
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
 
 from allocator.analyse.allocation import Result
 from allocator.analyse.explain import NOT_PRICED, Explanation
+from allocator.analyse.sweep import Sweep
 from allocator.analyse.uncertainty import Uncertainty, robust_comparison
+from allocator.core import format as fmt
 from allocator.core.format import euros
+
+
+def table(frame: pd.DataFrame, *, kinds: Mapping[str, str | None] = {},
+          outcomes: tuple[str, ...] = (), rows: Mapping[str, str] = {}) -> str:
+    """A frame as aligned text: each column formatted by its kind (``kinds``, else its
+    name), numbers right-aligned; ``rows``: the kind of a row's numbers by its first cell."""
+    columns = [str(c) for c in frame.columns]
+    keys = frame.iloc[:, 0].astype(str).tolist() if len(columns) else []
+    cells, right = [], []
+    for j, column in enumerate(frame.columns):
+        kind = kinds[column] if column in kinds else fmt.kind_of(str(column), outcomes)
+        values = frame[column].tolist()
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) and \
+            not pd.api.types.is_bool_dtype(frame[column])
+        cells.append([fmt.show(v, rows.get(keys[i], kind) if j and numeric else kind)
+                      for i, v in enumerate(values)])
+        right.append(numeric)
+    widths = [max([len(c), *map(len, col)]) for c, col in zip(columns, cells)]
+    lines = ["  ".join(c.rjust(w) if r else c.ljust(w)
+                       for c, w, r in zip(columns, widths, right)).rstrip()]
+    for i in range(len(frame)):
+        lines.append("  ".join(col[i].rjust(w) if r else col[i].ljust(w)
+                               for col, w, r in zip(cells, widths, right)).rstrip())
+    return "\n".join(lines)
+
+
+def sweep_outcomes(done: Sweep) -> tuple[str, ...]:
+    """The outcomes a sweep's scenarios achieve, in their order."""
+    return next((tuple(r.outcomes["outcome"]) for r in done.results
+                 if r is not None and r.outcomes is not None), ())
+
+
+def sweep_table(done: Sweep) -> str:
+    """One line per scenario of a sweep."""
+    return table(done.table.drop(columns=["solve_seconds"], errors="ignore"),
+                 outcomes=sweep_outcomes(done))
 
 
 def result_summary(result: Result) -> str:
@@ -13,7 +56,8 @@ def result_summary(result: Result) -> str:
     lines = [f"scenario   {result.scenario.name}",
              f"status     {s.label}  ({s.solver} {s.version}, {s.solve_seconds:.2f} s)"]
     if s.objective is not None:
-        lines.append(f"objective  {s.objective:.6g}  (bound {s.bound:.6g})" if s.bound is not None
+        lines.append(f"objective  {s.objective:.6g}  (bound {s.bound:.6g}, proven gap "
+                     f"{fmt.percent(s.gap or 0.0)})" if s.bound is not None
                      else f"objective  {s.objective:.6g}")
     if result.diagnosis is not None:
         lines.append(f"conflict   {result.diagnosis.attrs.get('summary', '')}")
@@ -24,8 +68,10 @@ def result_summary(result: Result) -> str:
         assert result.outcomes is not None  # analysed with its totals
         lines.append(f"awarded    {euros(t['awarded'])} of {euros(t['budget'])}, "
                      f"{t['projects_funded']} of {t['projects']} projects funded")
-        for o in result.outcomes["outcome"]:
-            lines.append(f"{o:<10} {t[o]:,.1f}".replace(",", " "))
+        for r in result.outcomes.itertuples():
+            share = f" ({fmt.show(r.share_of_ideal, fmt.SHARE)} of the ideal)" \
+                if r.share_of_ideal == r.share_of_ideal else ""
+            lines.append(f"{r.outcome:<10} {fmt.show(t[r.outcome], fmt.OUTCOME)}{share}")
     late = [f"{n} {what}" for n, what in (
         (_count(result.allocation, "displaces"), "price(s) of inclusion"),
         (_count(result.shadow_prices, "note"), "shadow price(s)")) if n]
@@ -54,9 +100,10 @@ def uncertainty_summary(u: Uncertainty) -> str:
         assert u.distribution is not None  # made with the frequencies
         d = u.distribution[u.distribution["allocation"] == "estimate"]
         for r in d.itertuples():
-            form = ".4f" if r.outcome == "objective" else ",.1f"
-            lines.append(f"{r.outcome:<10} estimate {r.at_estimate:{form}}, mean {r.mean:{form}}, "
-                         f"p5 {r.p5:{form}}, p95 {r.p95:{form}}".replace(",", " "))
+            kind = fmt.OBJECTIVE if r.outcome == "objective" else fmt.OUTCOME
+            lines.append(f"{r.outcome:<10} estimate {fmt.show(r.at_estimate, kind)}, mean "
+                         f"{fmt.show(r.mean, kind)}, p5 {fmt.show(r.p5, kind)}, p95 "
+                         f"{fmt.show(r.p95, kind)}")
         if u.robust is not None:
             for r in robust_comparison(u).itertuples():
                 lines.append(f"{r.allocation:<10} objective {r.objective_at_estimate:.4f} "
