@@ -262,9 +262,9 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
 
 
 def _limit_kinds(shadow: pd.DataFrame) -> dict:
-    """A shadow-price table's ``limit`` is in euros for the budget and caps, in the rule's
-    own unit otherwise: left to its digits."""
-    money = shadow["rule"].isin(["budget"]).all() if "rule" in shadow else False
+    """A shadow-price table's ``limit`` column mixes units (€ for the budget, sites, a
+    resource's own unit): in euros only when every row is the budget, else a plain number."""
+    money = bool(shadow["rule"].eq("budget").all()) if "rule" in shadow else False
     return {"limit": fmt.EURO if money else fmt.COUNT}
 
 
