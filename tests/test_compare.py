@@ -308,6 +308,8 @@ def test_review_tables_fit_and_print(compared):
     assert page.count('<div class="table"><table>') == page.count("<table>")  # each scrolls
     assert "@media print" in page and "@page" in page
     assert "Transition écologique" in page  # themes by their label
+    themes = compared[1]["themes"].set_index("theme")
+    assert themes.loc["ecological_transition", "label"] == "Transition écologique"
 
 
 def test_compare_result_workbooks_and_markdown(compared, tmp_path):

@@ -28,7 +28,9 @@ def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple 
         _bar_chart(out, ws, "outcomes", c.outcomes, [f"index {n}" for n in names], names,
                    title=f"Outcomes per scenario ({names[0]} = 100)", axis=f"% of {names[0]}",
                    anchor=(len(c.outcomes) + 3, 0))
-        for sheet, frame, key in (("regions", c.regions, "region"), ("themes", c.themes, "theme")):
+        themes = c.themes.copy()
+        themes.insert(1, "label", [fmt.label(t, dict(c.theme_labels)) for t in themes["theme"]])
+        for sheet, frame in (("regions", c.regions), ("themes", themes)):
             ws = out.frame(sheet, frame, euros=euro_columns)
             if sheet == "regions" and len(names) <= MAX_SERIES:
                 _bar_chart(out, ws, sheet, frame, names, names, title="Funding by region",

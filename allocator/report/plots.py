@@ -177,6 +177,7 @@ def uncertainty_histograms(frequency: np.ndarray, outcomes: pd.DataFrame, path: 
         ax.hist(values, bins=30, color=PALETTE[1])
         for q in (5, 95):
             ax.axvline(np.percentile(values, q), color=PALETTE[2], linestyle="--")
+        _in_units(ax.xaxis)
         ax.set(title=name, xlabel="achieved by the allocation of the estimate\n"
                                   "(5th and 95th percentiles dashed)", ylabel="draws")
     fig.suptitle(title)

@@ -184,9 +184,21 @@ def _small(values: np.ndarray) -> bool:
 
 def _width(header: str, values: np.ndarray, kind: str | None) -> int:
     """Characters a column needs: its longest value as shown (a spreadsheet's digits are
-    wider than letters, hence the margin), or its header up to HEADER_WIDTH."""
-    longest = max((len(fmt.show(v, kind)) for v in values), default=0)
-    if kind in (fmt.EURO, fmt.COUNT, fmt.OUTCOME, fmt.SHARE, fmt.INDEX, fmt.OBJECTIVE):
+    wider than letters, hence the margin), or its header up to HEADER_WIDTH. Numbers are
+    measured at their extremes (the longest when shown with fixed decimals); 20,000 rows
+    take milliseconds."""
+    numbers = np.asarray(values).dtype.kind in "fiu"
+    if numbers:
+        v = np.asarray(values, float)
+        v = v[np.isfinite(v)]
+        sample = [v.min(), v.max()] if len(v) else []
+        if kind is None and len(v):  # General: the digits of a typical value too
+            sample.append(v[np.argmax(np.abs(v - np.round(v)))])
+        longest = max((len(fmt.show(x, kind)) for x in sample), default=0)
+    else:
+        longest = max((len(fmt.show(v, kind)) for v in values), default=0)
+    if kind in (fmt.EURO, fmt.COUNT, fmt.OUTCOME, fmt.TENTHS, fmt.SHARE, fmt.INDEX,
+                fmt.OBJECTIVE):
         longest = math.ceil(longest * 1.15) + 1
     head = max((len(w) for w in header.split()), default=0)
     return max(MIN_WIDTH, longest + 2, min(len(header), HEADER_WIDTH) + 2, head + 2)
@@ -250,9 +262,9 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
 
 
 def _limit_kinds(shadow: pd.DataFrame) -> dict:
-    """A shadow-price table's ``limit`` is in euros for the budget and caps, in the rule's
-    own unit otherwise: left to its digits."""
-    money = shadow["rule"].isin(["budget"]).all() if "rule" in shadow else False
+    """A shadow-price table's ``limit`` column mixes units (€ for the budget, sites, a
+    resource's own unit): in euros only when every row is the budget, else a plain number."""
+    money = bool(shadow["rule"].eq("budget").all()) if "rule" in shadow else False
     return {"limit": fmt.EURO if money else fmt.COUNT}
 
 
