@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import struct
 import sys
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -545,8 +546,9 @@ CASES: tuple[Bad, ...] = (
         ("unknown territory 'TI-1': did you mean 'ti-1'?",)),
     Bad("id_case_and_space", lambda f: xlsx(mutated(cell(5, "project_id", "p-0001"),
                                                     cell(7, "project_id", "P-00 03")), f), 2,
-        ("projects!A5 (project_id): 'p-0001' differs only by case or spaces from 'P-0001' on row 2",
-         "projects!A7 (project_id): 'P-00 03' differs only by case or spaces")),
+        ("projects!A5 (project_id): 'p-0001' differs only by case, spaces or width from "
+         "'P-0001' on row 2",
+         "projects!A7 (project_id): 'P-00 03' differs only by case, spaces or width")),
     Bad("id_nbsp", lambda f: xlsx(mutated(cell(3, "project_id", "P-0001\u00a0")), f), 2,
         ("projects!A3 (project_id): 'P-0001' is a duplicate of row 2",)),
     # CSV files as Excel writes them
@@ -605,6 +607,71 @@ CASES: tuple[Bad, ...] = (
         ("t.xlsx exists and was not written by allocator",), command="template",
         args=("{folder}/t.xlsx",)),
 )
+
+
+# ----------------------------------------------------------------------------- round two
+# Cases of issue 15's families written afresh: each would have caught one of its findings.
+
+def _with_extra_part(name: str, data: Callable[[bytes], bytes]):
+    """The base workbook with a second part named ``name`` (its data made from the first
+    sheet's): a zip may hold one name twice, and a reader takes either copy."""
+    def build(folder: Path) -> Path:
+        source = zipfile.ZipFile(xlsx(base(), folder / "source"))
+        path = folder / "input.xlsx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it writes
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+                for info in source.infolist():
+                    z.writestr(info.filename, source.read(info))
+                z.writestr(name, data(source.read(PROJECTS_PART)))
+        return path
+    return build
+
+
+def _linked_to_input(folder: Path) -> Path:
+    path = xlsx(base(), folder)
+    (folder / "link.xlsx").symlink_to(path)
+    return path
+
+
+ROUND_TWO: tuple[Bad, ...] = (
+    # hostile files: a part named twice (what python-calamine panicked on)
+    Bad("part_named_twice", _with_extra_part(PROJECTS_PART, lambda sheet: sheet), 2,
+        (f"refused: its part {PROJECTS_PART} appears more than once",), seconds=10,
+        hostile=True),
+    Bad("part_named_twice_other_data", _with_extra_part(
+        PROJECTS_PART, lambda sheet: sheet.replace(b"P-0001", b"P-9999")), 2,
+        (f"refused: its part {PROJECTS_PART} appears more than once",), seconds=10,
+        hostile=True),
+    Bad("part_named_twice_other_case", _with_extra_part(PROJECTS_PART.upper(), lambda s: s), 2,
+        ("appears more than once", "save it again from Excel"), seconds=10, hostile=True),
+    # the time limit and other numbers given as flags
+    Bad("time_limit_nan", lambda f: xlsx(base(), f), 2,
+        ("parameter 'time_limit': 'nan' is not a number",), command="solve",
+        args=("--time-limit", "nan")),
+    Bad("gap_nan", lambda f: xlsx(base(), f), 2, ("parameter 'gap': 'nan' is not a number",),
+        command="solve", args=("--gap", "nan")),
+    Bad("time_limit_too_short", lambda f: xlsx(base(), f), 1,
+        ("no allocation", "more time (--time-limit)"), command="solve",
+        args=("--time-limit", "0.001"), seconds=30),
+    Bad("samples_beyond_memory", lambda f: xlsx(base(), f), 2,
+        ("--samples: need at least one sample and at most 100,000",), command="uncertainty",
+        args=("--samples", "100000000"), seconds=30),
+    # output paths
+    Bad("one_path_two_outputs", lambda f: xlsx(base(), f), 2,
+        ("out.csv is given for two outputs",), command="solve",
+        args=("-o", "{folder}/out.csv", "--export-model", "{folder}/out.csv")),
+    Bad("png_that_is_no_png", lambda f: xlsx(base(), f), 2, ("give a .png file",),
+        command="budget-curve", args=("--png", "{folder}/curve.xlsx", "--steps", "2")),
+    Bad("output_links_to_input", _linked_to_input, 2,
+        ("the output would overwrite the input",), command="solve",
+        args=("-o", "{folder}/link.xlsx")),
+    # messages: a scheduler address Dask cannot parse fails at once, without a traceback
+    Bad("scheduler_not_an_address", lambda f: xlsx(base(), f), 2,
+        ("cannot reach the Dask scheduler at nonsense: missing port number",), command="sweep",
+        args=("--set", "budget=5e5,1e6", "--scheduler", "nonsense"), seconds=20),
+)
+CASES += ROUND_TWO
 
 
 def main(argv=None) -> int:

@@ -165,6 +165,13 @@ def W(sheet, row, column, fragment, **kw) -> Expect:
     return Expect("warning", sheet, row, column, fragment, **kw)
 
 
+def _check_requires(project: str, required: str):
+    def check(problem, fmt):
+        p = problem.projects.set_index("project_id")
+        assert list(p.loc[project, "requires"]) == [required], p.loc[project, "requires"]
+    return check
+
+
 def _m(*steps):
     """A mutation made of steps (functions of the grids)."""
     def mutate(grids):
@@ -320,9 +327,9 @@ CASES = (
     Case("id_case_spaces", "ids differing only by case or spaces",
          _m(cell("projects", 5, "project_id", "p-0002"),
             cell("projects", 6, "project_id", "P- 0003")),
-         (E("projects", 5, "project_id", "'p-0002' differs only by case or spaces from "
+         (E("projects", 5, "project_id", "'p-0002' differs only by case, spaces or width from "
             "'P-0002' on row 3"),
-          E("projects", 6, "project_id", "'P- 0003' differs only by case or spaces from "
+          E("projects", 6, "project_id", "'P- 0003' differs only by case, spaces or width from "
             "'P-0003' on row 4"))),
     Case("unknown_territory", "unknown territory", cell("projects", 6, "territory_id", "ti-9"),
          (E("projects", 6, "territory_id", "unknown territory 'ti-9'"),)),
@@ -389,6 +396,17 @@ CASES = (
          _m(lambda g: add_column(g, "projects", "co2_avoided", [10, None, "beaucoup", 0, 1, 2]),
             lambda g: g["scenarios"].append(["weight.co2_avoided", 0.5])),
          (E("projects", 4, "co2_avoided", "found 'beaucoup': expected a number"),)),
+    # ids a person reads as one: never two projects, never silently
+    Case("id_full_width", "an id typed in full-width characters is the same id",
+         cell("projects", 4, "project_id", "\uff30-0001"),
+         (E("projects", 4, "project_id", "'\uff30-0001' differs only by case, spaces or width "
+            "from 'P-0001' on row 2"),)),
+    Case("id_direction_mark", "a text-direction override in an id is invisible",
+         cell("projects", 4, "project_id", "P-0001\u202e"),
+         (E("projects", 4, "project_id", "'P-0001' is a duplicate of row 2"),)),
+    Case("requires_invisible_mark", "a required id pasted with a direction mark is found",
+         cell("projects", 4, "requires", "\u200fP-0002"), check=_check_requires("P-0003",
+                                                                                "P-0002")),
     Case("all_at_once", "all findings reported at once", _five_errors,
          (E("projects", 7, "total_cost", "found -5: expected a number > 0"),
           E("projects", 2, "territory_id", "unknown territory 'ti-9'"),

@@ -192,12 +192,14 @@ def test_explain_one_project_names_its_reason():
     assert r.returncode == 2 and "P-9999" in r.stderr
 
 
-def test_an_exported_model_is_maximised_to_the_same_optimum_by_other_solvers(tmp_path):
-    # the sense is stated in the file (OBJSENSE MAX), not left to a comment: HiGHS reading
-    # the file and SCIP importing it reach allocator's optimum, they do not minimise
+@pytest.mark.parametrize("suffix", [".mps", ".lp"])
+def test_an_exported_model_is_maximised_to_the_same_optimum_by_other_solvers(tmp_path, suffix):
+    # the sense is stated in the file (OBJSENSE MAX, or the .lp's Maximize), not left to a
+    # comment: HiGHS reading the file and SCIP importing it reach allocator's optimum, they
+    # do not minimise (OR-Tools' LP reader refuses PuLP's comment line: SCIP reads the MPS)
     import highspy
     from ortools.linear_solver.python import model_builder as mb
-    mps = tmp_path / "model.mps"
+    mps = tmp_path / f"model{suffix}"
     r = run("solve", BUNDLED, "--export-model", mps, "--json", "--near-misses", "0",
             "--gap", "1e-6")
     assert r.returncode == 0, r.stderr
@@ -209,6 +211,8 @@ def test_an_exported_model_is_maximised_to_the_same_optimum_by_other_solvers(tmp
     h.run()
     assert h.getLp().sense_ == highspy.ObjSense.kMaximize
     assert h.getInfo().objective_function_value == pytest.approx(optimum, rel=2e-6)
+    if suffix != ".mps":
+        return
     model = mb.Model()
     model.import_from_mps_file(str(mps))
     scip = mb.Solver("scip")

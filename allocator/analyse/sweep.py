@@ -27,11 +27,11 @@ import pandas as pd
 
 from allocator.analyse.allocation import solve_scenario
 from allocator.analyse.compare import compare_runs, run_of
-from allocator.backends import OUT_OF_TIME
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario, build_scenario, parse_overrides
 from allocator.runtime.pool import Batch, collect
+from allocator.solve.watchdog import NO_ALLOCATION_IN_TIME
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,9 @@ class Sweep:
             else:
                 s = result.solution
                 outcomes = [] if result.outcomes is None else list(result.outcomes["outcome"])
-                row.update({"status": "not solved in time" if s.message == OUT_OF_TIME
-                            else s.label, "objective": s.objective, "gap": s.gap,
+                late = s.values is None and s.message.startswith(NO_ALLOCATION_IN_TIME)
+                row.update({"status": "not solved in time" if late else s.label,
+                            "objective": s.objective, "gap": s.gap,
                             **{k: result.totals.get(k)
                                for k in ("awarded", "projects_funded", *outcomes)},
                             "solve_seconds": round(s.solve_seconds, 3)})

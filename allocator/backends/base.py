@@ -66,9 +66,12 @@ class SolveOptions:
 
     def for_main_solve(self) -> "SolveOptions":
         """These options for the main solve of a command whose other solves follow it (its
-        explanations, its draws): at most ``MAIN_SHARE`` of what is left before the deadline,
-        so that they have some of it."""
-        return replace(self, time_limit=min(self.time_limit, MAIN_SHARE * self.left()))
+        explanations, its draws): a deadline ``MAIN_SHARE`` of the way to the command's, so
+        that they have some of what is left (the time limit, as the user gave it, is kept for
+        what messages say)."""
+        if self.deadline is None:
+            return self
+        return replace(self, deadline=time.monotonic() + MAIN_SHARE * self.left())
 
     def left(self) -> float:
         """Seconds left before the deadline (infinite without one)."""

@@ -59,10 +59,15 @@ class Context:
         return False if self.quiet else None
 
     def check(self, *paths: Path | None, inputs: tuple = ()) -> None:
-        """Refuse, before any work, outputs that cannot or must not be written."""
+        """Refuse, before any work, outputs that cannot or must not be written, and one path
+        given for two outputs (the second would replace the first)."""
+        seen: set[Path] = set()
         for path in paths:
             if path is not None:
                 check_output(path, inputs=inputs, force=self.force)
+                if path.resolve() in seen:
+                    raise OutputError(f"{path} is given for two outputs; give each its own path")
+                seen.add(path.resolve())
 
     def write(self, path: Path | None, writer: Callable, *args, inputs: tuple | None = None
               ) -> None:

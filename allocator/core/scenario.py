@@ -268,8 +268,8 @@ def choose_scenario(problem: "Problem", name: str | None = None, overrides=(), *
     raw = parse_overrides(overrides)
     for key, flag, value in (("backend", "--backend", backend),
                              ("time_limit", "--time-limit", time_limit), ("gap", "--gap", gap)):
-        if value is not None:
-            raw[key] = (value, Where(flag))
+        if value is not None:  # as typed: a flag's NaN is no empty cell
+            raw[key] = (str(value), Where(flag))
     if raw:
         scenario, findings = build_scenario(scenario.name, raw, outcomes=outcomes,
                                             themes=themes, base=scenario)

@@ -1,5 +1,6 @@
-"""The .xlsx guard: an archive is checked before any parser sees it (part count, declared and
-true sizes, compression ratio, DOCTYPE declarations, the span of each sheet's cells), and
+"""The .xlsx guard: an archive is checked before any parser sees it (part count, parts named
+twice, declared and true sizes, compression ratio, DOCTYPE declarations, the span of each
+sheet's cells), and
 suspicious cells are marked (formulas without a cached value, error values, NaN); what the
 native reader raises becomes a finding."""
 from __future__ import annotations
@@ -75,12 +76,30 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
             declared / packed > MAX_RATIO and declared > 50 << 20:
         problem = (f"refused: its {len(infos):,} parts would inflate to {declared / 1e6:,.0f} "
                    f"MB from {packed / 1e6:,.1f} MB (a zip bomb, or not a workbook)")
+    elif twice := _named_twice(infos):
+        # which copy a reader takes is its own choice (python-calamine has panicked on some):
+        # the guard would check one and the reader read another
+        problem = (f"refused: its part {twice} appears more than once in the archive, which "
+                   "Excel never writes (a damaged or tampered file); save it again from Excel "
+                   "as .xlsx")
     elif "xl/workbook.xml" not in names:
         problem = _not_a_workbook(archive, names)
     if problem:
         archive.close()
         raise InputError([Finding(ERROR, name, problem)])
     return archive
+
+
+def _named_twice(infos: list[zipfile.ZipInfo]) -> str | None:
+    """A part named twice (part names are compared whatever their case, as Office does), or
+    None."""
+    seen: set[str] = set()
+    for info in infos:
+        key = info.filename.casefold()
+        if key in seen:
+            return info.filename
+        seen.add(key)
+    return None
 
 
 def _sheets_of(archive: zipfile.ZipFile, raw, name: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pandas as pd
 from allocator.analyse.allocation import Result
 from allocator.analyse.explain import NOT_PRICED, Explanation
 from allocator.analyse.sweep import Sweep
-from allocator.analyse.uncertainty import Uncertainty, robust_comparison
+from allocator.analyse.uncertainty import NOT_IN_TIME, Uncertainty, robust_comparison
 from allocator.core import format as fmt
 from allocator.core.format import euros
 
@@ -93,6 +93,10 @@ def uncertainty_summary(u: Uncertainty) -> str:
              f"draws      {s.get('samples_done', 0)} of {u.samples} (seed {u.seed}, "
              f"{u.scenario.backend}, {s.get('executor', '-')}, {s.get('seconds', 0):.1f} s)"
              + ("  INTERRUPTED" if s.get("interrupted") else "")]
+    late = 0 if u.draws is None else int((u.draws["status"] == NOT_IN_TIME).sum())
+    if late:
+        lines.append(f"not solved {late} draw(s): the time limit was reached; the figures "
+                     "below are of the others (--time-limit)")
     if u.frequency is not None:
         lines.append(f"projects   {s['projects funded in every draw']} funded in every draw, "
                      f"{s['projects funded in some draws']} in some, "

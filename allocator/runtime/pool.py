@@ -134,10 +134,14 @@ def _run_dask(problem, fn, payloads, scheduler):
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
+        from distributed.comm import get_address_host_port
     except ImportError:
         raise InputError([Finding(ERROR, "--scheduler", "running on a Dask cluster needs the "
                                   "dask extra: pip install 'allocator[dask]'")]) from None
     try:
+        # an address Dask cannot parse leaves a half-made Client that hangs 10 s at exit and
+        # prints a traceback: refused before one is made
+        get_address_host_port(scheduler)
         client = Client(scheduler, timeout="5s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:  # unreachable, or not an address
         raise InputError([Finding(ERROR, "--scheduler", f"cannot reach the Dask scheduler at "

@@ -77,8 +77,8 @@ class Workers:
         self.task, self.setup, self.args, self.group = task, setup, args, group
         self.name = name
         # the workers' temporary files (solver logs, CBC's model files): a worker stopped by
-        # SIGKILL cannot remove its own, so the folder goes when the workers do
-        # (its parent's pid in its name: one killed by SIGKILL leaves it, the next pool removes it)
+        # SIGKILL cannot remove its own, so the folder goes when the workers do; a parent
+        # killed by SIGKILL leaves it, so its pid is in the name and the next pool removes it
         _remove_stale_scratch()
         self._scratch = tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-")
         self._context = multiprocessing.get_context(

@@ -87,7 +87,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
         if options.left() <= 0:  # the command's deadline has passed: not even a fork
             out = out_of_time(backend)
         else:
-            out = watch(level_model, level_options) if watchdog else \
+            out = watch(level_model, level_options, options.time_limit) if watchdog else \
                 solve_model(level_model, backend, level_options)
         history.append({"level": k + 1, "outcomes": label, "status": out.status,
                         "objective": out.objective, "bound": out.bound, "seconds": out.seconds})
@@ -108,11 +108,13 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
         values = break_ties(problem, model, values)
     status = out.status
     message = out.message
-    if out.values is None and status == Status.NO_SOLUTION and not out.watchdog \
-            and out.message != OUT_OF_TIME:
+    if out.message == OUT_OF_TIME:  # the command's deadline left it no time at all
+        message = no_allocation_in_time(options.time_limit)
+    elif out.values is None and status == Status.NO_SOLUTION and not out.watchdog:
         # the solver ended by itself: at its time limit, or for a reason of its own
         why = message or "no reason given"
-        message = (no_allocation_in_time(limit) if time.perf_counter() >= deadline - 0.01 * limit
+        message = (no_allocation_in_time(options.time_limit)
+                   if time.perf_counter() >= deadline - 0.01 * limit
                    else f"the {backend} solver ended without an allocation ({why}); try "
                         "another backend (--backend NAME)")
     bound = out.bound if out.bound is not None and np.isfinite(out.bound) else None  # JSON

@@ -144,15 +144,20 @@ def _texts(raw: pd.Series) -> pd.Series:
     return raw.map(_text, na_action="ignore")
 
 
-# characters that show as nothing: an id pasted with one is another id to a computer only
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# characters that show as nothing: an id pasted with one is another id to a computer only.
+# Unicode's invisible format characters: soft hyphen, Mongolian vowel separator, zero-width
+# spaces and joiners, the marks and overrides of text direction (which also reorder what is
+# shown: "Trojan source"), invisible operators, the byte order mark, interlinear annotation
+# and tag characters
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
 
 
 def normalise_id(text: str) -> str:
     """An identifier as one spelling: Unicode NFC (é typed or composed are one), without
-    invisible characters (zero-width spaces, soft hyphens), stripped; so that one dossier
-    cannot be two projects, nor one group two."""
-    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).strip()
+    invisible characters (zero-width spaces, soft hyphens, direction marks), stripped; so
+    that one dossier cannot be two projects, nor one group two."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
 def _text(v) -> str:
@@ -296,9 +301,12 @@ def _parse_sheet(table: Table, sheet: Sheet, findings: list[Finding]
 
 
 def _unique(check: _Checker, column: str, ids: pd.Series) -> None:
-    folded = ids.str.replace(r"\s+", "", regex=True).str.casefold() \
+    # ids that read the same to a person: whatever their case, spaces or character width
+    # (a full-width Ｐ typed by an input method, NFKC)
+    folded = ids.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.casefold() \
         if pd.api.types.infer_dtype(ids, skipna=True) == "string" else \
-        ids.map(lambda s: re.sub(r"\s+", "", s).casefold() if isinstance(s, str) else s)
+        ids.map(lambda s: re.sub(r"\s+", "", unicodedata.normalize("NFKC", s)).casefold()
+                if isinstance(s, str) else s)
     first: dict[str, int] = {}
     for pos in np.flatnonzero(folded.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()):
         key = folded.iloc[pos]
@@ -308,7 +316,7 @@ def _unique(check: _Checker, column: str, ids: pd.Series) -> None:
         other = int(check.table.rows[first[key]])
         same = ids.iloc[pos] == ids.iloc[first[key]]
         how = "duplicate" if same else \
-            f"differs only by case or spaces from '{ids.iloc[first[key]]}'"
+            f"differs only by case, spaces or width from '{ids.iloc[first[key]]}'"
         check.error(column, pos, f"'{ids.iloc[pos]}' is a {how} of row {other}"
                     if same else f"'{ids.iloc[pos]}' {how} on row {other}; ids must be unique",
                     ids.iloc[pos])
