@@ -22,8 +22,15 @@ most of that. So, before the MILP:
    ``L``, so it is fixed; the MILP over the rest starts from ``L``. Its dual bound, capped by
    ``U``, is a bound of the whole problem (anything it excluded is worth less than ``L``).
 
+"Within the gap" means the relative gap asked, or, for an objective in whole steps (0-1
+knapsacks, votes), a bound less than a step above the allocation: the whole-number optimum
+(``base.stopping_gaps``). Where the final MILP has a search to make (its start more than
+``rival.RACE_GAP`` below the bound), CBC solves the same restricted model on the other core
+and the first to prove the optimum wins (``rival``).
+
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
-whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py``.
+whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py`` and
+``bench_exact.py``.
 """
 from __future__ import annotations
 

@@ -13,10 +13,12 @@ as HiGHS writes it in MPS, told the same gaps (``base.stopping_gaps``).
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -30,13 +32,16 @@ RACE_GAP = 1e-3
 STOP_SECONDS = 5.0  # how long a finished HiGHS waits for CBC to end at its own time limit
 
 
+@functools.cache
 def cbc_program() -> str | None:
     """The CBC program PuLP ships, when it is installed here."""
     try:
         import pulp
     except ImportError:
         return None
-    path = pulp.apis.PULP_CBC_CMD().path
+    with warnings.catch_warnings():  # PuLP 3 deprecates the name, not the program
+        warnings.simplefilter("ignore", DeprecationWarning)
+        path = pulp.apis.PULP_CBC_CMD().path
     return path if path and os.access(path, os.X_OK) else None
 
 
