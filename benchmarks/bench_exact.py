@@ -192,7 +192,8 @@ def cbc_task(path: str, rel: float, absolute: float, limit: float, n: int) -> di
             done = subprocess.run(
                 # the file asks to maximise in an OBJSENSE section, which CBC's reader skips
                 [cbc_binary(), path, "-max", "-ratioGap", repr(rel), "-allowableGap",
-                 repr(absolute), "-increment", "0", "-seconds", repr(limit),
+                 repr(absolute), "-increment", "0", "-timeMode", "elapsed",
+                 "-seconds", repr(limit),
                  "-randomCbcSeed", "0", "-solve", "-solution", solution],
                 capture_output=True, text=True, timeout=limit + 60)
             wall = time.perf_counter() - t0

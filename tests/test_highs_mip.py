@@ -3,16 +3,19 @@ solves of the changed model: the same optimum to the gap asked, and results that
 depend on which re-solves came before (so not on how many workers share them)."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import allocator
 from allocator.analyse.uncertainty import Ranges, share_map
 from allocator.backends import SolveOptions
 from allocator.backends.highs import mip as M
+from allocator.backends.highs import rival as R
 from allocator.backends.highs.nearby import Nearby
 from allocator.formulate import Change, formulate
 
@@ -108,3 +111,46 @@ def test_loosening_a_row_a_cut_came_from_drops_that_cut(bundled):
         change = Change(rows=([r], [model.row_lo[r]], [model.row_hi[r] * 1.5]))
         _agrees(nearby.solve(replace(change, start=central.values)),
                 M.solve(model.changed(change), options))
+
+
+# ----------------------------------------------------------------------------- CBC racing
+
+def _multi_knapsack(n=18, m=5, seed=3):
+    """A random 0-1 multi-knapsack as allocator tables (profit as jobs, raw units), its
+    profits, weights and capacities."""
+    rng = np.random.default_rng(seed)
+    profit = rng.integers(10, 100, n).astype(float)
+    weights = rng.integers(5, 60, (m, n)).astype(float)
+    capacity = weights.sum(axis=1) * 0.4
+    projects = pd.DataFrame({
+        "project_id": [f"p{j}" for j in range(n)], "territory_id": "T1", "title": "item",
+        "theme": "innovation", "total_cost": 1e6, "requested": 1e6, "jobs": profit,
+        **{f"use:r{i}": weights[i] for i in range(m)}})
+    resources = pd.DataFrame({"resource": [f"r{i}" for i in range(m)], "capacity": capacity})
+    scenarios = pd.DataFrame({"parameter": ["budget", "weight.jobs", "weight.skills",
+                                            "weight.innovation", "normalise"],
+                              "k": [2e6 * n + 1e6, 1, 0, 0, "none"]})
+    problem = allocator.from_tables(projects, resources=resources, scenarios=scenarios)
+    return problem, problem.scenario("k"), profit, weights, capacity
+
+
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_cbc_proving_first_gives_the_enumerated_optimum(monkeypatch):
+    """HiGHS's final MILP held to its root (so it cannot prove anything) and CBC racing it:
+    CBC's allocation, read back from its solution file, is the optimum enumeration finds, and
+    proven: the whole-number optimum of an objective in whole jobs."""
+    problem, scenario, profit, weights, capacity = _multi_knapsack()
+    X = np.array(list(itertools.product([0.0, 1.0], repeat=len(profit))))
+    optimum = (X[(X @ weights.T <= capacity + 1e-9).all(axis=1)] @ profit).max()
+    monkeypatch.setattr(R, "RACE_GAP", -1.0)  # race whatever the gap
+    monkeypatch.setattr(M, "MILP_OPTIONS", {"mip_max_nodes": 0})
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.wanted(None, 1.0, SolveOptions()):
+        pytest.skip("fewer than two cores: no race")
+    model = formulate(problem, scenario)
+    out = M.solve(model, SolveOptions(time_limit=30))
+    assert out.message == "CBC proved the optimum first"
+    funded = out.values[:len(profit)] > 0.5
+    assert (weights @ funded <= capacity + 1e-9).all()
+    assert profit[funded].sum() == optimum == out.objective
+    assert out.status == "optimal"

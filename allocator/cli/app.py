@@ -192,7 +192,9 @@ def scenario_options(command=None, *, many=False):
                           "every re-solve of the run uses it too."),
         click.option("--time-limit", type=float, envvar="ALLOCATOR_TIME_LIMIT",
                      show_envvar=True, help="Seconds the solver may take."),
-        click.option("--gap", type=float, help="Relative gap accepted as optimal."),
+        click.option("--gap", type=float,
+                     help="Relative gap at which the solver stops (default 1e-6); "
+                          "\"optimal\" only when proven within 1e-6."),
     ]):
         command = option(command)
     return command

@@ -22,8 +22,15 @@ most of that. So, before the MILP:
    ``L``, so it is fixed; the MILP over the rest starts from ``L``. Its dual bound, capped by
    ``U``, is a bound of the whole problem (anything it excluded is worth less than ``L``).
 
+"Within the gap" means the relative gap asked, or, for an objective in whole steps (0-1
+knapsacks, votes), a bound less than a step above the allocation: the whole-number optimum
+(``base.stopping_gaps``). Where the final MILP has a search to make (its start more than
+``rival.RACE_GAP`` below the bound), CBC solves the same restricted model on the other core
+and the first to prove the optimum wins (``rival``).
+
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
-whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py``.
+whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py`` and
+``bench_exact.py``.
 """
 from __future__ import annotations
 
@@ -44,6 +51,7 @@ from allocator.backends.base import (
 )
 from allocator.backends.highs import cuts as C
 from allocator.backends.highs import instance as H
+from allocator.backends.highs import rival as R
 from allocator.core.status import Status
 from allocator.formulate import INT_TOL, RowGroup
 
@@ -51,7 +59,7 @@ MIN_RENS_SECONDS = 2.0  # RENS gets at least this long, or a fifth of the limit 
 RENS_SHARE = 0.2
 # HiGHS's MIP presolve costs ~0.2 s even on a 173 × 665 sub-MIP that ``restrict`` already
 # reduced (0.014 s without it, at 10,000 projects)
-RENS_OPTIONS = {"presolve": "off"}
+RENS_OPTIONS: dict = {"presolve": "off"}
 # every solve of a restricted model: HiGHS's MIP accepts rows broken by up to 1e-6 (its
 # default), and without its presolve (then postsolve) nothing cleans that: an award 3.4e-7 M€
 # over a territory cap was returned (tests/test_bruteforce.py); 1e-7 is its LP tolerance
@@ -243,7 +251,7 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
     out = run_restricted(model, lo, hi, replace(
         options, start=start, time_limit=time_left(deadline),
         on_solution=None if report is None else (lambda v, o, b: report(v, o, min(b, U)))),
-        scale=U, **milp_options)
+        scale=U, race=R.wanted(L, U, options), **milp_options)
     log = "\n".join(notes) + "\n" + out.log
     seconds = time.perf_counter() - t0
     if out.objective is None or (L is not None and out.objective < L - 1e-9 * max(1.0, abs(L))):
@@ -264,7 +272,7 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
 
 
 def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = None,
-                   **highs_options) -> SolverOutput:
+                   race: bool = False, **highs_options) -> SolverOutput:
     """Solve ``model`` with column bounds ``lo``, ``hi``, the fixed columns taken out first;
     values (and those passed to ``on_solution``) are full column vectors. ``highs_options``:
     HiGHS options for this solve.
@@ -274,6 +282,7 @@ def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = N
     for an allocation worth 0.917 on a 6-project case of tests/test_bruteforce.py). Without
     the offset its relative gap would apply to the free columns' part alone, far stricter than
     asked: ``scale`` (the objective's size) turns the gap asked into an absolute one.
+    With ``race``, CBC solves the same restricted model beside HiGHS (``rival``).
     """
     r = model.restricted(lo, hi)
     if r is None:
@@ -299,12 +308,61 @@ def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = N
         h.setOptionValue("mip_abs_gap", max(1e-9, options.gap * abs(scale)))
     for key, value in {**SUB_OPTIONS, **highs_options}.items():
         h.setOptionValue(key, value)
-    # highs.run itself re-solves when HiGHS misvalues the start
-    out = H.run(h, r, replace(options, start=start, on_solution=None if report is None
-                              else (lambda v, o, b: report(r.expand(v), worth(v), b + offset))))
+    rival = R.Rival(r, options) if race else None
+    if rival is not None:
+        h.cbMipInterrupt.subscribe(_stop_when(rival))
+    try:
+        # highs.run itself re-solves when HiGHS misvalues the start
+        out = H.run(h, r, replace(options, start=start, on_solution=None if report is None
+                                  else (lambda v, o, b: report(r.expand(v), worth(v),
+                                                               b + offset))))
+        if rival is not None:
+            out = _better(out, rival, r, model, options)
+    finally:
+        if rival is not None:
+            rival.stop()
     return replace(out, values=None if out.values is None else r.expand(out.values),
                    objective=None if out.values is None else worth(out.values),
                    bound=None if out.bound is None else out.bound + offset)
+
+
+def _stop_when(rival: R.Rival, every: float = 0.05):
+    """A HiGHS interrupt callback that stops its MILP once the rival has proven its optimum
+    (looked at every ``every`` seconds at most)."""
+    last = [0.0]
+
+    def check(event):
+        now = time.perf_counter()
+        if now - last[0] >= every:
+            last[0] = now
+            if rival.proven():
+                event.interrupt()
+    return check
+
+
+def _better(out: SolverOutput, rival: R.Rival, r, model, options: SolveOptions
+            ) -> SolverOutput:
+    """HiGHS's answer ``out`` on ``r`` (``model`` restricted) or CBC's, whichever proved the
+    optimum (HiGHS's when both), else the better allocation with HiGHS's bound; CBC's only
+    when it keeps every rule of ``model``."""
+    if out.status == Status.OPTIMAL:
+        return out
+    values, proven = rival.result(wait=0.0 if out.status == Status.INFEASIBLE
+                                  else R.STOP_SECONDS)
+    if values is None or not model.holds(r.expand(values)):
+        return out
+    worth = float(r.c @ values)
+    if not proven and out.objective is not None and worth <= out.objective:
+        return out
+    rel, absolute = stopping_gaps(options, objective_step(r))
+    bound = out.bound
+    if proven:  # CBC's own bound is not read: it is within the gaps it was told
+        mine = worth + max(rel * abs(worth), absolute)
+        bound = mine if bound is None else min(bound, mine)
+    return replace(out, status=Status.OPTIMAL if proven else Status.FEASIBLE, values=values,
+                   objective=worth, bound=bound, solver="HiGHS and CBC",
+                   message=("CBC proved the optimum first" if proven
+                            else "CBC found the better allocation"))
 
 
 @functools.cache
