@@ -62,5 +62,6 @@ def explanation(why: Explanation) -> str:
         if not r.funded and r.price_of_inclusion is not None and r.price_of_inclusion == \
                 r.price_of_inclusion:
             lines.append(f"  forcing it in would cost {r.price_of_inclusion:.6g} of the objective"
+                         + (f" ({r.price_in_outcomes})" if r.price_in_outcomes else "")
                          + (f" and displace {r.displaces}" if r.displaces else ""))
     return "\n".join(lines)
