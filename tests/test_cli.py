@@ -174,7 +174,7 @@ def test_budget_curve_writes_a_table_a_native_chart_and_a_png(tmp_path):
     r = run("budget-curve", BUNDLED, "--from", "60e6", "--to", "120e6", "--steps", "3",
             "-o", out, "--png", png, "--json")
     assert r.returncode == 0, r.stderr
-    points = json.loads(r.stdout)
+    points = json.loads(r.stdout)["points"]
     assert [p["budget"] for p in points] == [60e6, 90e6, 120e6]
     assert all(p["awarded"] <= p["budget"] + 0.01 for p in points)
     assert points[0]["objective"] < points[1]["objective"]
@@ -185,7 +185,7 @@ def test_budget_curve_writes_a_table_a_native_chart_and_a_png(tmp_path):
 def test_explain_one_project_names_its_reason():
     r = run("explain", BUNDLED, "--project", "P-0001", "--json")
     assert r.returncode == 0, r.stderr
-    [record] = json.loads(r.stdout)
+    [record] = json.loads(r.stdout)["projects"]
     assert record["project_id"] == "P-0001" and record["reason"].startswith(
         "funded" if record["funded"] else "not funded")
     r = run("explain", BUNDLED, "--project", "P-9999")
