@@ -88,9 +88,10 @@ def test_sweep_9_by_3_writes_one_comparison_workbook_matching_single_solves(smal
     assert len(openpyxl.load_workbook(out, read_only=True).sheetnames) == 10  # compare layout
     for row in rows[::4]:  # every fourth scenario, solved on its own here
         varied = {p["parameter"]: p["value"] for p in row["parameters"]}
-        # normalised as the whole sweep is, at the base's budget (its normalised_at)
-        assert row["normalised_at"] == base.budget
-        scenario = base.with_values(budget=varied["budget"], normalise_budget=base.budget,
+        # normalised as the whole sweep is, at its base's budget (the workbook's default)
+        assert row["normalised_at"] == allocator.Scenario().budget
+        scenario = base.with_values(budget=varied["budget"],
+                                    normalise_budget=row["normalised_at"],
                                     weights={**base.weights, "skills": varied["weight.skills"]})
         model, solution = solve(problem, scenario)
         assert row["objective"] == pytest.approx(solution.objective, rel=1e-9)

@@ -103,6 +103,22 @@ def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | N
     return {"rows": rows, "steps": steps, "changes": changes, "resolved": resolved}
 
 
+def _in_euros(model: Model, row: int) -> bool:
+    """Whether row ``row`` is a limit in euros."""
+    return next(g for g in model.groups if g.start <= row < g.stop).rule.euros
+
+
+def _in_outcomes(model: Model, change: np.ndarray, euros_moved: float | None) -> str:
+    """What a change buys in the outcomes' units ("+95.6 jobs, −12 people trained"), and for a
+    step of euros, what each unit of the first outcome costs ("€10 457 per extra job")."""
+    text = ", ".join(f"{'+' if d >= 0 else '−'}{_amount(abs(d), o)}"
+                     for o, d in zip(model.outcomes, change))
+    if euros_moved and len(change) and change[0] > 0:
+        text += f" ({euros(abs(euros_moved) / change[0])} per extra " \
+                f"{outcome_units(model.outcomes[0])[0]})"
+    return text
+
+
 def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> pd.DataFrame:
     rows, steps = plan["rows"], plan["steps"]
     answers = iter(outs)
@@ -125,8 +141,11 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
             else:
                 gain = out.objective - solution.objective
                 record["resolve_per_step"] = gain
-                for o, d in zip(model.outcomes, _outcome_totals(model, out.values) - base):
+                change = _outcome_totals(model, out.values) - base
+                for o, d in zip(model.outcomes, change):
                     record[f"Δ{o}"] = d
+                record["in_outcomes"] = _in_outcomes(model, change, step * r.scale
+                                                     if _in_euros(model, r.row) else None)
                 agree = abs(gain - dual) <= 0.1 * max(abs(gain), abs(dual), 1e-12) and \
                     (np.sign(gain) == np.sign(dual) or max(abs(gain), abs(dual)) < 1e-9)
                 record["trust"] = "both agree" if agree else "re-solve"
@@ -146,8 +165,10 @@ def explanations(problem: Problem, scenario: Scenario, model: Model, solution: S
 
     Shadow prices: one row per binding rule — rule, subject, limit (user units), step,
     lp_dual_per_step (objective per step from the LP with selections fixed), resolve_per_step
-    (objective gained by an actual re-solve), Δ<outcome> per step from the re-solve, trust,
-    note. A rule's re-solve also says which projects its step lets in (see ``reasons``).
+    (objective gained by an actual re-solve), Δ<outcome> per step from the re-solve,
+    in_outcomes (the same in words, with € per extra unit of the first outcome for a step
+    in euros), trust, note. A rule's re-solve also says which projects its step lets in
+    (see ``reasons``).
     """
     values = solution.values
     assert values is not None  # explained solutions have an allocation
@@ -390,9 +411,7 @@ def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positi
                 "price_of_inclusion": max(0.0, solution.objective - out.objective),
                 "displaces": ", ".join(gone[:10])
                 + (f" and {len(gone) - 10} more" if len(gone) > 10 else ""),
-                "price_in_outcomes": ", ".join(
-                    f"{'+' if d >= 0 else '−'}{_amount(abs(d), o)}"
-                    for o, d in zip(model.outcomes, change))})
+                "price_in_outcomes": _in_outcomes(model, change, None)})
     return prices
 
 
