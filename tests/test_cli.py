@@ -67,7 +67,8 @@ def test_json_output_holds_the_contract():
     data = json.loads(r.stdout)
     for key in ("status", "objective", "bound", "gap", "scenario", "totals", "allocation"):
         assert key in data
-    assert data["scenario"]["budget"] == 60e6 and data["scenario"]["weight.jobs"] == 2
+    params = {p["parameter"]: p["value"] for p in data["scenario"]["parameters"]}
+    assert params["budget"] == 60e6 and params["weight.jobs"] == 2
     awarded = sum(p["award"] for p in data["allocation"])
     assert awarded == pytest.approx(data["totals"]["awarded"])
     assert awarded <= 60e6 + 0.01
@@ -133,7 +134,8 @@ def test_toml_scenario_and_set_precedence(tmp_path):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["scenario"]["name"] == "policy"
-    assert data["scenario"]["budget"] == 40e6  # --set wins over the file
+    params = {p["parameter"]: p["value"] for p in data["scenario"]["parameters"]}
+    assert params["budget"] == 40e6  # --set wins over the file
     assert data["totals"]["awarded"] <= 40e6 + 0.01
 
 
