@@ -67,7 +67,8 @@ def test_json_output_holds_the_contract():
     data = json.loads(r.stdout)
     for key in ("status", "objective", "bound", "gap", "scenario", "totals", "allocation"):
         assert key in data
-    assert data["scenario"]["budget"] == 60e6 and data["scenario"]["weight.jobs"] == 2
+    params = {p["parameter"]: p["value"] for p in data["scenario"]["parameters"]}
+    assert params["budget"] == 60e6 and params["weight.jobs"] == 2
     awarded = sum(p["award"] for p in data["allocation"])
     assert awarded == pytest.approx(data["totals"]["awarded"])
     assert awarded <= 60e6 + 0.01
@@ -133,7 +134,8 @@ def test_toml_scenario_and_set_precedence(tmp_path):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["scenario"]["name"] == "policy"
-    assert data["scenario"]["budget"] == 40e6  # --set wins over the file
+    params = {p["parameter"]: p["value"] for p in data["scenario"]["parameters"]}
+    assert params["budget"] == 40e6  # --set wins over the file
     assert data["totals"]["awarded"] <= 40e6 + 0.01
 
 
@@ -174,7 +176,7 @@ def test_budget_curve_writes_a_table_a_native_chart_and_a_png(tmp_path):
     r = run("budget-curve", BUNDLED, "--from", "60e6", "--to", "120e6", "--steps", "3",
             "-o", out, "--png", png, "--json")
     assert r.returncode == 0, r.stderr
-    points = json.loads(r.stdout)
+    points = json.loads(r.stdout)["points"]
     assert [p["budget"] for p in points] == [60e6, 90e6, 120e6]
     assert all(p["awarded"] <= p["budget"] + 0.01 for p in points)
     assert points[0]["objective"] < points[1]["objective"]
@@ -185,7 +187,7 @@ def test_budget_curve_writes_a_table_a_native_chart_and_a_png(tmp_path):
 def test_explain_one_project_names_its_reason():
     r = run("explain", BUNDLED, "--project", "P-0001", "--json")
     assert r.returncode == 0, r.stderr
-    [record] = json.loads(r.stdout)
+    [record] = json.loads(r.stdout)["projects"]
     assert record["project_id"] == "P-0001" and record["reason"].startswith(
         "funded" if record["funded"] else "not funded")
     r = run("explain", BUNDLED, "--project", "P-9999")

@@ -248,8 +248,10 @@ def test_native_charts(compared):
 def test_json_matches_the_workbook(compared):
     _, sheets, data = compared
     assert data["scenarios"] == PRESETS
-    out = pd.DataFrame(data["outcomes"]).set_index("metric")
-    assert close(out[PRESETS], sheets["outcomes"].set_index("metric")[PRESETS])
+    sheet = sheets["outcomes"].set_index("metric")
+    out = pd.DataFrame(data["outcomes"]).pivot(index="metric", columns="scenario",
+                                               values="value").loc[sheet.index]
+    assert close(out[PRESETS], sheet[PRESETS])
 
 
 def test_html_is_self_contained(compared):
@@ -332,8 +334,9 @@ def test_compare_result_workbooks_and_markdown(compared, tmp_path):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["scenarios"] == ["balanced", "jobs_first"]
-    got = pd.DataFrame(data["outcomes"]).set_index("metric")
     first = sheets["outcomes"].set_index("metric")
+    got = pd.DataFrame(data["outcomes"]).pivot(index="metric", columns="scenario",
+                                               values="value").loc[first.index]
     assert close(got[["balanced", "jobs_first"]], first[["balanced", "jobs_first"]], rel=1e-6)
     md = (tmp_path / "review.md").read_text(encoding="utf-8")
     for png in ("review_outcomes.png", "review_regions.png"):

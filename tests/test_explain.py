@@ -108,7 +108,9 @@ def test_resource_ceiling():
 def test_below_the_cut_off_of_its_region():
     a = reasons(problem([{"project_id": "P1", "jobs": 10, "requested": 2 * M},
                          {"project_id": "P2", "jobs": 2, "requested": 2 * M}]), budget=3 * M)
-    assert a.loc["P2", "reason"].startswith("not funded: yields 1 per €M, below the cut-off 5")
+    assert a.loc["P2", "reason"] == (
+        "not funded: outranked — its jobs per €M are 80% below the cut-off of North, set by P1 "
+        "(it offers 1 job per €M, €1 000 000 per job; P1 offers 5 jobs per €M, €200 000 per job)")
 
 
 def test_budget_shadow_price_matches_a_re_solve_on_the_bundled_workbook():

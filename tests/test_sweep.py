@@ -104,8 +104,12 @@ def test_sweep_9_by_3_writes_one_comparison_workbook_matching_single_solves(smal
         for weight, value in zip((0.5, 1, 2), line[1:4]):
             assert value == pytest.approx(jobs[line[0], weight])
     for row in rows[::4]:  # every fourth scenario, solved on its own here
-        scenario = base.with_values(budget=row["budget"], weights={
-            **base.weights, "skills": row["weight.skills"]})
+        varied = {p["parameter"]: p["value"] for p in row["parameters"]}
+        # normalised as the whole sweep is, at its base's budget (the workbook's default)
+        assert row["normalised_at"] == allocator.Scenario().budget
+        scenario = base.with_values(budget=varied["budget"],
+                                    normalise_budget=row["normalised_at"],
+                                    weights={**base.weights, "skills": varied["weight.skills"]})
         model, solution = solve(problem, scenario)
         assert row["objective"] == pytest.approx(solution.objective, rel=1e-9)
         achieved = np.asarray(model.outcome @ solution.values).ravel()

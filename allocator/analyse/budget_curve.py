@@ -19,11 +19,12 @@ does not depend on the number of workers, so neither does the curve.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from allocator.analyse.explain import spending_stopped_by
 from allocator.backends import OUT_OF_TIME, Resolver, SolveOptions
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
@@ -46,9 +47,12 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
                  options: SolveOptions | None = None) -> pd.DataFrame:
     """One row per budget (ascending): budget, status, objective, awarded, projects_funded,
     each outcome, marginal_per_meur (objective gained per extra €M since the previous point),
-    seconds (solver time of the point), backend (that solved it: ``options``', default the
-    scenario's), note ("not solved in time" for a point the deadline of ``options`` left no
-    time for; empty otherwise)."""
+    spending_stopped_by (when it is not the envelope: the rules that stop the projects that
+    would fit in what it has left, see ``explain.spending_stopped_by``; "" otherwise),
+    normalised_at (€: the envelope whose ideal normalises the objective at every point, the
+    scenario's; NaN with ``normalise = none``), seconds (solver time of the point), backend
+    (that solved it: ``options``', default the scenario's), note ("not solved in time" for a
+    point the deadline of ``options`` left no time for; empty otherwise)."""
     options = options or SolveOptions.from_scenario(scenario)
     model = formulate(problem, scenario)
     budget = model.group("budget")
@@ -76,6 +80,10 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
                 values = below
             below = values
             record.update(model.totals(values))
+            hi = model.row_hi.copy()
+            hi[row] = budget / MEUR
+            record["spending_stopped_by"] = spending_stopped_by(
+                problem, replace(model, row_hi=hi), values)
         record["seconds"] = out.seconds
         record["backend"] = options.backend
         record["note"] = "not solved in time" if out.message == OUT_OF_TIME else ""
@@ -83,6 +91,7 @@ def budget_curve(problem: Problem, scenario: Scenario, budgets, workers: int = 2
     frame = pd.DataFrame(records)
     frame["objective"] = frame["objective"].astype(float)  # None where no point was solved
     frame["marginal_per_meur"] = frame["objective"].diff() / (frame["budget"].diff() / MEUR)
+    frame["normalised_at"] = scenario.ideal_budget if scenario.normalise == "ideal" else np.nan
     return frame
 
 

@@ -30,9 +30,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allocator.backends import SolveOptions
-from allocator.core.format import euros, number
+from allocator.core.format import euros, number, percent
 from allocator.core.problem import Problem
-from allocator.core.rules import rule
+from allocator.core.rules import outcome_units, rule
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
 from allocator.formulate import MEUR, Change, Model
@@ -67,6 +67,28 @@ def binding_rows(model: Model, values: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["rule", "subject", "row", "side", "limit", "scale", "help"])
 
 
+def relaxation(model: Model, row: int, side: str) -> tuple[float, str]:
+    """The step by which row ``row`` is relaxed (model units, signed to relax its ``side``)
+    and the step in words, as ``core.rules`` states it for the row's family."""
+    g = next(g for g in model.groups if g.start <= row < g.stop)
+    family = rule(g.name)
+    limit = model.row_hi[row] if side == "hi" else model.row_lo[row]
+    step, label = family.step, family.step_words
+    if step is None:  # 1% of the limit, in the direction that relaxes it
+        step = (0.01 if side == "hi" else -0.01) * abs(limit)
+    if g.name == "resource":
+        label = f"+{number(0.01 * g.in_user_units(row - g.start, limit))} (1% of capacity)"
+    return step, label
+
+
+def relaxed(model: Model, values: np.ndarray, row: int, side: str = "hi") -> Change:
+    """A re-solve of the model with row ``row`` relaxed by its step, from ``values``."""
+    step = relaxation(model, row, side)[0]
+    lo, hi = model.row_lo[row], model.row_hi[row]
+    lo, hi = (lo, hi + step) if side == "hi" else (lo + step, hi)
+    return Change(rows=([row], [lo], [hi]), start=values)
+
+
 def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | None:
     """The binding rows, their steps and the re-solves that price them (None: none binds)."""
     values = solution.values
@@ -77,21 +99,30 @@ def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | N
     # the LP with every selection fixed at the optimum (its duals), then one re-solve per row
     integer = np.flatnonzero(model.integer)
     changes = [Change(cols=(integer, values[integer], values[integer]), relax=True)]
-    steps = []
+    steps, resolved = [], []
     for r in rows.itertuples():
-        family = rule(r.rule)
-        step, label = family.step, family.step_words
-        if step is None:  # 1% of the limit, in the direction that relaxes it
-            step = (0.01 if r.side == "hi" else -0.01) * abs(r.limit)
-        if r.rule == "resource":
-            label = f"+{number(0.01 * r.limit * r.scale)} (1% of capacity)"
-        steps.append((step, label))
-        if family.shadow == "dual":
+        steps.append(relaxation(model, r.row, r.side))
+        if rule(r.rule).shadow == "dual":
             continue
-        lo, hi = model.row_lo[r.row], model.row_hi[r.row]
-        lo, hi = (lo, hi + step) if r.side == "hi" else (lo + step, hi)
-        changes.append(Change(rows=([r.row], [lo], [hi]), start=values))
-    return {"rows": rows, "steps": steps, "changes": changes}
+        changes.append(relaxed(model, values, r.row, r.side))
+        resolved.append(r.row if r.side == "hi" else -1)
+    return {"rows": rows, "steps": steps, "changes": changes, "resolved": resolved}
+
+
+def _in_euros(model: Model, row: int) -> bool:
+    """Whether row ``row`` is a limit in euros."""
+    return next(g for g in model.groups if g.start <= row < g.stop).rule.euros
+
+
+def _in_outcomes(model: Model, change: np.ndarray, euros_moved: float | None) -> str:
+    """What a change buys in the outcomes' units ("+95.6 jobs, −12 people trained"), and for a
+    step of euros, what each unit of the first outcome costs ("€10 457 per extra job")."""
+    text = ", ".join(f"{'+' if d >= 0 else '−'}{_amount(abs(d), o)}"
+                     for o, d in zip(model.outcomes, change))
+    if euros_moved and len(change) and change[0] > 0:
+        text += f" ({euros(abs(euros_moved) / change[0])} per extra " \
+                f"{outcome_units(model.outcomes[0])[0]})"
+    return text
 
 
 def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> pd.DataFrame:
@@ -119,8 +150,11 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
             else:
                 gain = out.objective - solution.objective
                 record["resolve_per_step"] = gain
-                for o, d in zip(model.outcomes, _outcome_totals(model, out.values) - base):
+                change = _outcome_totals(model, out.values) - base
+                for o, d in zip(model.outcomes, change):
                     record[f"Δ{o}"] = d
+                record["in_outcomes"] = _in_outcomes(model, change, step * r.scale
+                                                     if _in_euros(model, r.row) else None)
                 agree = abs(gain - dual) <= 0.1 * max(abs(gain), abs(dual), 1e-12) and \
                     (np.sign(gain) == np.sign(dual) or max(abs(gain), abs(dual)) < 1e-9)
                 record["trust"] = "both agree" if agree else "re-solve"
@@ -135,27 +169,35 @@ def explanations(problem: Problem, scenario: Scenario, model: Model, solution: S
                  award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
                  resolver: Resolves) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reasons and shadow prices together, their re-solves in one batch (so the two workers
-    stay busy to the end): (reason, price_of_inclusion and displaces per project; shadow
-    prices).
+    stay busy to the end): (reason, price_of_inclusion, displaces and price_in_outcomes per
+    project; shadow prices).
 
     Shadow prices: one row per binding rule — rule, subject, limit (user units), step,
     lp_dual_per_step (objective per step from the LP with selections fixed), resolve_per_step
-    (objective gained by an actual re-solve), Δ<outcome> per step from the re-solve, trust,
-    note.
+    (objective gained by an actual re-solve), Δ<outcome> per step from the re-solve,
+    in_outcomes (the same in words, with € per extra unit of the first outcome for a step
+    in euros), trust, note. A rule's re-solve also says which projects its step lets in
+    (see ``reasons``).
     """
-    assert solution.values is not None  # explained solutions have an allocation
-    why = reasons(problem, scenario, model, solution, award, funded)
+    values = solution.values
+    assert values is not None  # explained solutions have an allocation
     order = near_miss_positions(problem, model, funded, near_misses) \
         if near_misses and solution.objective is not None else np.zeros(0, int)
     plan = _shadow_plan(problem, model, solution)
     first = plan["changes"] if plan is not None else []  # the longer re-solves first
-    outs = resolver.map(first + inclusion_changes(model, solution, order))
-    shadow = binding_rows(model, solution.values) if plan is None else \
-        _shadow_frame(model, solution, plan, outs[:len(first)])
-    prices = _inclusion_prices(problem, model, solution, order, outs[len(first):])
-    for i, (cost, gone) in zip(order, prices):
-        why.loc[i, "price_of_inclusion"] = np.nan if cost is None else cost
-        why.loc[i, "displaces"] = gone
+    priced_rows = plan["resolved"] if plan is not None else []
+    stops = obstacles(problem, model, values, funded)
+    extra = [r for r in stops.to_verify() if r not in priced_rows]
+    outs = resolver.map(first + [relaxed(model, values, r) for r in extra]
+                        + inclusion_changes(model, solution, order))
+    k, m = len(first), len(first) + len(extra)
+    shadow = binding_rows(model, values) if plan is None else \
+        _shadow_frame(model, solution, plan, outs[:k])
+    relaxations = {**dict(zip(priced_rows, outs[1:k])), **dict(zip(extra, outs[k:m]))}
+    let_in = entered(model, solution, scenario.gap, relaxations)
+    prices = dict(zip(order.tolist(), _inclusion_prices(problem, model, solution, order,
+                                                        outs[m:])))
+    why = reasons(problem, scenario, model, solution, funded, stops, let_in, prices)
     return why, shadow
 
 
@@ -179,55 +221,167 @@ def near_miss_positions(problem: Problem, model: Model, funded: np.ndarray, k: i
     return candidates[np.lexsort((ids[candidates], -per_meur[candidates]))][:k]
 
 
+def entered(model: Model, solution: Solution, gap: float,
+            outs: dict) -> dict[int, np.ndarray | None]:
+    """For each row relaxed by its step (``outs``: row → its re-solve), the projects funded
+    in the re-solve; None when it found no allocation or gained no more than the ``gap``
+    (share of the objective): then a project it funds is one of several optima, not let in
+    by the step."""
+    assert solution.objective is not None  # explained solutions have an allocation
+    floor = solution.objective + gap * abs(solution.objective)
+    return {row: None if out.values is None or out.objective is None
+            or out.objective <= floor else np.asarray(model.select @ out.values).ravel() > 0.5
+            for row, out in outs.items()}
+
+
 def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
-            award: np.ndarray, funded: np.ndarray) -> pd.DataFrame:
-    """reason, price_of_inclusion and displaces for every project (positional index); the
-    prices are left empty for ``explanations`` to fill."""
+            funded: np.ndarray, stops: "Obstacles", let_in: dict[int, np.ndarray | None],
+            prices: dict[int, dict]) -> pd.DataFrame:
+    """reason, blocking_rule (the model row the reason names, as ``Model.row_names``,
+    ``lock_out`` or ``max_aid_rate``; "" when it names none), price_of_inclusion, displaces
+    and price_in_outcomes for every project (positional index).
+
+    An unfunded project's reason names a rule only when the rule is shown to stop it: a lock,
+    its aid-rate cap, a project it requires, a rival of its exclusive group; or a rule with a
+    step (a cap, a ceiling, a limit) that adding it would break, when relaxing the rule by its
+    step lets the project in (``let_in``: the re-solve with the row relaxed) or when the
+    envelope itself has room for it (so relaxing the rule alone lets the allocation take it
+    and gain what it yields). Otherwise the reason says what is true: tied with the projects
+    it would displace (``prices``: its price of inclusion, when measured), outranked by the
+    cut-off of its region (the least value per €M funded there on its merits), or left out
+    although above it because the envelope is spent on combinations worth more.
+    """
     p = problem.projects
     n = len(p)
     ids = p["project_id"].to_numpy(object)
-    entry = np.where(p["partial"], p["min_award"].fillna(0.0), p["max_award"]).astype(float)
-    per_meur = value_per_meur(problem, model)
+    words = _Words(problem, model)
     lock = p["lock"].to_numpy(object)
+    region = p["region"].to_numpy(object)
     reason = np.full(n, "", dtype=object)
     position = {pid: i for i, pid in enumerate(ids)}
-
-    # funded: locked in, required by another funded project, or above the cut-off
     required_by: dict[int, str] = {}
-    for i in np.flatnonzero(funded):
+    for i in np.flatnonzero(funded).tolist():
         for other in p["requires"].iloc[i]:
             required_by.setdefault(position[other], ids[i])
-    region = p["region"].to_numpy(object)
-    free = funded & (lock != "in")
-    cutoff = pd.Series(per_meur[free]).groupby(region[free]).min().to_dict()
-    for i in np.flatnonzero(funded):
+    # a region's cut-off: the least value per €M among its projects funded on their merits
+    free = np.flatnonzero(funded & (lock != "in"))
+    free = free[np.lexsort((ids[free], words.per_meur[free]))]
+    setter = {region[i]: int(i) for i in free[::-1]}
+    for i in np.flatnonzero(funded).tolist():
         if lock[i] == "in":
             reason[i] = "funded: locked in"
-        elif i in required_by and per_meur[i] < cutoff.get(region[i], -np.inf) + 1e-12:
-            reason[i] = f"funded: required by {required_by[int(i)]}"
+            continue
+        cut = setter[region[i]]  # funded on its merits: its region has a cut-off
+        if i in required_by and words.per_meur[i] < words.per_meur[cut] + 1e-12:
+            reason[i] = f"funded: required by {required_by[i]}"
+        elif i == cut:
+            reason[i] = (f"funded: it sets the cut-off of {words.place(region[i])}, the least "
+                         f"value per €M funded there on its merits (it offers "
+                         f"{words.offers(i)})")
         else:
-            reason[i] = (f"funded: yields {per_meur[i]:.4g} per €M, at or above the cut-off "
-                         f"{cutoff.get(region[i], per_meur[i]):.4g} of {region[i] or 'its region'}")
+            reason[i] = (f"funded: {words.against(i, cut)} the cut-off of "
+                         f"{words.place(region[i])} (it offers {words.offers(i)})")
 
-    assert solution.values is not None  # explained solutions have an allocation
-    blocked = blocks(problem, scenario, model, solution.values, funded)
-    for i in np.flatnonzero(~funded):
-        reason[i] = blocked[i] or (
-            f"not funded: yields {per_meur[i]:.4g} per €M, below the cut-off "
-            f"{cutoff[region[i]]:.4g} of {region[i] or 'its region'}"
-            if region[i] in cutoff and per_meur[i] < cutoff[region[i]] else
-            f"not funded: yields {per_meur[i]:.4g} per €M, but the envelope is spent on "
-            f"combinations worth more ({euros(entry[i])} needed)")
+    named = stops.named(let_in)
+    names = model.row_names()
+    blocking = np.full(n, "", dtype=object)
+    objective = abs(solution.objective or 0.0)
+    for i in np.flatnonzero(~funded).tolist():
+        price = prices.get(i, {}).get("price_of_inclusion")
+        rival = setter.get(region[i])
+        if stops.fixed[i]:
+            reason[i], blocking[i] = stops.fixed[i], stops.fixed_rule[i]
+        elif i in named:
+            reason[i] = "not funded: " + _blocked(problem, scenario, model, solution.values,
+                                                  *named[i])
+            blocking[i] = names[named[i][0]]
+        elif price is not None and price <= TIE * max(1.0, objective):
+            reason[i] = (f"not funded: tied with {prices[i]['displaces'] or 'the optimum'}"
+                         f" — either is optimal (forcing it in costs nothing)")
+        elif price is not None and price <= scenario.gap * objective:
+            reason[i] = (f"not funded: as good as the optimum within the solver's gap — "
+                         f"forcing it in costs {price:.3g} of the objective, less than the "
+                         f"gap of {percent(scenario.gap)} ({scenario.gap * objective:.3g})")
+        elif words.per_meur[i] <= 0:  # nothing to gain: no rule needs naming
+            reason[i] = "not funded: it adds nothing to the objective (no weighted outcome)"
+        elif rival is not None and words.per_meur[i] < words.per_meur[rival]:
+            reason[i] = (f"not funded: outranked — {words.against(i, rival)} the cut-off of "
+                         f"{words.place(region[i])}, set by {ids[rival]} (it offers "
+                         f"{words.offers(i)}; {ids[rival]} offers {words.offers(rival)})")
+        else:
+            left = "" if not stops.over_budget[i] else (
+                f": its {euros(stops.entry[i])} are more than the {euros(stops.left)} the "
+                f"envelope has left")
+            versus = "no project of " + words.place(region[i]) + " is funded on its merits" \
+                if rival is None else f"{words.against(i, rival)} the cut-off of " \
+                                    f"{words.place(region[i])}"
+            reason[i] = (f"not funded: {versus}, but the optimum spends the envelope on "
+                         f"combinations worth more{left} (it offers {words.offers(i)})")
+    frame = pd.DataFrame({"reason": reason, "blocking_rule": blocking,
+                          "price_of_inclusion": np.full(n, np.nan),
+                          "displaces": np.full(n, "", dtype=object),
+                          "price_in_outcomes": np.full(n, "", dtype=object)})
+    for k, price in prices.items():
+        frame.loc[k, ["price_of_inclusion", "displaces", "price_in_outcomes"]] = [
+            np.nan if price["price_of_inclusion"] is None else price["price_of_inclusion"],
+            price["displaces"], price["price_in_outcomes"]]
+    return frame
 
-    return pd.DataFrame({"reason": reason, "price_of_inclusion": np.full(n, np.nan),
-                         "displaces": np.full(n, "", dtype=object)})
+
+TIE = 1e-9  # a price of inclusion within this share of the objective is a tie
+CLOSE = 0.9  # a rule's step is tried for projects within 10% of their region's cut-off
 
 
-def price_of_inclusion(problem: Problem, model: Model, solution: Solution, positions,
-                       resolver: Resolves) -> list[tuple[float | None, str]]:
-    """For each project position: objective lost when it is locked in, and whom it displaces."""
-    outs = resolver.map(inclusion_changes(model, solution, positions))
-    return _inclusion_prices(problem, model, solution, positions, outs)
+class _Words:
+    """A project's yield in the units of its outcomes, for reasons."""
+
+    def __init__(self, problem: Problem, model: Model):
+        p = problem.projects
+        self.per_meur = value_per_meur(problem, model)
+        weighted = [o for o, w in zip(model.outcomes, model.weights) if w] or list(model.outcomes)
+        self.outcomes = weighted
+        requested = p["requested"].to_numpy(float)
+        self.requested = requested
+        # outcomes scale with the share of the request awarded: so many per €M at any award
+        self.values = {o: p[o].to_numpy(float) for o in weighted}
+        self.subject = (f"its {outcome_units(weighted[0])[1]} per €M are" if len(weighted) == 1
+                        else "its weighted value per €M is")
+
+    def offers(self, i: int) -> str:
+        """What project ``i`` yields per €M, and what a unit of its first outcome costs."""
+        parts = [_amount(self.values[o][i] / self.requested[i] * MEUR, o)
+                 for o in self.outcomes]
+        text = (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) \
+            + " per €M"
+        first = self.outcomes[0]
+        if self.values[first][i] > 0:
+            text += f", {euros(self.requested[i] / self.values[first][i])} per " \
+                    f"{outcome_units(first)[0]}"
+        return text
+
+    def against(self, i: int, cut: int) -> str:
+        """How project ``i``'s value per €M stands to that of project ``cut``."""
+        v, c = self.per_meur[i], self.per_meur[cut]
+        if c <= 0 or abs(v - c) <= 1e-9 * max(abs(c), 1e-12):
+            return f"{self.subject} level with"
+        share = abs(v - c) / c
+        return f"{self.subject} {share:.0%} {'below' if v < c else 'above'}" if share >= 0.01 \
+            else f"{self.subject} {share:.1%} {'below' if v < c else 'above'}"
+
+    @staticmethod
+    def place(region: str) -> str:
+        return region or "its region"
+
+
+def _figure(v: float) -> str:
+    """Three significant digits, thousands spaced."""
+    return number(v) if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _amount(v: float, outcome: str) -> str:
+    """So much of an outcome, in its units: "1 job", "23.4 jobs"."""
+    figure = _figure(v)
+    return f"{figure} {outcome_units(outcome)[0 if figure == '1' else 1]}"
 
 
 def inclusion_changes(model: Model, solution: Solution, positions) -> list[Change]:
@@ -244,54 +398,127 @@ def inclusion_changes(model: Model, solution: Solution, positions) -> list[Chang
 
 
 def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positions,
-                      outs: list) -> list[tuple[float | None, str]]:
+                      outs: list) -> list[dict]:
+    """For each project position: price_of_inclusion (objective lost when it is locked in;
+    None when it cannot be), displaces (the funded projects it pushes out) and
+    price_in_outcomes (what each outcome gains or loses)."""
     ids = problem.projects["project_id"].to_numpy(object)
     funded = np.asarray(model.select @ solution.values).ravel() > 0.5
-    prices: list[tuple[float | None, str]] = []
+    base = _outcome_totals(model, solution.values)
+    prices: list[dict] = []
     for i, out in zip(positions, outs):
         if funded[i]:
-            prices.append((0.0, ""))
+            prices.append({"price_of_inclusion": 0.0, "displaces": "", "price_in_outcomes": ""})
         elif out.status == Status.NO_SOLUTION:  # out of time, not a verdict on the rules
-            prices.append((None, NOT_PRICED))
+            prices.append({"price_of_inclusion": None, "displaces": NOT_PRICED,
+                           "price_in_outcomes": ""})
         elif out.values is None:
-            prices.append((None, f"cannot be forced in: the rules then are {out.status}"))
+            prices.append({"price_of_inclusion": None, "price_in_outcomes": "",
+                           "displaces": f"cannot be forced in: the rules then are {out.status}"})
         else:
             now = np.asarray(model.select @ out.values).ravel() > 0.5
             gone = ids[funded & ~now]
-            prices.append((max(0.0, solution.objective - out.objective),
-                           ", ".join(gone[:10])
-                           + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")))
+            change = _outcome_totals(model, out.values) - base
+            prices.append({
+                "price_of_inclusion": max(0.0, solution.objective - out.objective),
+                "displaces": ", ".join(gone[:10])
+                + (f" and {len(gone) - 10} more" if len(gone) > 10 else ""),
+                "price_in_outcomes": _in_outcomes(model, change, None)})
     return prices
 
 
-def blocks(problem: Problem, scenario: Scenario, model: Model, values: np.ndarray,
-           funded: np.ndarray) -> np.ndarray:
-    """For each unfunded project, the rule that stops it from being added to the allocation
-    as it stands, at its entry award ("" for funded ones and those nothing stops): its lock,
-    its aid-rate cap, or the first row of the model (by ``core.rules`` block rank) that adding
-    it would break."""
+@dataclass(frozen=True)
+class Obstacles:
+    """What stops each unfunded project from joining the allocation as it stands.
+
+    ``fixed``: per project, a reason that no step of a rule changes, in words ("" where
+    none): its lock, its aid-rate cap, a project it requires, a rival of its exclusive group;
+    ``fixed_rule``: the rule (a model row's name, ``lock_out`` or ``max_aid_rate``).
+    ``project``, ``row``, ``need``: for the others, each row of a rule with a step (a cap, a
+    ceiling, a limit) that adding the project at its entry award would break, by project then
+    block rank (``need``: what the project adds to the row, model units). ``entry``: each
+    project's entry award (€); ``over_budget``: whether it is more than the envelope has left
+    (``left``, €); ``close``: whether its value per €M is at least ``CLOSE`` of the cut-off
+    of its region (or its region has none).
+    """
+    fixed: np.ndarray
+    fixed_rule: np.ndarray
+    project: np.ndarray
+    row: np.ndarray
+    need: np.ndarray
+    entry: np.ndarray
+    over_budget: np.ndarray
+    left: float
+    close: np.ndarray
+
+    def to_verify(self, positions=None) -> list[int]:
+        """Rows to relax by their step in a re-solve: those stopping a project (of
+        ``positions``, default all) that the envelope stops too (where the envelope has
+        room, the rules alone stop it) and that comes close to the cut-off of its region
+        (one far below it is outranked, and the re-solves would cost seconds)."""
+        keep = self.over_budget[self.project] & self.close[self.project]
+        if positions is not None:
+            keep &= np.isin(self.project, positions)
+        return sorted(set(self.row[keep].tolist()))
+
+    def named(self, let_in: dict[int, np.ndarray | None]) -> dict[int, tuple[int, float, bool]]:
+        """The rule row to name for each project it is shown to stop: (row, need, whether a
+        step of it lets the project in)."""
+        out: dict[int, tuple[int, float, bool]] = {}
+        for i, row, need in zip(self.project.tolist(), self.row.tolist(), self.need.tolist()):
+            if i in out:
+                continue
+            mask = let_in.get(row)
+            if mask is not None and mask[i]:
+                out[i] = (row, need, True)
+            elif not self.over_budget[i]:
+                out[i] = (row, need, False)
+        return out
+
+
+def obstacles(problem: Problem, model: Model, values: np.ndarray,
+              funded: np.ndarray) -> Obstacles:
+    """For each unfunded project, what stops it from being added to the allocation as it
+    stands, at its entry award: its lock, its aid-rate cap, the first row (by ``core.rules``
+    block rank) of a rule without a step (a requirement, an exclusive group), or the rows of
+    rules with a step (caps, ceilings, limits) that adding it would break."""
     p = problem.projects
     n = len(p)
     lock = p["lock"].to_numpy(object)
     max_award = p["max_award"].to_numpy(float)
-    reason = np.full(n, "", dtype=object)
-    reason[~funded & (lock == "out")] = "not funded: locked out"
-    reason[~funded & (lock != "out") & (max_award <= 0)] = \
-        "not funded: its aid-rate cap allows no award"
-    candidates = np.flatnonzero(~funded & (reason == ""))
+    partial = p["partial"].to_numpy(bool)
+    entry = np.where(partial, p["min_award"].fillna(0.0).to_numpy(float), max_award)
+    fixed = np.full(n, "", dtype=object)
+    fixed_rule = np.full(n, "", dtype=object)
+    out = ~funded & (lock == "out")
+    fixed[out], fixed_rule[out] = "not funded: locked out", "lock_out"
+    capped = ~funded & (lock != "out") & (max_award <= 0)
+    fixed[capped] = "not funded: its aid-rate cap allows no award"
+    fixed_rule[capped] = "max_aid_rate"
+    budget = model.group("budget")
+    left = float("inf") if budget is None else \
+        float(model.row_hi[budget.start] - (model.A @ values)[budget.start]) * MEUR
+    over_budget = ~funded & (entry > left + 0.01)
+    per_meur = value_per_meur(problem, model)
+    region = p["region"].to_numpy(object)
+    free = funded & (lock != "in")
+    cutoff = pd.Series(per_meur[free]).groupby(region[free]).min()
+    close = per_meur >= CLOSE * pd.Series(region).map(cutoff).fillna(-np.inf).to_numpy(float)
+    candidates = np.flatnonzero(~funded & (fixed == ""))
+    none = np.zeros(0, int)
     if not len(candidates):
-        return reason
-    partial = p["partial"].to_numpy(bool)[candidates]
-    entry = np.where(partial, p["min_award"].fillna(0.0).to_numpy(float)[candidates],
-                     max_award[candidates]) / MEUR
+        return Obstacles(fixed, fixed_rule, none, none, np.zeros(0), entry, over_budget, left,
+                         close)
+    part = partial[candidates]
+    step = entry[candidates] / MEUR
     # what adding each candidate moves: its selection to 1, a partial award to its entry,
     # and the total awarded (where the model has one) by that entry
     moves = sp.csr_array(model.select)[candidates] + \
-        sp.diags(np.where(partial, entry, 0.0)) @ sp.csr_array(model.award)[candidates]
+        sp.diags(np.where(part, step, 0.0)) @ sp.csr_array(model.award)[candidates]
     if "total_awarded" in model.col_names:
         total = model.col_names.index("total_awarded")
-        moves = moves + sp.csr_array((entry, (np.arange(len(candidates)),
-                                              np.full(len(candidates), total))),
+        moves = moves + sp.csr_array((step, (np.arange(len(candidates)),
+                                             np.full(len(candidates), total))),
                                      shape=moves.shape)
     A = sp.csr_array(model.A)
     delta = sp.coo_array(A @ sp.csr_array(moves).T)
@@ -301,29 +528,35 @@ def blocks(problem: Problem, scenario: Scenario, model: Model, values: np.ndarra
     group_of = np.repeat(np.arange(len(model.groups)), [len(g) for g in model.groups])
     rank = np.array([g.rule.block_rank if g.rule.block_rank is not None else -1
                      for g in model.groups])[group_of[r]]
+    stepped = np.array([g.rule.step is not None for g in model.groups])[group_of[r]]
     keep = over & (rank >= 0)
-    r, c, d, rank = r[keep], c[keep], d[keep], rank[keep]
+    r, c, d, rank, stepped = r[keep], c[keep], d[keep], rank[keep], stepped[keep]
     first = np.lexsort((r, rank, c))  # by candidate, then block rank, then row
+    r, c, d, stepped = r[first], c[first], d[first], stepped[first]
+    # a rule without a step (ranked first) stops a project whatever the others do
     seen = np.zeros(len(candidates), bool)
-    for k in first:
-        if seen[c[k]]:
-            continue
-        seen[c[k]] = True
-        reason[candidates[c[k]]] = "not funded: " + _blocked(
-            problem, scenario, model, A, values, int(r[k]), activity, float(d[k]), group_of)
-    return reason
+    names = model.row_names()
+    for k in np.flatnonzero(~stepped):
+        if not seen[c[k]]:
+            seen[c[k]] = True
+            fixed[candidates[c[k]]] = "not funded: " + _blocked(
+                problem, None, model, values, int(r[k]), float(d[k]), False)
+            fixed_rule[candidates[c[k]]] = names[r[k]]
+    keep = ~seen[c]
+    return Obstacles(fixed, fixed_rule, candidates[c[keep]], r[keep], d[keep], entry,
+                     over_budget, max(0.0, left), close)
 
 
-def _blocked(problem: Problem, scenario: Scenario, model: Model, A: sp.csr_array,
-             values: np.ndarray, row: int, activity: np.ndarray, need: float,
-             group_of: np.ndarray) -> str:
+def _blocked(problem: Problem, scenario: Scenario | None, model: Model, values, row: int,
+             need: float, stepped: bool) -> str:
     """Row ``row`` of the model, which adding a project (moving it by ``need``) would break,
-    in the words of its family."""
-    g = model.groups[group_of[row]]
+    in the words of its family; ``stepped``: a step of it was shown to let the project in."""
+    g = next(g for g in model.groups if g.start <= row < g.stop)
     k = row - g.start
     family, subject = g.rule, g.labels[k]
+    activity = float((model.A @ values)[row])
     shown = {"€": euros, "": number}.get(g.unit, lambda v: f"{v:g}")
-    fields = {"subject": subject, "used": shown(g.in_user_units(k, activity[row])),
+    fields = {"subject": subject, "used": shown(g.in_user_units(k, activity)),
               "limit": shown(g.in_user_units(k, model.row_hi[row])),
               "need": shown(g.in_user_units(k, need))}
     if g.name == "requires":
@@ -331,12 +564,51 @@ def _blocked(problem: Problem, scenario: Scenario, model: Model, A: sp.csr_array
         locked = problem.projects["lock"].to_numpy(object)[problem.index_of([other])[0]]
         fields.update(other=other, state="locked out" if locked == "out" else "unfunded")
     elif g.name == "exclusive":
+        A = sp.csr_array(model.A)
         members = A.indices[A.indptr[row]:A.indptr[row + 1]]
         rival = members[values[members] > 0.5]
         fields["other"] = problem.projects["project_id"].iloc[int(rival.min())]
     elif g.name == "theme_max":
+        assert scenario is not None  # a theme's share is a rule with a step
         fields["share"] = f"{scenario.theme_max[subject]:.0%}"
-    return family.blocks.format(**fields)
+    text = family.blocks.format(**fields)
+    if stepped:
+        text += f" — {relaxation(model, row, 'hi')[1]} lets it in"
+    return text
+
+
+def rule_name(model: Model, row: int) -> str:
+    """Row ``row`` of the model in a few words: "spend_2026 ceiling", "territorial cap of
+    ti-0201", "site limit"."""
+    g = next(g for g in model.groups if g.start <= row < g.stop)
+    subject = g.labels[row - g.start]
+    if g.name == "resource":
+        return f"{subject} ceiling"
+    return g.rule.label if len(g) == 1 else f"{g.rule.label} of {subject}"
+
+
+def spending_stopped_by(problem: Problem, model: Model, values: np.ndarray) -> str:
+    """What stops an allocation from spending more, when it is not the envelope: the rules
+    that the unfunded projects that would fit in what the envelope has left would break
+    (the three that stop most of them, with how many each stops); "" when no unfunded
+    project fits in it (the envelope is what stops spending)."""
+    _, funded = model.awards(values)
+    stops = obstacles(problem, model, values, funded)
+    fits = ~funded & ~stops.over_budget & (problem.projects["lock"].to_numpy(object) != "out")
+    if not fits.any():
+        return ""
+    first: dict[int, int] = {}  # each project that fits: the first rule it would break
+    for i, row in zip(stops.project.tolist(), stops.row.tolist()):
+        first.setdefault(i, row)
+    stopped = pd.Series([rule_name(model, first[i]) if i in first else stops.fixed_rule[i]
+                         for i in np.flatnonzero(fits).tolist()]
+                        ).replace("", "nothing (within the gap)")
+    counts = stopped.value_counts(sort=False).sort_index()
+    counts = counts.sort_values(ascending=False, kind="stable")
+    text = "; ".join(f"{rule_row} ({k} project{'s' if k > 1 else ''})"
+                     for rule_row, k in counts.head(3).items())
+    more = len(counts) - 3
+    return text + (f"; {more} more rule{'s' if more > 1 else ''}" if more > 0 else "")
 
 
 @dataclass(frozen=True)
@@ -344,8 +616,9 @@ class Explanation:
     """Why some projects are funded or not.
 
     ``projects``: one row per project asked — project_id, funded, award (€), reason,
-    price_of_inclusion (objective lost when it is forced in; 0 when funded, None when it
-    cannot be), displaces (the funded projects it would push out); None when the scenario
+    blocking_rule (see ``reasons``), price_of_inclusion (objective lost when it is forced
+    in; 0 when funded, None when it cannot be), displaces (the funded projects it would push
+    out), price_in_outcomes (what each outcome gains or loses then); None when the scenario
     has no allocation (``solution`` says why).
     """
     solution: Solution
@@ -358,17 +631,26 @@ class Explanation:
 
 def explain_projects(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
                      project_ids, options: SolveOptions) -> Explanation:
-    """The reasons (no re-solve), then each project asked priced whatever its rank: locked
-    in, one re-solve each on the backend of ``options``."""
+    """Each project asked, whatever its rank: its reason (the rules that may stop it relaxed
+    by their step, one re-solve each) and its price of inclusion (locked in, one re-solve
+    each), on the backend of ``options``."""
     if not solution.ok:
         return Explanation(solution, None)
-    assert solution.values is not None  # ok: it has values
-    award, funded = model.awards(solution.values)
-    why = reasons(problem, scenario, model, solution, award, funded)["reason"].to_numpy()
+    values = solution.values
+    assert values is not None  # ok: it has values
+    award, funded = model.awards(values)
     positions = problem.index_of(project_ids)
-    prices = price_of_inclusion(problem, model, solution, positions, Resolves(model, options))
+    stops = obstacles(problem, model, values, funded)
+    rows = stops.to_verify(positions)
+    outs = Resolves(model, options).map([relaxed(model, values, r) for r in rows]
+                                        + inclusion_changes(model, solution, positions))
+    prices = _inclusion_prices(problem, model, solution, positions, outs[len(rows):])
+    why = reasons(problem, scenario, model, solution, funded, stops,
+                  entered(model, solution, scenario.gap, dict(zip(rows, outs))),
+                  dict(zip(positions, prices)))
     return Explanation(solution, pd.DataFrame(
-        [{"project_id": pid, "funded": bool(funded[i]), "award": award[i], "reason": why[i],
-          "price_of_inclusion": price, "displaces": displaced}
-         for pid, i, (price, displaced) in zip(project_ids, positions, prices)],
-        columns=["project_id", "funded", "award", "reason", "price_of_inclusion", "displaces"]))
+        [{"project_id": pid, "funded": bool(funded[i]), "award": award[i],
+          "reason": why.at[i, "reason"], "blocking_rule": why.at[i, "blocking_rule"], **price}
+         for pid, i, price in zip(project_ids, positions, prices)],
+        columns=["project_id", "funded", "award", "reason", "blocking_rule",
+                 "price_of_inclusion", "displaces", "price_in_outcomes"]))

@@ -27,6 +27,7 @@ import pandas as pd
 
 from allocator.analyse.allocation import solve_scenario
 from allocator.analyse.compare import compare_runs, run_of
+from allocator.analyse.explain import spending_stopped_by
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario, build_scenario, parse_overrides
@@ -85,6 +86,9 @@ def sweep_scenarios(problem: Problem, base: Scenario,
     Every combination is checked before anything is solved; InputError lists every bad one.
     """
     outcomes, themes = problem.outcomes, tuple(problem.themes["theme"])
+    # one normalisation for the whole sweep, the base's: re-normalised at each budget, the
+    # objective would change its unit from one scenario to the next
+    base = base.with_values(normalise_budget=base.ideal_budget)
     scenarios: list[Scenario] = []
     findings: list[Finding] = []
     for combo in itertools.product(*(v.values for v in variations)):
@@ -105,17 +109,23 @@ class Sweep:
     """The results of a sweep, in the order of ``scenarios`` (None where not run).
 
     ``table``: one row per scenario — scenario, each varied parameter (as run), status,
-    objective, gap, awarded (€), projects_funded, each outcome achieved, solve_seconds.
+    objective, gap, awarded (€), projects_funded, each outcome achieved,
+    spending_stopped_by (when it is not the envelope: see ``explain.spending_stopped_by``),
+    normalised_at (€: the envelope whose ideal normalises every scenario's objective, the
+    base scenario's; NaN with ``normalise = none``), solve_seconds.
+    ``stopped_by``: spending_stopped_by of each scenario ("" where not run).
     """
     variations: tuple[Variation, ...]
     scenarios: tuple[Scenario, ...]
     results: tuple
     batch: Batch
+    stopped_by: tuple[str, ...] = ()
 
     @property
     def table(self) -> pd.DataFrame:
         rows = []
-        for scenario, result in zip(self.scenarios, self.results):
+        stopped = self.stopped_by or ("",) * len(self.scenarios)
+        for scenario, result, stopped_by in zip(self.scenarios, self.results, stopped):
             params = scenario.parameters()
             row = {"scenario": scenario.name, **{v.key: params.get(v.key) for v in self.variations}}
             if result is None:
@@ -128,6 +138,9 @@ class Sweep:
                             "objective": s.objective, "gap": s.gap,
                             **{k: result.totals.get(k)
                                for k in ("awarded", "projects_funded", *outcomes)},
+                            "spending_stopped_by": stopped_by,
+                            "normalised_at": scenario.ideal_budget
+                            if scenario.normalise == "ideal" else np.nan,
                             "solve_seconds": round(s.solve_seconds, 3)})
             rows.append(row)
         return pd.DataFrame(rows)
@@ -157,5 +170,7 @@ def run_sweep(problem: Problem, base: Scenario, variations: Sequence[Variation],
         started + max(s.time_limit for s in scenarios)
     batch = collect(problem, partial(solve_scenario, deadline=deadline), scenarios,
                     workers=workers, scheduler=scheduler, progress=progress, label="scenarios")
-    return Sweep(tuple(variations), tuple(scenarios),
-                 tuple(batch.results.get(i) for i in range(len(scenarios))), batch)
+    results = tuple(batch.results.get(i) for i in range(len(scenarios)))
+    stopped = tuple("" if r is None or not r.solution.ok or r.model is None else
+                    spending_stopped_by(problem, r.model, r.solution.values) for r in results)
+    return Sweep(tuple(variations), tuple(scenarios), results, batch, stopped)

@@ -77,15 +77,17 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
     except InputError as exc:
         if not as_json:
             raise
-        click.echo(json.dumps({"valid": False, "findings": [f.to_dict() for f in exc.findings]},
-                              ensure_ascii=False, indent=1))
+        click.echo(json.dumps(to_json.document("validate", {
+            "valid": False, "findings": [f.to_dict() for f in exc.findings]}),
+            ensure_ascii=False, indent=1))
         raise Failed("", 2) from None
     findings = list(problem.warnings)
     if not as_json:
         show_findings(ctx, findings)
-    ctx.show(as_json, lambda: {"valid": True, "projects": problem.n,
-                               "scenarios": [s.name for s in problem.scenarios],
-                               "findings": [f.to_dict() for f in findings]},
+    ctx.show(as_json, lambda: to_json.document("validate", {
+                 "valid": True, "projects": problem.n,
+                 "scenarios": [s.name for s in problem.scenarios],
+                 "findings": [f.to_dict() for f in findings]}),
              lambda: f"{workbook}: valid — {problem.n} projects, {len(problem.territories)} "
                      f"territories, {len(problem.scenarios)} scenario(s)"
                      f"{f', {len(findings)} warning(s)' if findings else ''}")
@@ -140,8 +142,8 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
             ctx.write(output, write_allocation_csv, result, inputs=inputs)
     elif solution.ok or result.diagnosis is not None:
         ctx.write(output, write_result, result, inputs=inputs)
-    ctx.show(as_json, lambda: to_json.result_json(result), lambda: text.result_summary(result),
-             output)
+    ctx.show(as_json, lambda: to_json.document("solve", to_json.result_json(result)),
+             lambda: text.result_summary(result), output)
     if not solution.ok:
         raise Failed(f"no allocation: {solution.message}" if method == "greedy" else
                      f"no allocation: the problem is {solution.label}"
@@ -170,7 +172,8 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
     why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose)
     if not why.ok:
         raise Failed(f"no allocation: the problem is {why.solution.label}")
-    ctx.show(as_json, lambda: to_json.records(why.projects), lambda: text.explanation(why))
+    ctx.show(as_json, lambda: to_json.document("explain", {
+        "projects": to_json.records(why.projects)}), lambda: text.explanation(why))
 
 
 @main.command("budget-curve")
@@ -207,7 +210,9 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     curve = api.budget_curve(problem, scenario, start, stop, steps)
     ctx.write(output, write_budget_curve, curve, scenario, inputs=(workbook,))
     ctx.write(png, budget_curve_plot, curve)
-    ctx.show(as_json, lambda: to_json.records(curve), lambda: text.table(curve), output)
+    ctx.show(as_json, lambda: to_json.document("budget-curve", {
+        "scenario": scenario.name, "points": to_json.records(curve)}),
+        lambda: text.table(curve), output)
 
 
 @main.command("compare")
@@ -256,7 +261,7 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
         raise Failed(str(exc)) from None
     ctx.write(output, write_comparison, comparison, inputs=sources)
     ctx.write(report, write_review, comparison, inputs=sources)
-    ctx.show(as_json, lambda: to_json.comparison_json(comparison),
+    ctx.show(as_json, lambda: to_json.document("compare", to_json.comparison_json(comparison)),
              lambda: text.table(comparison.outcomes[["metric", *comparison.names]],
                                 kinds=dict.fromkeys(comparison.names, "outcome"),
                                 rows={"awarded": "€"}), output)
@@ -317,7 +322,8 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
                 "is coarser (--time-limit)")
     ctx.write(output, write_frontier, result, inputs=(workbook,))
     ctx.write(plot, plot_frontier, result)
-    ctx.show(as_json, lambda: to_json.frontier_json(result), lambda: text.table(
+    ctx.show(as_json, lambda: to_json.document("frontier", to_json.frontier_json(result)),
+             lambda: text.table(
         result.points[["point", x, y, "awarded", "projects_funded", "status"]],
         outcomes=(x, y)), output)
 
@@ -377,8 +383,8 @@ def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, ove
     ctx.write(output, write_uncertainty, u, inputs=(workbook,))
     if len(u.draws):
         ctx.write(plot, plot_uncertainty, u)
-    ctx.show(as_json, lambda: to_json.uncertainty_json(u), lambda: text.uncertainty_summary(u),
-             output)
+    ctx.show(as_json, lambda: to_json.document("uncertainty", to_json.uncertainty_json(u)),
+             lambda: text.uncertainty_summary(u), output)
     if u.batch.interrupted:
         raise _interrupted(len(u.draws), samples, "draws")
 
@@ -417,7 +423,7 @@ def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     comparison = done.comparison(problem, str(workbook))
     if comparison is not None:
         ctx.write(output, write_sweep, done, comparison, inputs=(workbook,))
-    ctx.show(as_json, lambda: to_json.sweep_json(done),
+    ctx.show(as_json, lambda: to_json.document("sweep", to_json.sweep_json(done)),
              lambda: text.sweep_table(done), output)
     if done.batch.interrupted:
         raise _interrupted(done.batch.done, done.batch.total, "scenarios")

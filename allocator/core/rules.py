@@ -133,6 +133,18 @@ RULES: dict[str, Rule] = {r.name: r for r in (
 )}
 
 
+# what one unit of an outcome is, in reasons and prices ("23 jobs per €M", "€43 000 per job");
+# an outcome named only by its column is written with its name
+OUTCOME_UNITS: dict[str, tuple[str, str]] = {
+    "jobs": ("job", "jobs"), "skills": ("person trained", "people trained"),
+    "innovation": ("innovation point", "innovation points")}
+
+
+def outcome_units(outcome: str) -> tuple[str, str]:
+    """One unit of ``outcome`` and many, in words: ("person trained", "people trained")."""
+    return OUTCOME_UNITS.get(outcome, (outcome, outcome))
+
+
 def rule(name: str) -> Rule:
     """The family of a name; a KeyError naming the known ones for any other (a misspelt
     family would otherwise lose its shadow price or its reason silently)."""

@@ -43,6 +43,7 @@ class Scenario:
     weights: Mapping[str, float] = field(default_factory=lambda: _frozen(
         {o: 1.0 for o in DEFAULT_OUTCOMES}))
     normalise: str = "ideal"
+    normalise_budget: float | None = None
     priorities: Mapping[str, int] = field(default_factory=_frozen)
     tolerances: Mapping[str, float] = field(default_factory=_frozen)
     minimums: Mapping[str, float] = field(default_factory=_frozen)
@@ -56,6 +57,12 @@ class Scenario:
     backend: str = "highs"
     time_limit: float = 120.0
     gap: float = EXACT_GAP
+
+    @property
+    def ideal_budget(self) -> float:
+        """The envelope whose ideal normalises the outcomes (``normalise.budget``, default
+        the budget)."""
+        return self.budget if self.normalise_budget is None else self.normalise_budget
 
     @property
     def outcomes(self) -> tuple[str, ...]:
@@ -73,7 +80,8 @@ class Scenario:
                                 ("tolerance", self.tolerances), ("min", self.minimums),
                                 ("theme_min", self.theme_min), ("theme_max", self.theme_max)):
             out.update({f"{prefix}.{k}": v for k, v in mapping.items()})
-        out.update({"normalise": self.normalise, "sites.max": self.sites_max,
+        out.update({"normalise": self.normalise, "normalise.budget": self.normalise_budget,
+                    "sites.max": self.sites_max,
                     "sites.max_net_ha": self.sites_max_net_ha, "coverage": self.coverage,
                     "fairness.band": self.fairness_band, "fairness.basis": self.fairness_basis,
                     "backend": self.backend, "time_limit": self.time_limit, "gap": self.gap})
@@ -98,6 +106,7 @@ def _rebuild(state: dict) -> Scenario:
 
 # Dotted name → Scenario field, for the parameters that are not families.
 _FIELDS = {"description": "description", "budget": "budget", "normalise": "normalise",
+           "normalise.budget": "normalise_budget",
            "sites.max": "sites_max", "sites.max_net_ha": "sites_max_net_ha",
            "coverage": "coverage", "fairness.band": "fairness_band",
            "fairness.basis": "fairness_basis", "backend": "backend",

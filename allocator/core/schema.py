@@ -310,6 +310,11 @@ PARAMETERS = (
               "How outcomes are put on one scale before weighting: `ideal` divides each by "
               "the most of it the envelope alone could buy; `none` keeps raw units.",
               default="ideal", choices=("ideal", "none")),
+    Parameter("normalise.budget", NUMBER,
+              "The envelope whose ideal normalises the outcomes (with `normalise = ideal`). "
+              "Empty: the scenario's budget. Budget curves and sweeps hold it at the "
+              "scenario's budget, so that one objective means the same at every envelope.",
+              lo=0, hi=1e15, unit="€"),
     Parameter("priority.<outcome>", INTEGER,
               "Lexicographic level of an outcome (1 first); outcomes of one level are "
               "weighted together. Unset everywhere: one weighted objective.", lo=1),

@@ -18,7 +18,8 @@ turned back into euros for reports). Outcomes scale with the awarded share of th
 
 Normalisation (``normalise = ideal``, the default): each outcome is divided by the most of it
 the envelope alone could buy — projects ranked by outcome per euro of max_award, funded in that
-order until the budget is spent, the last one fractionally, ignoring every other rule (the
+order until the budget (``normalise.budget`` when set: budget curves and sweeps hold it at the
+scenario's) is spent, the last one fractionally, ignoring every other rule (the
 fractional-knapsack value, an upper bound on what any allocation reaches). A weight of 1 on an
 outcome thus means "1 point per 100% of the ideal for that outcome": with weights 1/1/1 an
 objective of 2.4 says the allocation reaches on average 80% of each outcome's ideal.
@@ -165,7 +166,7 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
     outcome = sp.csr_array(sp.csr_array(values) @ share)
     norm = np.ones(len(outcomes))
     if scenario.normalise == "ideal":
-        budget = scenario.budget / MEUR
+        budget = scenario.ideal_budget / MEUR
         reach = np.where(eligible, max_award, 0.0)
         norm = np.array([ideal(v * reach * MEUR / requested, reach, budget) for v in values])
         norm[norm <= 0] = 1.0

@@ -124,6 +124,7 @@ def explanation(why: Explanation) -> str:
         if not r.funded and r.price_of_inclusion is not None and r.price_of_inclusion == \
                 r.price_of_inclusion:
             lines.append(f"  forcing it in would cost {r.price_of_inclusion:.6g} of the objective"
+                         + (f" ({r.price_in_outcomes})" if r.price_in_outcomes else "")
                          + (f" and displace {r.displaces}" if r.displaces else ""))
         elif not r.funded and r.displaces:  # not priced, or cannot be forced in: why
             lines.append(f"  {r.displaces}")
