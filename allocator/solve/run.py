@@ -118,14 +118,19 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
                    else f"the {backend} solver ended without an allocation ({why}); try "
                         "another backend (--backend NAME)")
     bound = out.bound if out.bound is not None and np.isfinite(out.bound) else None  # JSON
-    g = relative_gap(out.objective, bound)
+    # the worth of the allocation returned, rounded and with ties broken, not the solver's
+    # figure for its own values: the same allocation then reads the same whatever the
+    # search path (threads, a race) that found it
+    objective = out.objective if values is None else \
+        float(level_model.c @ values + level_model.offset)
+    g = relative_gap(objective, bound)
     # optimal only when proven so (``backends.is_proven``), whatever the solver or the
     # watchdog said: CP-SAT rounds float coefficients to integers and calls its own problem
     # optimal, a solver stopped at a coarser gap asked is within it, not at the optimum
     status = settled(replace(out, status=status, bound=bound), objective_step(level_model)
                      ).status
     solve_seconds = sum(h["seconds"] for h in history)
-    return current, Solution(status=status, objective=out.objective, bound=bound, gap=g,
+    return current, Solution(status=status, objective=objective, bound=bound, gap=g,
                              values=values, build_seconds=build, solve_seconds=solve_seconds,
                              backend=backend, solver=out.solver, version=out.version,
                              message=message, log=out.log, levels=tuple(history))
