@@ -31,6 +31,7 @@ from allocator.core.scenario import Scenario, choose_scenario
 from allocator.read import from_frames, read_workbook
 from allocator.read.results import is_result_workbook, read_result
 from allocator.solve import solve
+from allocator.solve.equal_shares import RULES, equal_shares
 from allocator.solve.greedy import greedy
 from allocator.validate import validate
 
@@ -56,22 +57,31 @@ def from_tables(projects: pd.DataFrame, territories: pd.DataFrame | None = None,
 
 
 def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str = "optimal",
-             rank: str = "score", explain: bool = True, near_misses: int = 20,
-             workers: int = 2, verbose: bool = False, **overrides) -> Result:
+             rank: str = "score", completion: str = "add1-greedy", explain: bool = True,
+             near_misses: int = 20, workers: int = 2, verbose: bool = False,
+             **overrides) -> Result:
     """Solve ``problem`` under ``scenario`` (default: its first) and analyse the allocation.
 
     ``method``: ``optimal`` (the MILP optimum) or ``greedy`` (fund down a ranking by
     ``rank``, ``score`` or ``ratio``, under the same rules: a reference, never explained as
-    an optimum). ``explain``: reasons, shadow prices and the price of inclusion of the
-    ``near_misses`` best unfunded projects (re-solves on ``workers`` processes), or the
-    diagnosis when the rules conflict. ``overrides``: backend, time_limit, gap, threads.
+    an optimum), ``mes`` (the Method of Equal Shares on a Pabulib file's ballots, with
+    ``completion`` ``none``, ``add1``, ``greedy`` or ``add1-greedy``) or ``phragmen``
+    (sequential Phragmén), both under the scenario's rules (see ``solve.equal_shares``; an
+    InputError without ballots). ``explain``: reasons, shadow prices and the price of
+    inclusion of the ``near_misses`` best unfunded projects (re-solves on ``workers``
+    processes), or the diagnosis when the rules conflict. ``overrides``: backend,
+    time_limit, gap, threads.
     """
     scenario = scenario or problem.scenario()
     if method == "greedy":
         model, solution = greedy(problem, scenario, rank=rank)
         return analyse(problem, scenario, model, solution, explain=False)
+    if method in RULES:
+        model, solution = equal_shares(problem, scenario, rule=method, completion=completion)
+        return analyse(problem, scenario, model, solution, explain=False)
     if method != "optimal":
-        raise ValueError(f"method must be 'optimal' or 'greedy', not {method!r}")
+        raise ValueError(f"method must be one of optimal, greedy, {', '.join(RULES)}, "
+                         f"not {method!r}")
     model, solution = solve(problem, scenario, verbose=verbose, **overrides)
     return analyse(problem, scenario, model, solution, explain=explain,
                    near_misses=near_misses, workers=workers)

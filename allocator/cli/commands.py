@@ -104,15 +104,21 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
               help="Also write the model as .mps or .lp, for audit.")
 @click.option("--near-misses", type=click.IntRange(min=0), default=20, show_default=True,
               help="Best unfunded projects whose price of inclusion is measured (re-solves).")
-@click.option("--method", type=click.Choice(["optimal", "greedy"]), default="optimal",
-              show_default=True, help="optimal: the MILP optimum; greedy: rank the projects and "
-                                      "fund down the list under the same rules (a reference).")
+@click.option("--method", type=click.Choice(["optimal", "greedy", "mes", "phragmen"]),
+              default="optimal", show_default=True,
+              help="optimal: the MILP optimum; greedy: rank the projects and fund down the list "
+                   "under the same rules (a reference); mes, phragmen: the Method of Equal "
+                   "Shares, sequential Phragmén, on a Pabulib file's ballots.")
 @click.option("--rank", type=click.Choice(["score", "ratio"]), default="score", show_default=True,
               help="With --method greedy: rank by weighted score, or by score per euro.")
+@click.option("--completion", type=click.Choice(["none", "add1", "greedy", "add1-greedy"]),
+              default="add1-greedy", show_default=True,
+              help="With --method mes: raise the voters' shares one unit at a time (add1), "
+                   "then fund down the votes per cost (greedy), both, or neither.")
 @force_option
 @guarded
 def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,
-          as_json, export_model, near_misses, method, rank):
+          as_json, export_model, near_misses, method, rank, completion):
     """Allocate the envelope for WORKBOOK under a scenario.
 
     Exit 0 when optimal or feasible, 1 when infeasible or no solution was found in time,
@@ -124,6 +130,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
       allocator solve scenarios/territoires-industrie.xlsx --scenario jobs_first --json
       allocator solve IN.xlsx --set budget=80e6 --set weight.jobs=2 --backend scip
       allocator solve IN.xlsx --method greedy --rank ratio -o ranking.xlsx
+      allocator solve Poland_Warszawa_2020_Wawer.pb --method mes --completion add1-greedy
     """
     problem = api.load(workbook)
     if ctx.verbose:
@@ -132,7 +139,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
                                time_limit=time_limit, gap=gap)
     inputs = (workbook,)
     ctx.check(output, export_model, inputs=inputs)
-    result = api.optimise(problem, scenario, method=method, rank=rank,
+    result = api.optimise(problem, scenario, method=method, rank=rank, completion=completion,
                           near_misses=near_misses, verbose=ctx.verbose)
     solution = result.solution
     if ctx.verbose and solution.log:
@@ -146,7 +153,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     ctx.show(as_json, lambda: to_json.result_json(result), lambda: text.result_summary(result),
              output)
     if not solution.ok:
-        raise Failed(f"no allocation: {solution.message}" if method == "greedy" else
+        raise Failed(f"no allocation: {solution.message}" if method != "optimal" else
                      f"no allocation: the problem is {solution.label}"
                      if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
                      f"no allocation: {solution.message or solution.label}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from allocator.analyse.allocation import Result
 from allocator.analyse.explain import Explanation
 from allocator.analyse.uncertainty import Uncertainty, robust_comparison
-from allocator.core.format import euros
+from allocator.analyse.voters import VoterMeasures
+from allocator.core.format import euros, percent
 
 
 def result_summary(result: Result) -> str:
@@ -26,7 +27,23 @@ def result_summary(result: Result) -> str:
                      f"{t['projects_funded']} of {t['projects']} projects funded")
         for o in result.outcomes["outcome"]:
             lines.append(f"{o:<10} {t[o]:,.1f}".replace(",", " "))
+    if result.voters is not None:
+        lines += voters_lines(result.voters)
     return "\n".join(lines)
+
+
+def voters_lines(v: VoterMeasures) -> list[str]:
+    """What the voters of an election get, in two lines."""
+    voters = f"{v.voters:,}".replace(",", " ")
+    lines = [f"voters     {voters}: {percent(v.nothing)} with nothing funded; each has "
+             f"{v.mean_funded:.2f} funded projects and {percent(v.mean_cost_share)} of the cost "
+             "they voted for funded, on average"]
+    if v.ejr_violations is not None:
+        shown = ", ".join(v.ejr_violations[:5]) + (" …" if len(v.ejr_violations) > 5 else "")
+        lines.append("EJR        no group of voters asking for one project is short-changed"
+                     if not v.ejr_violations else f"EJR        violated: {len(v.ejr_violations)} "
+                     f"project(s) whose supporters are owed them got nothing like it ({shown})")
+    return lines
 
 
 def uncertainty_summary(u: Uncertainty) -> str:

@@ -1,0 +1,372 @@
+"""Proportional rules for participatory-budgeting elections: the Method of Equal Shares (MES)
+and sequential Phragmén, on the voters' ballots (``Problem.ballots``), in exact arithmetic.
+
+**MES** (Peters, Pierczyński & Skowron 2021; https://equalshares.net). Each voter gets an equal
+share of the budget. A project is bought by its supporters, each paying ``min(money left,
+ρ × utility)``; each round buys the project of least ρ (money per unit of utility) its
+supporters can afford, and stops when none is affordable. Utilities: the project's cost for
+approval ballots (cost utilities: the variant Polish and Dutch cities use), the points the voter
+gave (cumulative ballots), or the points of its rank under the file's scoring (ordinal).
+Completions (``completion``):
+
+- ``none``: MES as is (it may leave money unspent);
+- ``add1``: the voters' share raised by one currency unit at a time, MES run again each time,
+  until its outcome leaves no further project affordable within the budget (kept) or
+  overspends the budget (the previous outcome kept);
+- ``greedy``: then the remaining projects down the utilitarian ranking (utility per unit of
+  cost: approvals for approval ballots, points per unit of cost otherwise), each funded if it
+  still fits;
+- ``add1-greedy``: both, in that order (the usual choice).
+
+**Sequential Phragmén** (approval ballots only). Voters earn money continuously; a project is
+bought as soon as its supporters together hold its cost, their loads evened out; the rule
+stops at the first project so bought that would overspend the budget.
+
+Both follow pabutools (https://pabutools.readthedocs.io), the reference library, outcome for
+outcome: exact rationals (``fractions.Fraction``: every comparison of ρ or loads is exact),
+ties broken by project id compared as text (pabutools' lexicographic tie-breaking), projects
+nobody supports never bought by MES. One difference: a zero-cost project somebody supports is
+bought first, for nothing (under cost utilities pabutools gives it no utility and leaves it out).
+
+Voters with the same money left share one exact value (a "level"), so the arithmetic on
+rationals runs per distinct amount, not per voter: a city of 90,000 voters costs a few
+thousand Fraction operations per round.
+
+**Under the programme's rules.** For a problem whose rows say more than the budget (caps,
+exclusive groups, themes' maximum shares, resources, ``requires``: anything ``formulate``
+writes), a project is bought only if the allocation still keeps every such upper limit
+afterwards (theme shares held against the budget, as the greedy ranking does); floors and
+minimums are checked at the end, the allocation reported infeasible, naming them, when one is
+unmet. No library does this: it is MES restricted, round by round, to the allocations the
+programme allows.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from fractions import Fraction
+
+import numpy as np
+import scipy.sparse as sp
+
+from allocator.core.ballots import APPROVAL
+from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.problem import Problem
+from allocator.core.scenario import Scenario
+from allocator.core.status import Status
+from allocator.core.version import __version__
+from allocator.formulate import MEUR, Model, formulate
+from allocator.solve.greedy import TOTAL, full_values, rule_bounds, unmet
+from allocator.solve.solution import Solution
+
+COMPLETIONS = ("none", "add1", "greedy", "add1-greedy")
+RULES = ("mes", "phragmen")
+BUDGET_ROWS = "budget"  # the envelope: MES keeps it through the voters' money, not as a row
+
+
+class Election:
+    """A problem's ballots and costs as exact numbers, indexed by project position."""
+
+    def __init__(self, problem: Problem, budget: float):
+        ballots = problem.ballots
+        if ballots is None:
+            raise InputError([Finding(ERROR, problem.source or "projects", "equal shares and "
+                                      "Phragmén need the voters' ballots: give a Pabulib .pb "
+                                      "file with a VOTES section")])
+        self.kind = ballots.kind
+        self.n_voters = ballots.n_voters
+        self.names = [str(x) for x in problem.projects["project_id"]]
+        self.costs = [_exact(c) for c in problem.projects["requested"]]
+        self.budget = _exact(budget)
+        self.allowed = (problem.projects["lock"].to_numpy(object) != "out")
+        points = sp.csc_array(ballots.points)
+        self.voters = [points.indices[points.indptr[j]:points.indptr[j + 1]]
+                       for j in range(points.shape[1])]
+        self.points = [points.data[points.indptr[j]:points.indptr[j + 1]].astype(np.int64)
+                       for j in range(points.shape[1])]
+        # utility of a supporter = unit × points: cost utilities for approval ballots
+        self.unit = [c if self.kind == APPROVAL else Fraction(1) for c in self.costs]
+
+    def utility(self, j: int) -> Fraction:
+        """Total utility of project j over all voters."""
+        return self.unit[j] * int(self.points[j].sum())
+
+    def density(self, j: int) -> Fraction | float:
+        """Utility per unit of cost, the utilitarian completion's ranking (pabutools')."""
+        total = self.utility(j)
+        if total == 0:
+            return Fraction(0)
+        return total / self.costs[j] if self.costs[j] > 0 else float("inf")
+
+
+class Money:
+    """Voters' money left, exact: voters holding the same amount share one level."""
+
+    def __init__(self, n_voters: int, share: Fraction):
+        self.level = np.zeros(n_voters, np.int64)
+        self.values: list[Fraction] = [share]
+        self.index = {share: 0}
+
+    def groups(self, voters: np.ndarray, points: np.ndarray):
+        """Distinct (level, points) pairs among ``voters``: levels, points, counts, and each
+        voter's group."""
+        base = int(points.max()) + 1 if len(points) else 1
+        keys, inverse, counts = np.unique(self.level[voters] * base + points,
+                                          return_inverse=True, return_counts=True)
+        return keys // base, keys % base, counts, inverse
+
+    def total(self, voters: np.ndarray) -> Fraction:
+        counts = np.bincount(self.level[voters], minlength=len(self.values))
+        return sum((int(k) * self.values[v] for v in np.flatnonzero(counts)
+                    for k in (counts[v],)), Fraction(0))
+
+    def price(self, election: Election, j: int) -> Fraction | None:
+        """Least ρ at which project j's supporters, each paying min(money, ρ × utility),
+        pay its cost; None when they cannot."""
+        cost, unit = election.costs[j], election.unit[j]
+        voters, points = election.voters[j], election.points[j]
+        levels, pts, counts, _ = self.groups(voters, points)
+        money = [self.values[v] for v in levels]
+        if sum((int(k) * m for k, m in zip(counts, money)), Fraction(0)) < cost:
+            return None
+        sats = [unit * int(p) for p in pts]
+        order = sorted(range(len(money)), key=lambda g: money[g] / sats[g])
+        paid, weight = Fraction(0), sum((int(counts[g]) * sats[g] for g in order), Fraction(0))
+        for g in order:
+            rho = (cost - paid) / weight
+            if rho * sats[g] <= money[g]:
+                return rho
+            paid += int(counts[g]) * money[g]
+            weight -= int(counts[g]) * sats[g]
+        return None  # unreachable: the supporters hold at least the cost
+
+    def pay(self, election: Election, j: int, rho: Fraction) -> None:
+        voters, points = election.voters[j], election.points[j]
+        levels, pts, _, inverse = self.groups(voters, points)
+        moved = np.empty(len(levels), np.int64)
+        for g, (v, p) in enumerate(zip(levels, pts)):
+            left = max(self.values[v] - rho * election.unit[j] * int(p), Fraction(0))
+            if left not in self.index:
+                self.index[left] = len(self.values)
+                self.values.append(left)
+            moved[g] = self.index[left]
+        self.level[voters] = moved[inverse]
+
+
+def method_of_equal_shares(election: Election, share: Fraction,
+                           fits: Callable[[int], bool] | None = None,
+                           bought: Callable[[int], None] | None = None) -> list[int]:
+    """Projects MES buys with ``share`` per voter, in the order bought. ``fits(j)``: whether
+    project j may be added under the programme's rules now; ``bought(j)`` is told of each."""
+    money = Money(election.n_voters, share)
+    chosen: list[int] = []
+    candidates: dict[int, Fraction] = {}  # project → a lower bound on its ρ
+    for j, cost in enumerate(election.costs):
+        if not election.allowed[j] or not len(election.voters[j]):
+            continue
+        if cost == 0:
+            chosen.append(j)
+        else:
+            candidates[j] = cost / election.utility(j)
+    for j in chosen:
+        if bought is not None:
+            bought(j)
+    while True:
+        best: Fraction | None = None
+        tied: list[int] = []
+        for j in sorted(candidates, key=candidates.__getitem__):
+            if best is not None and candidates[j] > best:
+                break  # ρ only grows as money is spent: no later project can beat best
+            if fits is not None and not fits(j):
+                continue
+            rho = money.price(election, j)
+            if rho is None:
+                del candidates[j]  # its supporters only get poorer
+                continue
+            candidates[j] = rho
+            if best is None or rho < best:
+                best, tied = rho, [j]
+            elif rho == best:
+                tied.append(j)
+        if best is None:
+            return chosen
+        j = min(tied, key=election.names.__getitem__)
+        money.pay(election, j, best)
+        chosen.append(j)
+        del candidates[j]
+        if bought is not None:
+            bought(j)
+
+
+def sequential_phragmen(election: Election, fits: Callable[[int], bool] | None = None,
+                        bought: Callable[[int], None] | None = None) -> list[int]:
+    """Projects sequential Phragmén buys, in order (approval ballots)."""
+    loads = np.zeros(election.n_voters, np.int64)  # each voter's load, as a level
+    values: list[Fraction] = [Fraction(0)]
+    spent = Fraction(0)
+    left = [j for j, c in enumerate(election.costs) if c <= election.budget
+            and election.allowed[j]]
+    chosen: list[int] = []
+    while left:
+        best: Fraction | float | None = None
+        tied: list[int] = []
+        for j in left:
+            if fits is not None and not fits(j):
+                continue
+            voters = election.voters[j]
+            if not len(voters):
+                load: Fraction | float = float("inf")
+            else:
+                counts = np.bincount(loads[voters], minlength=len(values))
+                held = sum((int(counts[v]) * values[v] for v in np.flatnonzero(counts)),
+                           Fraction(0))
+                load = (held + election.costs[j]) / len(voters)
+            if best is None or load < best:
+                best, tied = load, [j]
+            elif load == best:
+                tied.append(j)
+        if best is None or any(spent + election.costs[j] > election.budget for j in tied):
+            return chosen
+        j = min(tied, key=election.names.__getitem__)
+        if best != float("inf"):
+            values.append(Fraction(best))
+            loads[election.voters[j]] = len(values) - 1
+        spent += election.costs[j]
+        chosen.append(j)
+        left.remove(j)
+        if bought is not None:
+            bought(j)
+    return chosen
+
+
+def utilitarian_completion(election: Election, chosen: list[int],
+                           fits: Callable[[int], bool] | None = None,
+                           bought: Callable[[int], None] | None = None) -> list[int]:
+    """The projects not chosen, down the utilitarian ranking (ties by id), each added if it
+    fits the budget left (pabutools' greedy_utilitarian_welfare from an initial allocation)."""
+    left = election.budget - sum((election.costs[j] for j in chosen), Fraction(0))
+    rest = sorted((j for j in range(len(election.costs)) if j not in set(chosen)
+                   and election.allowed[j]), key=election.names.__getitem__)
+    rest.sort(key=lambda j: -election.density(j))
+    out = list(chosen)
+    for j in rest:
+        if election.costs[j] <= left and (fits is None or fits(j)):
+            out.append(j)
+            left -= election.costs[j]
+            if bought is not None:
+                bought(j)
+    return out
+
+
+def exhaustive(election: Election, chosen: list[int], fits: Callable[[int], bool] | None
+               ) -> bool:
+    """No project MES could still buy (somebody supports it, it costs something) fits the
+    budget left."""
+    left = election.budget - sum((election.costs[j] for j in chosen), Fraction(0))
+    taken = set(chosen)
+    return not any(j not in taken and election.allowed[j] and len(election.voters[j])
+                   and 0 < election.costs[j] <= left and (fits is None or fits(j))
+                   for j in range(len(election.costs)))
+
+
+class Rules:
+    """The model's upper limits, checked as projects are added (each funded in full)."""
+
+    def __init__(self, model: Model, budget: float):
+        self.model = model
+        self.F = sp.csc_array(full_values(model))
+        self.A = sp.csc_array(model.A)
+        lo, hi = rule_bounds(model)
+        for g in model.groups:
+            if g.name == BUDGET_ROWS:  # kept by the voters' money (see module docstring)
+                hi[g.start:g.stop] = np.inf
+        self.hi = hi
+        self.tol = 1e-11 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, 0.0)))
+        self.total = model.col_names.index(TOTAL) if TOTAL in model.col_names else None
+        self.budget = budget / MEUR
+        self.reset()
+        self.active = bool(np.isfinite(hi).any())
+
+    def reset(self) -> None:
+        self.values = np.zeros(len(self.model.c))
+        if self.total is not None:
+            self.values[self.total] = self.budget  # shares held against the budget
+        self.activity = self.A @ self.values
+
+    def step(self, j: int) -> np.ndarray:
+        return np.asarray((self.A @ self.F[:, [j]]).todense()).ravel()
+
+    def fits(self, j: int) -> bool:
+        return bool(np.all(self.activity + self.step(j) <= self.hi + self.tol))
+
+    def add(self, j: int) -> None:
+        self.activity += self.step(j)
+        self.values += np.asarray(self.F[:, [j]].todense()).ravel()
+
+
+def equal_shares(problem: Problem, scenario: Scenario, *, rule: str = "mes",
+                 completion: str = "add1-greedy", model: Model | None = None
+                 ) -> tuple[Model, Solution]:
+    """MES (with ``completion``) or sequential Phragmén on the problem's ballots, under the
+    scenario's budget and rules; returns (model, Solution) as ``greedy`` does."""
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {', '.join(RULES)}, not {rule!r}")
+    if completion not in COMPLETIONS:
+        raise ValueError(f"completion must be one of {', '.join(COMPLETIONS)}, "
+                         f"not {completion!r}")
+    t0 = time.perf_counter()
+    election = Election(problem, scenario.budget)
+    model = model if model is not None else formulate(problem, scenario)
+    rules = Rules(model, scenario.budget)
+    fits = rules.fits if rules.active else None
+    build = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    if rule == "phragmen":
+        if election.kind != APPROVAL:
+            raise InputError([Finding(ERROR, problem.source or "ballots", f"sequential "
+                                      f"Phragmén needs approval ballots, and these are "
+                                      f"{election.kind}: use --method mes")])
+        chosen = sequential_phragmen(election, fits, rules.add)
+        label = "sequential Phragmén"
+    else:
+        chosen = _mes(election, completion, rules, fits)
+        label = f"equal shares, completion {completion}"
+    values = rules.values
+    if rules.total is not None:
+        values[rules.total] = float(np.sum(model.award @ values))
+    broken = unmet(model, values)
+    funded = len(chosen)
+    message = (f"{label}: {funded} projects funded"
+               + (f"; rules left unmet: {'; '.join(broken[:8])}" if broken else ""))
+    status = Status.INFEASIBLE if broken else Status.FEASIBLE
+    return model, Solution(status=status, objective=float(model.c @ values + model.offset),
+                           bound=None, gap=None, values=values, build_seconds=build,
+                           solve_seconds=time.perf_counter() - t1, backend=rule,
+                           solver=label, version=__version__, message=message)
+
+
+def _mes(election: Election, completion: str, rules: Rules,
+         fits: Callable[[int], bool] | None) -> list[int]:
+    share = election.budget / max(election.n_voters, 1)
+    rules.reset()
+    chosen = method_of_equal_shares(election, share, fits, rules.add)
+    if completion in ("add1", "add1-greedy"):
+        step = 0
+        while not exhaustive(election, chosen, fits):
+            step += 1
+            rules.reset()
+            more = method_of_equal_shares(election, share + step, fits, rules.add)
+            if sum((election.costs[j] for j in more), Fraction(0)) > election.budget:
+                break  # overspends: the previous outcome stands
+            chosen = more
+        rules.reset()
+        for j in chosen:
+            rules.add(j)
+    if completion in ("greedy", "add1-greedy"):
+        chosen = utilitarian_completion(election, chosen, fits, rules.add)
+    return chosen
+
+
+def _exact(value: float) -> Fraction:
+    """A cost or budget as the decimal it was written as (floats of decimals read back)."""
+    return Fraction(repr(float(value)))
