@@ -18,7 +18,7 @@ import pandas as pd
 
 from allocator.analyse.allocation import Result, analyse
 from allocator.analyse.budget_curve import budget_curve as _curve
-from allocator.analyse.compare import Comparison, compare_runs, runs_for
+from allocator.analyse.compare import Comparison, compare_runs, election_runs, runs_for
 from allocator.analyse.explain import Explanation, explain_projects
 from allocator.analyse.frontier import Frontier, frontier
 from allocator.analyse.sweep import Sweep, parse_variations, run_sweep
@@ -122,11 +122,14 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
     scenarios sheet is solved, or those of ``scenario_names``, with ``overrides`` and the
     flags on top) and result workbooks of ``allocator solve``. ``greedy``: the ranking
     references for ``each`` scenario, the ``first`` or ``none``. ``on_source(source, n)`` is
-    told before the n scenarios of an input are solved. Raises InputError; a comparison
-    where no run has an allocation raises ``NothingToCompare``."""
+    told before the n scenarios of an input are solved. A Pabulib election adds MES,
+    Phragmén and its published outcome as runs, and its voters' measures as fairness.
+    Raises InputError; a comparison where no run has an allocation raises
+    ``NothingToCompare``."""
     runs: list[Run] = []
     references: list[Run] = []
     territories = None
+    election = None
     for source in sources:
         if is_result_workbook(source):
             runs.append(read_result(source))
@@ -143,9 +146,13 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
         runs += got
         references += refs
         territories = problem.territories if territories is None else territories
+        if problem.ballots is not None and election is None:
+            # a Pabulib election: the proportional rules and the published outcome beside it
+            runs += election_runs(problem, scenarios[0], source=str(source))
+            election = problem
     if not any(r.ok for r in runs):
         raise NothingToCompare(runs)
-    return compare_runs(runs, references, territories)
+    return compare_runs(runs, references, territories, election)
 
 
 class NothingToCompare(Exception):

@@ -144,19 +144,16 @@ def review_blocks(c: Comparison) -> list[Block]:
 
     blocks.append(Block("heading", "Fairness"))
     f = c.fairness.set_index("scenario")
-    even = f["gini_territories"].dropna()
-    if len(even):
-        blocks.append(Block("text", f"Funding is spread most evenly across territories under "
-                                    f"{even.idxmin()} (Gini {even.min():.3f}) and least under "
-                                    f"{even.idxmax()} (Gini {even.max():.3f}); 0 would be equal "
-                                    "euros everywhere. Coverage ranges from "
-                                    f"{_fmt(f['territories_covered'].min(), '%')} to "
-                                    f"{_fmt(f['territories_covered'].max(), '%')} of the "
-                                    "territories with a project. A fair ratio of 1 means a region "
-                                    "receives exactly its share of the fairness basis."))
-    blocks.append(_table(c.fairness, {"gini_territories": "num", "gini_per_industrial_job": "num",
-                                      "territories_covered": "%", "smallest_fair_ratio": "num",
-                                      "largest_fair_ratio": "num"}))
+    if "share_with_nothing" in f:  # a Pabulib election: what its voters get
+        blocks.append(Block("text", "Share of voters none of whose projects is funded, funded "
+                                    "projects per voter, share of the cost each voter voted "
+                                    "for that is funded (means), and EJR checked for groups "
+                                    "of voters asking for one project."))
+        blocks.append(_table(c.fairness, {"share_with_nothing": "%",
+                                          "mean_funded_supported": "num",
+                                          "mean_cost_share": "%"}))
+    else:
+        blocks += _territorial_fairness(c, f)
 
     if len(names) > 1:
         blocks.append(Block("heading", "Territories that gain or lose most"))
@@ -308,3 +305,21 @@ def _markdown(blocks: list[Block], images: dict[str, str]) -> str:
         "text": lambda b: [f"{b.text}\n"],
         "plot": lambda b: [f"![{b.text}]({images[b.key]})\n"],
         "table": table}))
+
+
+def _territorial_fairness(c: Comparison, f: pd.DataFrame) -> list[Block]:
+    blocks = []
+    even = f["gini_territories"].dropna()
+    if len(even):
+        blocks.append(Block("text", f"Funding is spread most evenly across territories under "
+                                    f"{even.idxmin()} (Gini {even.min():.3f}) and least under "
+                                    f"{even.idxmax()} (Gini {even.max():.3f}); 0 would be equal "
+                                    "euros everywhere. Coverage ranges from "
+                                    f"{_fmt(f['territories_covered'].min(), '%')} to "
+                                    f"{_fmt(f['territories_covered'].max(), '%')} of the "
+                                    "territories with a project. A fair ratio of 1 means a region "
+                                    "receives exactly its share of the fairness basis."))
+    blocks.append(_table(c.fairness, {"gini_territories": "num", "gini_per_industrial_job": "num",
+                                      "territories_covered": "%", "smallest_fair_ratio": "num",
+                                      "largest_fair_ratio": "num"}))
+    return blocks
