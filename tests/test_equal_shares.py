@@ -4,14 +4,15 @@ a programme's rules on a hand-made case; what voters get.
 
 pabutools parses each file on its own (``parse_pabulib``), so the ballots, costs and budget it
 runs on do not come from allocator's reader. Ties: both break them by project id as text.
-Timing: ``add1`` reruns MES once per unit of currency added to each voter's share, hundreds of
-times; it is checked on the two files where both libraries take well under a second (the
-others matched by hand, see the issue's report). Łódź 2022 (90,494 voters) is left out: pabutools
-takes minutes on it.
+Timing: pabutools takes seconds on the largest files (Wawer, Ochota, Toulouse, Amsterdam 285)
+and minutes on Łódź 2022 (90,494 voters): those run only with ALLOCATOR_SLOW_TESTS=1. ``add1``
+reruns MES once per unit of currency added to each voter's share, hundreds of times; it is
+checked on the two files where both libraries take well under a second.
 """
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -50,7 +51,11 @@ from pabutools.rules import (  # noqa: E402
 
 DATA = data_dir() / "pabulib"
 FILES = sorted(p.name for p in DATA.glob("*.pb")) if DATA.is_dir() else []
-CORPUS = [f for f in FILES if f != "Poland_Lodz_2022.pb"]
+SLOW = {"Poland_Lodz_2022.pb", "Poland_Warszawa_2020_Wawer.pb", "Poland_Warszawa_2023_Ochota.pb",
+        "France_Toulouse_2022.pb", "Netherlands_Amsterdam_285.pb"}
+CORPUS = [pytest.param(f, marks=pytest.mark.skipif(
+    f in SLOW and not os.environ.get("ALLOCATOR_SLOW_TESTS"),
+    reason="pabutools takes long on it: set ALLOCATOR_SLOW_TESTS=1")) for f in FILES]
 QUICK_ADD1 = ["Poland_Warszawa_2019_Nadwisle.pb", "Netherlands_Amsterdam_288.pb"]
 corpus = pytest.mark.skipif(not FILES, reason=f"Pabulib benchmark data not found at {DATA} "
                                               "(set ALLOCATOR_BENCHMARK_DATA)")
@@ -100,15 +105,15 @@ def test_completions_are_pabutools_completions(name, completion):
 
 
 @corpus
-@pytest.mark.parametrize("name", ["Poland_Warszawa_2020_Wawer.pb",
+@pytest.mark.parametrize("name", ["Hungary_Budapest_2023_VIII_Jozsefvaros.pb",
                                   "Poland_Czestochowa_2024_Grabowka.pb"])
 def test_greedy_completion_is_pabutools(name):
     assert ours(name, completion="greedy")[0] == reference(name, "greedy")
 
 
 @corpus
-@pytest.mark.parametrize("name", [f for f in CORPUS if "Krakow" not in f
-                                  and "Czestochowa" not in f])
+@pytest.mark.parametrize("name", [f for f in CORPUS if "Krakow" not in f.values[0]
+                                  and "Czestochowa" not in f.values[0]])
 def test_phragmen_is_pabutools_phragmen(name):
     instance, profile = parse_pabulib(str(DATA / name))
     assert ours(name, method="phragmen")[0] == {p.name for p in sequential_phragmen(instance,

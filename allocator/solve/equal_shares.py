@@ -61,6 +61,7 @@ from allocator.solve.solution import Solution
 
 COMPLETIONS = ("none", "add1", "greedy", "add1-greedy")
 RULES = ("mes", "phragmen")
+SCREEN = 1e-9  # relative margin of the float screening of candidates (errors are ~1e-13)
 BUDGET_ROWS = "budget"  # the envelope: MES keeps it through the voters' money, not as a row
 
 
@@ -106,6 +107,26 @@ class Money:
         self.level = np.zeros(n_voters, np.int64)
         self.values: list[Fraction] = [share]
         self.index = {share: 0}
+        self.approx = np.array([float(share)])  # the levels as floats, to screen candidates
+
+    def estimate(self, election: Election, j: int) -> tuple[float, float]:
+        """Project j's ρ and its supporters' money, in floats (ρ = inf when they cannot
+        pay): within a relative 1e-12 or so of the exact values, enough to tell which
+        projects may be the cheapest."""
+        voters = election.voters[j]
+        money = self.approx[self.level[voters]]
+        sats = float(election.unit[j]) * election.points[j]
+        held = float(money.sum())
+        cost = float(election.costs[j])
+        if held < cost:
+            return float("inf"), held
+        order = np.argsort(money / sats, kind="stable")
+        money, sats = money[order], sats[order]
+        paid = np.cumsum(money) - money  # by those poorer than each
+        weight = sats.sum() - (np.cumsum(sats) - sats)  # of each and those richer
+        rho = (cost - paid) / weight
+        first = np.flatnonzero(rho * sats <= money * (1 + SCREEN))
+        return (float(rho[first[0]]) if len(first) else float("inf")), held
 
     def groups(self, voters: np.ndarray, points: np.ndarray):
         """Distinct (level, points) pairs among ``voters``: levels, points, counts, and each
@@ -130,7 +151,9 @@ class Money:
         if sum((int(k) * m for k, m in zip(counts, money)), Fraction(0)) < cost:
             return None
         sats = [unit * int(p) for p in pts]
-        order = sorted(range(len(money)), key=lambda g: money[g] / sats[g])
+        # poorest first, per unit of utility (one utility for all: money alone orders them)
+        order = sorted(range(len(money)), key=(money.__getitem__ if len(set(pts)) == 1
+                                               else lambda g: money[g] / sats[g]))
         paid, weight = Fraction(0), sum((int(counts[g]) * sats[g] for g in order), Fraction(0))
         for g in order:
             rho = (cost - paid) / weight
@@ -149,6 +172,7 @@ class Money:
             if left not in self.index:
                 self.index[left] = len(self.values)
                 self.values.append(left)
+                self.approx = np.append(self.approx, float(left))
             moved[g] = self.index[left]
         self.level[voters] = moved[inverse]
 
@@ -160,35 +184,42 @@ def method_of_equal_shares(election: Election, share: Fraction,
     project j may be added under the programme's rules now; ``bought(j)`` is told of each."""
     money = Money(election.n_voters, share)
     chosen: list[int] = []
-    candidates: dict[int, Fraction] = {}  # project → a lower bound on its ρ
+    candidates: dict[int, None] = {}  # projects still affordable, in id order
     for j, cost in enumerate(election.costs):
         if not election.allowed[j] or not len(election.voters[j]):
             continue
         if cost == 0:
             chosen.append(j)
         else:
-            candidates[j] = cost / election.utility(j)
+            candidates[j] = None
     for j in chosen:
         if bought is not None:
             bought(j)
     while True:
+        # floats pick the few projects that may be cheapest; exact prices decide among them
+        estimates = {j: money.estimate(election, j) for j in list(candidates)
+                     if fits is None or fits(j)}
+        for j, (_, held) in estimates.items():
+            if held < float(election.costs[j]) * (1 - SCREEN):
+                del candidates[j]  # its supporters cannot pay, and only get poorer
+        lowest = min((rho for j, (rho, _) in estimates.items() if j in candidates),
+                     default=float("inf"))
+        near = [j for j, (rho, held) in estimates.items() if j in candidates
+                and (rho <= lowest * (1 + SCREEN) or rho == float("inf"))]
         best: Fraction | None = None
         tied: list[int] = []
-        for j in sorted(candidates, key=candidates.__getitem__):
-            if best is not None and candidates[j] > best:
-                break  # ρ only grows as money is spent: no later project can beat best
-            if fits is not None and not fits(j):
-                continue
+        for j in near:
             rho = money.price(election, j)
             if rho is None:
-                del candidates[j]  # its supporters only get poorer
+                del candidates[j]
                 continue
-            candidates[j] = rho
             if best is None or rho < best:
                 best, tied = rho, [j]
             elif rho == best:
                 tied.append(j)
         if best is None:
+            if any(j in candidates for j in estimates):
+                continue  # the screened ones were unaffordable: look again
             return chosen
         j = min(tied, key=election.names.__getitem__)
         money.pay(election, j, best)
