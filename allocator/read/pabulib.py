@@ -438,6 +438,9 @@ def _check_borda(ballots: Ballots, raw: pd.DataFrame, votes: Section, found: Fin
     scored = np.asarray(ballots.points.sum(axis=0)).ravel()
     given = pd.to_numeric(raw["score"], errors="coerce").to_numpy(float)
     if not np.array_equal(scored, given):
-        found.add(ERROR, "VOTES", f"ordinal ballots without points or scoring_fn, and ranks "
-                  f"scored {ballots.scoring} do not give the score column: add a points "
-                  "column to VOTES or a scoring_fn line to META", votes.lines[0] - 1)
+        k = int(np.flatnonzero(scored != given)[0])
+        found.add(ERROR, "VOTES", f"ordinal ballots without points or scoring_fn: their ranks, "
+                  f"scored {ballots.scoring}, do not add up to the score column (project "
+                  f"{raw['project_id'].iloc[k]}: {scored[k]:g} against {given[k]:g}); "
+                  "add a points column to VOTES or a scoring_fn line to META",
+                  votes.lines[0] - 1)
