@@ -266,3 +266,22 @@ def test_cli_mes_reports_the_voters(tmp_path):
     assert out["backend"] == "mes" and 0 <= out["voters"]["share_with_nothing"] <= 1
     funded = {row["project_id"] for row in out["allocation"] if row["funded"]}
     assert funded == reference("Poland_Warszawa_2019_Nadwisle.pb", "add1-greedy")
+
+
+@corpus
+def test_compare_of_an_election_shows_the_rules_the_published_outcome_and_the_voters():
+    name = "Poland_Warszawa_2019_Nadwisle.pb"
+    c = allocator.compare([DATA / name], greedy="none", workers=1, progress=False)
+    base = "max_votes"
+    assert c.names == [base, f"{base} (MES)", f"{base} (Phragmén)", f"{base} (published)"]
+    a = c.allocations.set_index("project_id")
+    text = (DATA / name).read_text(encoding="utf-8").splitlines()
+    header = text[text.index("PROJECTS") + 1].split(";")
+    rows = [line.split(";") for line in text[text.index("PROJECTS") + 2:text.index("VOTES")]]
+    selected = {r[0] for r in rows if r[header.index("selected")] == "1"}
+    assert set(a.index[a[f"{base} (published)"] > 0]) == selected
+    assert set(a.index[a[f"{base} (MES)"] > 0]) == reference(name, "add1-greedy")
+    f = c.fairness.set_index("scenario")
+    assert "gini_per_industrial_job" not in f and f["voters"].eq(205).all()
+    _, mes = ours(name, completion="add1-greedy")
+    assert f.loc[f"{base} (MES)", "share_with_nothing"] == pytest.approx(mes.voters.nothing)
