@@ -157,3 +157,10 @@ def test_a_voter_with_an_empty_ballot_is_counted_and_said(tmp_path, kind):
     problem = allocator.load(pb(tmp_path, "project_id;cost;votes\nA;60;1", votes, kind=kind))
     assert problem.ballots.n_voters == 2
     assert any("empty ballot" in f.message for f in problem.warnings)
+
+
+def test_a_zero_cost_project_is_refused_once_saying_why(tmp_path):
+    r = validate(pb(tmp_path, "project_id;cost;votes\nA;0;1\nB;50;1", "voter_id;vote\nv1;A,B"))
+    assert r.returncode == 2
+    assert r.stderr.count("e.pb PROJECTS row 7 (cost)") == 1, r.stderr
+    assert "costing 0" in r.stderr

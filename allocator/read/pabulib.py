@@ -28,8 +28,9 @@ warning (the file's own figure is kept).
 ``budget_per_category`` is no rule of this model: a file whose ``leftover_budget`` line
 spends what categories leave on any project is read with a warning (the categories' budgets
 then bound only a first round), any other is refused. Honoured:
-``min_project_score_threshold`` (a project below it is locked out). Every finding names the
-file's own line.
+``min_project_score_threshold`` (a project below it is locked out). A project costing 0 is
+refused with a message (the model scales outcomes by the share of the cost awarded; MES and
+Phragmén would fund it first, for nothing). Every finding names the file's own line.
 """
 from __future__ import annotations
 
@@ -180,6 +181,12 @@ def read_pb(path: str | Path) -> Workbook:
     ids = raw["project_id"].fillna("").astype(str).str.strip()
     costs = ([_amount(cell, "cost", line, found) for cell, line in zip(raw["cost"], lines)]
              if "cost" in raw else [Fraction(0)] * len(raw))
+    for cost, line in zip(costs, lines):
+        if cost == 0 and "cost" in raw:
+            # the optimum's model scales outcomes by the share of the cost awarded
+            found.add(ERROR, "PROJECTS", "a project costing 0 cannot be modelled yet: it is "
+                      "worth funding whatever else is chosen, so fund it outside the election "
+                      "and remove its line", int(line), "cost", kind="zero cost")
     ballots = _ballots(meta, sections["VOTES"], ids, kind, raw, found)
     profit = outcome_column(raw, kind)
     outcome = _outcome(raw, profit, lines, ballots, found)
