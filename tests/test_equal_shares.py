@@ -285,3 +285,18 @@ def test_compare_of_an_election_shows_the_rules_the_published_outcome_and_the_vo
     assert "gini_per_industrial_job" not in f and f["voters"].eq(205).all()
     _, mes = ours(name, completion="add1-greedy")
     assert f.loc[f"{base} (MES)", "share_with_nothing"] == pytest.approx(mes.voters.nothing)
+
+
+def test_a_project_locked_in_is_funded_first_and_the_voters_share_the_rest():
+    """C (nobody's choice) is locked in at 40 of 100: the 10 voters share 60; A (6 voters,
+    cost 50) is then beyond its supporters' 36, B (4 voters, 20) is bought. Phragmén counts C
+    as spent: B (load 5) comes before A (load 8.3), which would then overspend (110)."""
+    costs = {"A": 50, "B": 20, "C": 40}
+    approvals = [["A"]] * 6 + [["B"]] * 4
+    problem, _, _ = _election(costs, approvals, 100)
+    problem = replace(problem, projects=problem.projects.assign(lock=["", "", "in"]))
+    model, solution = equal_shares(problem, problem.scenario(), completion="none")
+    funded = set(problem.projects["project_id"][model.awards(solution.values)[1]])
+    assert funded == {"B", "C"} and model.holds(solution.values)
+    model, solution = equal_shares(problem, problem.scenario(), rule="phragmen")
+    assert set(problem.projects["project_id"][model.awards(solution.values)[1]]) == {"B", "C"}

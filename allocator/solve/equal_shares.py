@@ -25,20 +25,21 @@ stops at the first project so bought that would overspend the budget.
 Both follow pabutools (https://pabutools.readthedocs.io), the reference library, outcome for
 outcome: exact rationals (``fractions.Fraction``: every comparison of ρ or loads is exact),
 ties broken by project id compared as text (pabutools' lexicographic tie-breaking), projects
-nobody supports never bought by MES. One difference: a zero-cost project somebody supports is
-bought first, for nothing (under cost utilities pabutools gives it no utility and leaves it out).
+nobody supports never bought by MES. Every project costs something (the reader refuses a
+zero-cost one), so pabutools' special cases for those do not arise.
 
 Voters with the same money left share one exact value (a "level"), so the arithmetic on
 rationals runs per distinct amount, not per voter: a city of 90,000 voters costs a few
 thousand Fraction operations per round.
 
-**Under the programme's rules.** For a problem whose rows say more than the budget (caps,
-exclusive groups, themes' maximum shares, resources, ``requires``: anything ``formulate``
-writes), a project is bought only if the allocation still keeps every such upper limit
-afterwards (theme shares held against the budget, as the greedy ranking does); floors and
-minimums are checked at the end, the allocation reported infeasible, naming them, when one is
-unmet. No library does this: it is MES restricted, round by round, to the allocations the
-programme allows.
+**Under the programme's rules.** Projects locked in are funded first (the voters share what
+they leave; for Phragmén they count as spent), projects locked out never. For a problem whose
+rows say more than the budget (caps, exclusive groups, themes' maximum shares, resources,
+``requires``: anything ``formulate`` writes), a project is bought only if the allocation still
+keeps every such upper limit afterwards (theme shares held against the budget, as the greedy
+ranking does); floors and minimums are checked at the end, the allocation reported
+infeasible, naming them, when one is unmet. No library does this: it is MES restricted, round
+by round, to the allocations the programme allows.
 """
 from __future__ import annotations
 
@@ -79,7 +80,9 @@ class Election:
         self.names = [str(x) for x in problem.projects["project_id"]]
         self.costs = [_exact(c) for c in problem.projects["requested"]]
         self.budget = _exact(budget)
-        self.allowed = (problem.projects["lock"].to_numpy(object) != "out")
+        lock = problem.projects["lock"].to_numpy(object)
+        self.locked = [j for j in range(len(lock)) if lock[j] == "in"]  # funded first
+        self.allowed = lock == ""  # what the rules may still choose
         points = sp.csc_array(ballots.points)
         self.voters = [points.indices[points.indptr[j]:points.indptr[j + 1]]
                        for j in range(points.shape[1])]
@@ -88,16 +91,20 @@ class Election:
         # utility of a supporter = unit × points: cost utilities for approval ballots
         self.unit = [c if self.kind == APPROVAL else Fraction(1) for c in self.costs]
 
+    def start(self, bought: Callable[[int], None] | None) -> list[int]:
+        """The projects locked in: funded before any rule runs (an initial allocation)."""
+        for j in self.locked:
+            if bought is not None:
+                bought(j)
+        return list(self.locked)
+
     def utility(self, j: int) -> Fraction:
         """Total utility of project j over all voters."""
         return self.unit[j] * int(self.points[j].sum())
 
-    def density(self, j: int) -> Fraction | float:
+    def density(self, j: int) -> Fraction:
         """Utility per unit of cost, the utilitarian completion's ranking (pabutools')."""
-        total = self.utility(j)
-        if total == 0:
-            return Fraction(0)
-        return total / self.costs[j] if self.costs[j] > 0 else float("inf")
+        return self.utility(j) / self.costs[j]
 
 
 class Money:
@@ -183,18 +190,10 @@ def method_of_equal_shares(election: Election, share: Fraction,
     """Projects MES buys with ``share`` per voter, in the order bought. ``fits(j)``: whether
     project j may be added under the programme's rules now; ``bought(j)`` is told of each."""
     money = Money(election.n_voters, share)
-    chosen: list[int] = []
-    candidates: dict[int, None] = {}  # projects still affordable, in id order
-    for j, cost in enumerate(election.costs):
-        if not election.allowed[j] or not len(election.voters[j]):
-            continue
-        if cost == 0:
-            chosen.append(j)
-        else:
-            candidates[j] = None
-    for j in chosen:
-        if bought is not None:
-            bought(j)
+    chosen = election.start(bought)
+    # projects somebody supports, not locked out, while they stay affordable
+    candidates = {j: None for j in range(len(election.costs))
+                  if election.allowed[j] and len(election.voters[j])}
     while True:
         # floats pick the few projects that may be cheapest; exact prices decide among them
         estimates = {j: money.estimate(election, j) for j in list(candidates)
@@ -234,10 +233,10 @@ def sequential_phragmen(election: Election, fits: Callable[[int], bool] | None =
     """Projects sequential Phragmén buys, in order (approval ballots)."""
     loads = np.zeros(election.n_voters, np.int64)  # each voter's load, as a level
     values: list[Fraction] = [Fraction(0)]
-    spent = Fraction(0)
+    chosen = election.start(bought)
+    spent = sum((election.costs[j] for j in chosen), Fraction(0))
     left = [j for j, c in enumerate(election.costs) if c <= election.budget
             and election.allowed[j]]
-    chosen: list[int] = []
     while left:
         best: Fraction | float | None = None
         tied: list[int] = []
@@ -291,12 +290,11 @@ def utilitarian_completion(election: Election, chosen: list[int],
 
 def exhaustive(election: Election, chosen: list[int], fits: Callable[[int], bool] | None
                ) -> bool:
-    """No project MES could still buy (somebody supports it, it costs something) fits the
-    budget left."""
+    """No project MES could still buy (somebody supports it) fits the budget left."""
     left = election.budget - sum((election.costs[j] for j in chosen), Fraction(0))
     taken = set(chosen)
     return not any(j not in taken and election.allowed[j] and len(election.voters[j])
-                   and 0 < election.costs[j] <= left and (fits is None or fits(j))
+                   and election.costs[j] <= left and (fits is None or fits(j))
                    for j in range(len(election.costs)))
 
 
@@ -378,7 +376,9 @@ def equal_shares(problem: Problem, scenario: Scenario, *, rule: str = "mes",
 
 def _mes(election: Election, completion: str, rules: Rules,
          fits: Callable[[int], bool] | None) -> list[int]:
-    share = election.budget / max(election.n_voters, 1)
+    # the voters share what the projects locked in leave
+    share = (election.budget - sum((election.costs[j] for j in election.locked), Fraction(0))
+             ) / max(election.n_voters, 1)
     rules.reset()
     chosen = method_of_equal_shares(election, share, fits, rules.add)
     if completion in ("add1", "add1-greedy"):
