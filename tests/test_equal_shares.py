@@ -260,12 +260,16 @@ def test_voter_measures_by_hand():
 def test_cli_mes_reports_the_voters(tmp_path):
     r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve",
                         str(DATA / "Poland_Warszawa_2019_Nadwisle.pb"), "--method", "mes",
-                        "--json"], capture_output=True, text=True, timeout=300)
+                        "--json", "-o", str(tmp_path / "mes.xlsx")],
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["backend"] == "mes" and 0 <= out["voters"]["share_with_nothing"] <= 1
     funded = {row["project_id"] for row in out["allocation"] if row["funded"]}
     assert funded == reference("Poland_Warszawa_2019_Nadwisle.pb", "add1-greedy")
+    sheet = pd.read_excel(tmp_path / "mes.xlsx", sheet_name="voters").set_index("measure")
+    assert float(sheet.loc["share_with_nothing", "value"]) == pytest.approx(
+        out["voters"]["share_with_nothing"])
 
 
 @corpus

@@ -384,9 +384,7 @@ def voter_fairness(done: list[Run], election: Problem) -> pd.DataFrame:
         allocation = _allocation(run).set_index("project_id")["funded"]
         funded = allocation.reindex(ids).fillna(False).to_numpy(bool)
         measures = voter_measures(election.ballots, funded, costs, ids.to_numpy(), budget)
-        row = measures.to_dict()
-        row["ejr_violated_by"] = ", ".join(row["ejr_violated_by"] or [])
-        rows.append({"scenario": run.name, **row})
+        rows.append({"scenario": run.name, **measures.to_dict(flat=True)})
     return pd.DataFrame(rows)
 
 

@@ -33,14 +33,15 @@ class VoterMeasures:
     mean_cost_share: float
     ejr_violations: tuple[str, ...] | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self, flat: bool = False) -> dict:
+        """By name; ``flat``: the violating ids as one comma-separated text (for a sheet)."""
+        violated = None if self.ejr_violations is None else list(self.ejr_violations)
         return {"voters": self.voters, "share_with_nothing": self.nothing,
                 "mean_funded_supported": self.mean_funded,
                 "mean_cost_share": self.mean_cost_share,
                 "ejr_single_project": None if self.ejr_violations is None
                 else ("satisfied" if not self.ejr_violations else "violated"),
-                "ejr_violated_by": None if self.ejr_violations is None
-                else list(self.ejr_violations)}
+                "ejr_violated_by": ", ".join(violated or []) if flat else violated}
 
 
 def voter_measures(ballots: Ballots, funded: np.ndarray, costs: np.ndarray,

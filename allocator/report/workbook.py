@@ -100,7 +100,8 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
             out.frame("by_theme", result.by_theme)
             out.frame("outcomes", result.outcomes)
             if result.voters is not None:  # a Pabulib election: what its voters get
-                out.pairs("voters", result.voters.to_dict(), header=("measure", "value"))
+                out.pairs("voters", result.voters.to_dict(flat=True),
+                          header=("measure", "value"))
             if result.shadow_prices is not None:
                 out.frame("shadow_prices", result.shadow_prices, widths={"note": 60, "step": 24})
         if result.diagnosis is not None:
