@@ -191,39 +191,50 @@ def method_of_equal_shares(election: Election, share: Fraction,
     project j may be added under the programme's rules now; ``bought(j)`` is told of each."""
     money = Money(election.n_voters, share)
     chosen = election.start(bought)
-    # projects somebody supports, not locked out, while they stay affordable
-    candidates = {j: None for j in range(len(election.costs))
-                  if election.allowed[j] and len(election.voters[j])}
+    # projects somebody supports, not locked out, while they stay affordable, each with a
+    # lower bound on its ρ (ρ only grows as money is spent)
+    bound = {j: float(election.costs[j] / election.utility(j)) * (1 - SCREEN)
+             for j in range(len(election.costs))
+             if election.allowed[j] and len(election.voters[j])}
     while True:
-        # floats pick the few projects that may be cheapest; exact prices decide among them
-        estimates = {j: money.estimate(election, j) for j in list(candidates)
-                     if fits is None or fits(j)}
-        for j, (_, held) in estimates.items():
+        # floats find the few projects that may be cheapest, in order of their bounds (as
+        # pabutools does, exactly); exact prices decide among them
+        lowest = float("inf")
+        estimates: dict[int, float] = {}
+        for j in sorted(bound, key=bound.__getitem__):
+            if bound[j] > lowest * (1 + SCREEN):
+                break
+            if fits is not None and not fits(j):
+                continue
+            guess, held = money.estimate(election, j)
             if held < float(election.costs[j]) * (1 - SCREEN):
-                del candidates[j]  # its supporters cannot pay, and only get poorer
-        lowest = min((rho for j, (rho, _) in estimates.items() if j in candidates),
-                     default=float("inf"))
-        near = [j for j, (rho, held) in estimates.items() if j in candidates
-                and (rho <= lowest * (1 + SCREEN) or rho == float("inf"))]
+                del bound[j]  # its supporters cannot pay, and only get poorer
+                continue
+            estimates[j] = guess
+            if guess < float("inf"):
+                bound[j] = guess * (1 - SCREEN)
+                lowest = min(lowest, guess)
+        near = [j for j, guess in estimates.items()
+                if guess <= lowest * (1 + SCREEN) or guess == float("inf")]
         best: Fraction | None = None
         tied: list[int] = []
         for j in near:
-            rho = money.price(election, j)
-            if rho is None:
-                del candidates[j]
+            exact = money.price(election, j)
+            if exact is None:
+                del bound[j]
                 continue
-            if best is None or rho < best:
-                best, tied = rho, [j]
-            elif rho == best:
+            if best is None or exact < best:
+                best, tied = exact, [j]
+            elif exact == best:
                 tied.append(j)
         if best is None:
-            if any(j in candidates for j in estimates):
-                continue  # the screened ones were unaffordable: look again
+            if near:
+                continue  # those screened could not pay after all: look again
             return chosen
         j = min(tied, key=election.names.__getitem__)
         money.pay(election, j, best)
         chosen.append(j)
-        del candidates[j]
+        del bound[j]
         if bought is not None:
             bought(j)
 
