@@ -113,8 +113,9 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
               help="With --method greedy: rank by weighted score, or by score per euro.")
 @click.option("--completion", type=click.Choice(["none", "add1", "greedy", "add1-greedy"]),
               default="add1-greedy", show_default=True,
-              help="With --method mes: raise the voters' shares one unit at a time (add1), "
-                   "then fund down the votes per cost (greedy), both, or neither.")
+              help="With --method mes: raise the voters' shares one currency unit at a time "
+                   "(add1: one MES run per unit, minutes on the largest elections), then fund "
+                   "down the votes per cost (greedy), both, or neither.")
 @force_option
 @guarded
 def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,
