@@ -316,7 +316,7 @@ class Rules:
         self.model = model
         self.F = sp.csc_array(full_values(model))
         self.A = sp.csc_array(model.A)
-        lo, hi = rule_bounds(model)
+        _, hi = rule_bounds(model)
         for g in model.groups:
             if g.name == BUDGET_ROWS:  # kept by the voters' money (see module docstring)
                 hi[g.start:g.stop] = np.inf
