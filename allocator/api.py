@@ -57,7 +57,7 @@ def from_tables(projects: pd.DataFrame, territories: pd.DataFrame | None = None,
 
 
 def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str = "optimal",
-             rank: str = "score", completion: str = "add1-greedy", explain: bool = True,
+             rank: str = "score", completion: str | None = None, explain: bool = True,
              near_misses: int = 20, workers: int = 2, verbose: bool = False,
              **overrides) -> Result:
     """Solve ``problem`` under ``scenario`` (default: its first) and analyse the allocation.
@@ -65,9 +65,10 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
     ``method``: ``optimal`` (the MILP optimum) or ``greedy`` (fund down a ranking by
     ``rank``, ``score`` or ``ratio``, under the same rules: a reference, never explained as
     an optimum), ``mes`` (the Method of Equal Shares on a Pabulib file's ballots, with
-    ``completion`` ``none``, ``add1``, ``greedy`` or ``add1-greedy``) or ``phragmen``
-    (sequential Phragmén), both under the scenario's rules (see ``solve.equal_shares``; an
-    InputError without ballots). ``explain``: reasons, shadow prices and the price of
+    ``completion`` ``none``, ``add1``, ``greedy`` or ``add1-greedy``, the default; on a
+    workbook, across its territories, default ``greedy``) or ``phragmen`` (sequential
+    Phragmén, approval ballots), both under the scenario's rules (see
+    ``solve.equal_shares``). ``explain``: reasons, shadow prices and the price of
     inclusion of the ``near_misses`` best unfunded projects (re-solves on ``workers``
     processes), or the diagnosis when the rules conflict. ``overrides``: backend,
     time_limit, gap, threads.

@@ -204,10 +204,36 @@ def test_mes_names_an_unmet_floor():
     assert solution.status == "infeasible" and "south" in solution.message
 
 
-def test_without_ballots_mes_is_refused_saying_why():
+def test_without_ballots_phragmen_is_refused_saying_why():
     problem = allocator.load("scenarios/territoires-industrie.xlsx")
     with pytest.raises(allocator.InputError, match="need the voters' ballots"):
-        allocator.optimise(problem, method="mes")
+        allocator.optimise(problem, method="phragmen")
+
+
+def test_equal_shares_across_territories_and_the_price_in_jobs():
+    """A holds 3 of the 4 industrial-job units, so 75 of the envelope's 100; B holds 25. A buys
+    A1 then A2 (best jobs per euro); B cannot pay B1 (30) and buys B2. The optimum funds
+    A1, A2 and B1: 71 jobs against 66, a price of 5 jobs for funding each in proportion."""
+    projects = pd.DataFrame({"project_id": ["A1", "A2", "B1", "B2"],
+                             "territory_id": ["A", "A", "B", "B"], "title": list("wxyz"),
+                             "theme": "innovation", "total_cost": [60, 10, 30, 20],
+                             "requested": [60, 10, 30, 20], "jobs": [60, 5, 6, 1],
+                             "skills": 0, "innovation": 0})
+    problem = allocator.from_tables(
+        projects, territories=pd.DataFrame({"territory_id": ["A", "B"], "name": ["a", "b"],
+                                            "region": ["r", "r"], "industrial_jobs": [3, 1]}),
+        scenarios=pd.DataFrame({"parameter": ["budget", "weight.jobs", "weight.skills",
+                                              "weight.innovation", "normalise"],
+                                "s": [100, 1, 0, 0, "none"]}))
+    for completion in ("none", None):  # greedy: the 10 left buy nothing more
+        mes = allocator.optimise(problem, method="mes", completion=completion)
+        a = mes.allocation
+        assert set(a.loc[a["funded"], "project_id"]) == {"A1", "A2", "B2"}
+        assert mes.totals["jobs"] == 66
+    optimum = allocator.optimise(problem, explain=False)
+    assert optimum.totals["jobs"] == 71
+    with pytest.raises(allocator.InputError, match="territories take --completion greedy"):
+        allocator.optimise(problem, method="mes", completion="add1")
 
 
 def test_single_project_ejr_breaches_are_true_breaches():

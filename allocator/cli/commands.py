@@ -108,14 +108,15 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
               default="optimal", show_default=True,
               help="optimal: the MILP optimum; greedy: rank the projects and fund down the list "
                    "under the same rules (a reference); mes, phragmen: the Method of Equal "
-                   "Shares, sequential Phragmén, on a Pabulib file's ballots.")
+                   "Shares, sequential Phragmén, on a Pabulib file's ballots (mes on a "
+                   "workbook: equal shares across its territories).")
 @click.option("--rank", type=click.Choice(["score", "ratio"]), default="score", show_default=True,
               help="With --method greedy: rank by weighted score, or by score per euro.")
 @click.option("--completion", type=click.Choice(["none", "add1", "greedy", "add1-greedy"]),
-              default="add1-greedy", show_default=True,
               help="With --method mes: raise the voters' shares one currency unit at a time "
                    "(add1: one MES run per unit, minutes on the largest elections), then fund "
-                   "down the votes per cost (greedy), both, or neither.")
+                   "down the votes per cost (greedy), both (the default for an election), or "
+                   "neither. A workbook's territories: greedy (default) or none.")
 @force_option
 @guarded
 def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,

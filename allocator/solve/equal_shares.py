@@ -32,6 +32,14 @@ Voters with the same money left share one exact value (a "level"), so the arithm
 rationals runs per distinct amount, not per voter: a city of 90,000 voters costs a few
 thousand Fraction operations per round.
 
+**Across territories** (a workbook, no ballots): each territory is a voter holding a share of
+the envelope in proportion to the scenario's fairness basis (industrial jobs or population),
+supporting its own projects, each valued at its score under the scenario (what the objective
+gains when it is funded in full). MES then buys, in each territory, what it values most per
+euro within its share, and the greedy completion spends what the shares leave. Beside the
+optimum (``compare`` of the two result workbooks), the difference in jobs is the price of
+funding every territory in proportion.
+
 **Under the programme's rules.** Projects locked in are funded first (the voters share what
 they leave; for Phragmén they count as spent), projects locked out never. For a problem whose
 rows say more than the budget (caps, exclusive groups, themes' maximum shares, resources,
@@ -50,7 +58,7 @@ from fractions import Fraction
 import numpy as np
 import scipy.sparse as sp
 
-from allocator.core.ballots import APPROVAL
+from allocator.core.ballots import APPROVAL, Ballots
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
@@ -61,6 +69,7 @@ from allocator.solve.greedy import TOTAL, full_values, rule_bounds, unmet
 from allocator.solve.solution import Solution
 
 COMPLETIONS = ("none", "add1", "greedy", "add1-greedy")
+TERRITORIES = "territories"  # the voters of a workbook without ballots
 RULES = ("mes", "phragmen")
 SCREEN = 1e-9  # relative margin of the float screening of candidates (errors are ~1e-13)
 BUDGET_ROWS = "budget"  # the envelope: MES keeps it through the voters' money, not as a row
@@ -69,12 +78,16 @@ BUDGET_ROWS = "budget"  # the envelope: MES keeps it through the voters' money, 
 class Election:
     """A problem's ballots and costs as exact numbers, indexed by project position."""
 
-    def __init__(self, problem: Problem, budget: float):
+    def __init__(self, problem: Problem, budget: float, scores: np.ndarray | None = None,
+                 basis: str = "industrial_jobs"):
         ballots = problem.ballots
+        self.weights: list[Fraction] | None = None  # each voter's share, in equal shares
         if ballots is None:
-            raise InputError([Finding(ERROR, problem.source or "projects", "equal shares and "
-                                      "Phragmén need the voters' ballots: give a Pabulib .pb "
-                                      "file with a VOTES section")])
+            if scores is None:
+                raise InputError([Finding(ERROR, problem.source or "projects", "equal shares "
+                                          "and Phragmén need the voters' ballots: give a "
+                                          "Pabulib .pb file with a VOTES section")])
+            ballots, self.weights = territory_electorate(problem, scores, basis)
         self.kind = ballots.kind
         self.n_voters = ballots.n_voters
         self.names = [str(x) for x in problem.projects["project_id"]]
@@ -88,8 +101,11 @@ class Election:
                        for j in range(points.shape[1])]
         self.points = [points.data[points.indptr[j]:points.indptr[j + 1]].astype(np.int64)
                        for j in range(points.shape[1])]
-        # utility of a supporter = unit × points: cost utilities for approval ballots
-        self.unit = [c if self.kind == APPROVAL else Fraction(1) for c in self.costs]
+        # utility of a supporter = unit × points: cost utilities for approval ballots, the
+        # project's score for a territory
+        self.unit = [c if self.kind == APPROVAL else
+                     _exact(scores[j]) if self.kind == TERRITORIES and scores is not None
+                     else Fraction(1) for j, c in enumerate(self.costs)]
 
     def start(self, bought: Callable[[int], None] | None) -> list[int]:
         """The projects locked in: funded before any rule runs (an initial allocation)."""
@@ -110,11 +126,13 @@ class Election:
 class Money:
     """Voters' money left, exact: voters holding the same amount share one level."""
 
-    def __init__(self, n_voters: int, share: Fraction):
-        self.level = np.zeros(n_voters, np.int64)
-        self.values: list[Fraction] = [share]
-        self.index = {share: 0}
-        self.approx = np.array([float(share)])  # the levels as floats, to screen candidates
+    def __init__(self, n_voters: int, share: Fraction, weights: list[Fraction] | None = None):
+        start = [share] * n_voters if weights is None else [share * w for w in weights]
+        self.values: list[Fraction] = list(dict.fromkeys(start))
+        self.index = {v: k for k, v in enumerate(self.values)}
+        self.level = np.array([self.index[v] for v in start], np.int64)
+        # the levels as floats, to screen candidates
+        self.approx = np.array([float(v) for v in self.values])
 
     def estimate(self, election: Election, j: int) -> tuple[float, float]:
         """Project j's ρ and its supporters' money, in floats (ρ = inf when they cannot
@@ -189,7 +207,7 @@ def method_of_equal_shares(election: Election, share: Fraction,
                            bought: Callable[[int], None] | None = None) -> list[int]:
     """Projects MES buys with ``share`` per voter, in the order bought. ``fits(j)``: whether
     project j may be added under the programme's rules now; ``bought(j)`` is told of each."""
-    money = Money(election.n_voters, share)
+    money = Money(election.n_voters, share, election.weights)
     chosen = election.start(bought)
     # projects somebody supports, not locked out, while they stay affordable, each with a
     # lower bound on its ρ (ρ only grows as money is spent)
@@ -345,18 +363,29 @@ class Rules:
 
 
 def equal_shares(problem: Problem, scenario: Scenario, *, rule: str = "mes",
-                 completion: str = "add1-greedy", model: Model | None = None
+                 completion: str | None = None, model: Model | None = None
                  ) -> tuple[Model, Solution]:
-    """MES (with ``completion``) or sequential Phragmén on the problem's ballots, under the
-    scenario's budget and rules; returns (model, Solution) as ``greedy`` does."""
+    """MES (with ``completion``: by default ``add1-greedy`` on ballots, ``greedy`` across
+    territories) or sequential Phragmén on the problem's ballots, under the scenario's budget
+    and rules; returns (model, Solution) as ``greedy`` does. Without ballots, MES runs across
+    territories (see the module docstring)."""
     if rule not in RULES:
         raise ValueError(f"rule must be one of {', '.join(RULES)}, not {rule!r}")
-    if completion not in COMPLETIONS:
+    if completion is not None and completion not in COMPLETIONS:
         raise ValueError(f"completion must be one of {', '.join(COMPLETIONS)}, "
                          f"not {completion!r}")
     t0 = time.perf_counter()
-    election = Election(problem, scenario.budget)
     model = model if model is not None else formulate(problem, scenario)
+    scores = None
+    if problem.ballots is None and rule == "mes":
+        scores = np.asarray(full_values(model).T @ model.c).ravel()  # each project's worth
+    election = Election(problem, scenario.budget, scores, scenario.fairness_basis)
+    if completion is None:
+        completion = "greedy" if election.kind == TERRITORIES else "add1-greedy"
+    if election.kind == TERRITORIES and completion.startswith("add1"):
+        raise InputError([Finding(ERROR, "--completion", "add1 raises each voter's share one "
+                                  "currency unit at a time, for the voters of an election; "
+                                  "territories take --completion greedy or none")])
     rules = Rules(model, scenario.budget)
     fits = rules.fits if rules.active else None
     build = time.perf_counter() - t0
@@ -370,7 +399,8 @@ def equal_shares(problem: Problem, scenario: Scenario, *, rule: str = "mes",
         label = "sequential Phragmén"
     else:
         chosen = _mes(election, completion, rules, fits)
-        label = f"equal shares, completion {completion}"
+        label = (f"equal shares{' across territories' if election.kind == TERRITORIES else ''}"
+                 f", completion {completion}")
     values = rules.values
     if rules.total is not None:
         values[rules.total] = float(np.sum(model.award @ values))
@@ -407,6 +437,31 @@ def _mes(election: Election, completion: str, rules: Rules,
     if completion in ("greedy", "add1-greedy"):
         chosen = utilitarian_completion(election, chosen, fits, rules.add)
     return chosen
+
+
+def territory_electorate(problem: Problem, scores: np.ndarray, basis: str
+                         ) -> tuple[Ballots, list[Fraction]]:
+    """Territories as the voters of a workbook: each supports its own projects (those the
+    scenario scores above 0), valued at their score, and holds a share of the envelope in
+    proportion to its ``basis`` (industrial jobs or population; equal shares where no
+    territory has one)."""
+    p = problem.projects
+    places = list(dict.fromkeys(p["territory_id"]))
+    row = {t: k for k, t in enumerate(places)}
+    valued = np.flatnonzero(np.asarray(scores) > 0)
+    points = sp.csr_array((np.ones(len(valued), np.int64),
+                           ([row[t] for t in p["territory_id"].iloc[valued]], valued)),
+                          shape=(len(places), len(p)))
+    known = problem.territories.drop_duplicates("territory_id").set_index("territory_id")
+    size = (known[basis].reindex(places).to_numpy(float) if basis in known
+            else np.full(len(places), np.nan))
+    size = np.where(np.isfinite(size) & (size > 0), size, 0.0)
+    if not size.any():
+        size = np.ones(len(places))
+    sizes = [_exact(v) for v in size]
+    total = sum(sizes, Fraction(0))
+    weights = [len(places) * v / total for v in sizes]
+    return Ballots(TERRITORIES, np.asarray(places, str), points), weights
 
 
 def _exact(value: float) -> Fraction:
