@@ -179,14 +179,15 @@ def read_pb(path: str | Path) -> Workbook:
         found.raise_errors()
     assert kind is not None
     ids = raw["project_id"].fillna("").astype(str).str.strip()
-    costs = ([_amount(cell, "cost", line, found) for cell, line in zip(raw["cost"], lines)]
-             if "cost" in raw else [Fraction(0)] * len(raw))
-    for cost, line in zip(costs, lines):
-        if cost == 0 and "cost" in raw:
+    read = ([_amount(cell, "cost", line, found) for cell, line in zip(raw["cost"], lines)]
+            if "cost" in raw else [None] * len(raw))
+    for cost, line in zip(read, lines):
+        if cost == 0:
             # the optimum's model scales outcomes by the share of the cost awarded
             found.add(ERROR, "PROJECTS", "a project costing 0 cannot be modelled yet: it is "
                       "worth funding whatever else is chosen, so fund it outside the election "
                       "and remove its line", int(line), "cost", kind="zero cost")
+    costs = [Fraction(0) if c is None else c for c in read]
     ballots = _ballots(meta, sections["VOTES"], ids, kind, raw, found)
     profit = outcome_column(raw, kind)
     outcome = _outcome(raw, profit, lines, ballots, found)
@@ -281,13 +282,14 @@ def _decimal(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else repr(float(value))
 
 
-def _amount(cell: object, column: str, line: int, found: Findings) -> Fraction:
+def _amount(cell: object, column: str, line: int, found: Findings) -> Fraction | None:
+    """A cell's number, 0 or more; None (and an error at its line) when it is not one."""
     text = "" if cell is None else str(cell).strip()
     value = number(text)
     if value is None or value < 0:
         found.add(ERROR, "PROJECTS", f"found '{text}': expected a number, 0 or more",
                   int(line), column, kind=f"bad {column}")
-        return Fraction(0)
+        return None
     return value
 
 
@@ -333,8 +335,9 @@ def _outcome(raw: pd.DataFrame, column: str, lines: np.ndarray, ballots: Ballots
                       f"write the project's {column}", int(line), column, kind=f"empty {column}")
             out.append(Fraction(0))
             continue
-        out.append(_amount(text, column, line, found))
-        if counted is not None and out[-1] != counted[k]:
+        value = _amount(text, column, line, found)
+        out.append(Fraction(0) if value is None else value)
+        if value is not None and counted is not None and value != counted[k]:
             differ.append(f"{raw['project_id'].iloc[k]} ({text} vs {int(counted[k])})")
     if differ:
         found.add(WARNING, "PROJECTS", f"the {column} column differs from the VOTES section for "
