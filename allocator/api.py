@@ -25,7 +25,7 @@ import pandas as pd
 
 from allocator.analyse.allocation import Result, analyse
 from allocator.analyse.budget_curve import budget_curve as _curve
-from allocator.analyse.compare import Comparison, compare_runs, runs_for
+from allocator.analyse.compare import Comparison, compare_runs, election_runs, runs_for
 from allocator.analyse.explain import Explanation, explain_projects
 from allocator.analyse.frontier import Frontier
 from allocator.analyse.frontier import frontier as _frontier
@@ -40,6 +40,7 @@ from allocator.core.scenario import Scenario, choose_scenario
 from allocator.read import from_frames, read_workbook
 from allocator.read.results import is_result_workbook, read_result
 from allocator.solve import solve
+from allocator.solve.equal_shares import RULES, equal_shares
 from allocator.solve.greedy import greedy
 from allocator.validate import validate
 
@@ -65,24 +66,32 @@ def from_tables(projects: pd.DataFrame, territories: pd.DataFrame | None = None,
 
 
 def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str = "optimal",
-             rank: str = "score", explain: bool = True, near_misses: int = 20,
-             workers: int = 2, verbose: bool = False, **overrides) -> Result:
+             rank: str = "score", completion: str | None = None, explain: bool = True,
+             near_misses: int = 20, workers: int = 2, verbose: bool = False,
+             **overrides) -> Result:
     """Solve ``problem`` under ``scenario`` (default: its first) and analyse the allocation.
 
     ``method``: ``optimal`` (the MILP optimum) or ``greedy`` (fund down a ranking by
     ``rank``, ``score`` or ``ratio``, under the same rules: a reference, never explained as
-    an optimum). ``explain``: reasons, shadow prices and the price of inclusion of the
-    ``near_misses`` best unfunded projects (re-solves on ``workers`` processes), or the
-    diagnosis when the rules conflict. ``overrides``: backend, time_limit, gap, threads.
-    The time limit bounds the solve and its explanations together (see the module's
-    docstring): prices of inclusion and shadow prices it left no time for say "not priced".
+    an optimum), ``mes`` (the Method of Equal Shares on a Pabulib file's ballots, with
+    ``completion`` ``none``, ``add1``, ``greedy`` or ``add1-greedy``, the default; on a
+    workbook, across its territories, default ``greedy``) or ``phragmen`` (sequential
+    Phragmén, approval ballots), both under the scenario's rules (see
+    ``solve.equal_shares``). ``explain``: reasons, shadow prices and the price of
+    inclusion of the ``near_misses`` best unfunded projects (re-solves on ``workers``
+    processes), or the diagnosis when the rules conflict. ``overrides``: backend,
+    time_limit, gap, threads.
     """
     scenario = scenario or problem.scenario()
     if method == "greedy":
         model, solution = greedy(problem, scenario, rank=rank)
         return analyse(problem, scenario, model, solution, explain=False)
+    if method in RULES:
+        model, solution = equal_shares(problem, scenario, rule=method, completion=completion)
+        return analyse(problem, scenario, model, solution, explain=False)
     if method != "optimal":
-        raise ValueError(f"method must be 'optimal' or 'greedy', not {method!r}")
+        raise ValueError(f"method must be one of optimal, greedy, {', '.join(RULES)}, "
+                         f"not {method!r}")
     options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
         **overrides).with_deadline()
     model, solution = solve(problem, scenario,
@@ -130,14 +139,16 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
     scenarios sheet is solved, or those of ``scenario_names``, with ``overrides`` and the
     flags on top) and result workbooks of ``allocator solve``. ``greedy``: the ranking
     references for ``each`` scenario, the ``first`` or ``none``. ``on_source(source, n)`` is
-    told before the n scenarios of an input are solved. Raises InputError; a comparison
-    where no run has an allocation raises ``NothingToCompare``. The scenarios of an input
-    are solved by the longest of their time limits after the call (one not solved by then
-    says so in its message)."""
+    told before the n scenarios of an input are solved. A Pabulib election adds MES,
+    Phragmén and its published outcome as runs, and its voters' measures as fairness.
+    Raises InputError; a comparison where no run has an allocation raises
+    ``NothingToCompare``. The scenarios of an input are solved by the longest of their
+    time limits after the call (one not solved by then says so in its message)."""
     started = time.monotonic()
     runs: list[Run] = []
     references: list[Run] = []
     territories = None
+    election = None
     for source in sources:
         if is_result_workbook(source):
             runs.append(read_result(source))
@@ -155,9 +166,13 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
         runs += got
         references += refs
         territories = problem.territories if territories is None else territories
+        if problem.ballots is not None and election is None:
+            # a Pabulib election: the proportional rules and the published outcome beside it
+            runs += election_runs(problem, scenarios[0], source=str(source))
+            election = problem
     if not any(r.ok for r in runs):
         raise NothingToCompare(runs)
-    return compare_runs(runs, references, territories)
+    return compare_runs(runs, references, territories, election)
 
 
 class NothingToCompare(Exception):

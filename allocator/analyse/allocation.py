@@ -8,6 +8,7 @@ import pandas as pd
 
 from allocator.analyse.diagnose import diagnose
 from allocator.analyse.explain import explanations
+from allocator.analyse.voters import VoterMeasures, voter_measures
 from allocator.backends import SolveOptions
 from allocator.core.format import label
 from allocator.core.problem import Problem
@@ -39,6 +40,7 @@ class Result:
     ``totals``: awarded, budget, projects_funded, and each outcome achieved.
     ``shadow_prices``: see explain.explanations; ``diagnosis`` (when infeasible): see
         diagnose.diagnose. ``model``: the model solved (with its priority levels' rows).
+    ``voters``: what the voters of a Pabulib election get (``analyse.voters``), else None.
     """
     scenario: Scenario
     solution: Solution
@@ -51,6 +53,7 @@ class Result:
     shadow_prices: pd.DataFrame | None = None
     diagnosis: pd.DataFrame | None = None
     model: Model | None = field(default=None, repr=False, compare=False)
+    voters: VoterMeasures | None = None
 
     @property
     def run(self) -> dict:
@@ -138,8 +141,11 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     totals = {"awarded": float(alloc["award"].sum()), "budget": scenario.budget,
               "projects_funded": int(funded.sum()), "projects": int(len(p)),
               **{o: float(v) for o, v in zip(outcomes, achieved)}}
+    voters = None if problem.ballots is None else voter_measures(
+        problem.ballots, funded, p["requested"].to_numpy(float), p["project_id"].to_numpy(),
+        scenario.budget)
     return Result(scenario, solution, alloc, by_region, by_territory, by_theme, table, totals,
-                  shadow, model=model)
+                  shadow, model=model, voters=voters)
 
 
 def _fair_shares(problem: Problem, scenario: Scenario, by_region: pd.DataFrame) -> pd.DataFrame:

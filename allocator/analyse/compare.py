@@ -22,6 +22,8 @@ and result workbooks written earlier by ``allocator solve``. The frames of a ``C
     ``largest_region`` (a region's share of the euros over its fair share: its share of the
     scenario's fairness basis, industrial jobs or population, among regions with projects;
     1 is exactly fair).
+    For a Pabulib election (``election`` given), what its voters get instead (see
+    ``voter_fairness``).
 ``parameters``: one row per scenario parameter, a column per scenario, ``differs``.
 ``greedy``: the optimum against the ranking rule under the same rules (``solve.greedy``): one row
     per scenario, ranking and metric (``objective``, outcomes, ``awarded``,
@@ -46,15 +48,21 @@ import numpy as np
 import pandas as pd
 
 from allocator.analyse.allocation import Result, analyse, solve_scenario
+from allocator.analyse.voters import voter_measures
+from allocator.core.ballots import APPROVAL
 from allocator.core.problem import Problem
 from allocator.core.run import Run
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
 from allocator.formulate import Model, formulate
 from allocator.runtime.pool import collect
-from allocator.solve.greedy import RANKS, greedy
+from allocator.solve.equal_shares import RULES, equal_shares
+from allocator.solve.greedy import RANKS, TOTAL, full_values, greedy
+from allocator.solve.solution import Solution
 
 PROJECT_KEYS = ["project_id", "title", "territory_id", "region", "theme", "requested"]
+PUBLISHED = "published"  # the outcome a Pabulib file states (its ``selected`` column)
+REFERENCES = ("greedy", *RULES, PUBLISHED)  # what a run's solution is when not an optimum
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ def run_of(result: Result, source: str, *, problem: Problem | None = None,
     elif result.totals:
         totals = {**{k: v for k, v in result.totals.items() if k not in ("budget", "projects")},
                   "objective": s.objective}
-    method = s.solver if s.backend == "greedy" else "optimal"
+    method = s.solver if s.backend in REFERENCES else "optimal"
     outcomes = tuple(result.outcomes["outcome"]) if result.outcomes is not None else ()
     return Run(name or scenario.name, scenario.name, source, method, s.label,
                result.allocation, outcomes,
@@ -124,6 +132,37 @@ def greedy_run(problem: Problem, scenario: Scenario, rank: str, *, model: Model 
     run = run_of(result, source, problem=problem, model=model,
                  name=f"{scenario.name} (greedy by {rank})")
     return replace(run, status=solution.label)
+
+
+def election_runs(problem: Problem, scenario: Scenario, *, source: str = "",
+                  completion: str = "add1-greedy") -> list[Run]:
+    """For a Pabulib election (a problem with ballots): the Method of Equal Shares, sequential
+    Phragmén (approval ballots) and the published outcome (the file's ``selected`` column,
+    when it has one), each as a run beside the optimum."""
+    out = []
+    for rule in RULES:
+        if rule == "phragmen" and problem.ballots is not None and \
+                problem.ballots.kind != APPROVAL:
+            continue
+        model, solution = equal_shares(problem, scenario, rule=rule, completion=completion)
+        result = analyse(problem, scenario, model, solution, explain=False)
+        out.append(run_of(result, source, problem=problem, model=model,
+                          name=f"{scenario.name} ({'MES' if rule == 'mes' else 'Phragmén'})"))
+    if "selected" in problem.projects:
+        model = formulate(problem, scenario)
+        chosen = (problem.projects["selected"] == "yes").to_numpy(float)
+        values = full_values(model) @ chosen
+        if TOTAL in model.col_names:
+            values[model.col_names.index(TOTAL)] = float(np.sum(model.award @ values))
+        solution = Solution(status=Status.FEASIBLE, objective=float(model.c @ values
+                                                                    + model.offset),
+                            bound=None, gap=None, values=values, build_seconds=0.0,
+                            solve_seconds=0.0, backend=PUBLISHED, solver="published outcome",
+                            version="", message="the selected column of the file")
+        result = analyse(problem, scenario, model, solution, explain=False)
+        out.append(run_of(result, source, problem=problem, model=model,
+                          name=f"{scenario.name} (published)"))
+    return out
 
 
 def solve_runs(problem: Problem, scenarios: Sequence[Scenario], *, source: str = "",
@@ -179,13 +218,15 @@ def unique_names(runs: Sequence[Run]) -> list[Run]:
 # ----------------------------------------------------------------------------- comparison
 
 def compare_runs(runs: Sequence[Run], references: Sequence[Run] = (),
-            territories: pd.DataFrame | None = None) -> Comparison:
+            territories: pd.DataFrame | None = None, election: Problem | None = None
+            ) -> Comparison:
     """Compare the runs that have an allocation (the first is the reference of every Δ).
 
     ``references``: greedy runs (``greedy_run``), matched to runs by scenario name.
     ``territories``: the input's territories (territory_id, name, region, industrial_jobs,
     population) for fairness; without it, names and regions come from the allocations and
-    the per-job and fair-share figures are left empty.
+    the per-job and fair-share figures are left empty. ``election``: a problem with ballots
+    (a Pabulib file): fairness is then what its voters get (``voter_fairness``).
     """
     runs = unique_names(runs)
     done = [r for r in runs if r.ok]
@@ -221,6 +262,8 @@ def compare_runs(runs: Sequence[Run], references: Sequence[Run] = (),
     changes = projects[differs].join(awards[differs]).reset_index()
     changes["funded_in"] = [", ".join(np.asarray(names)[row]) for row in funded[differs].to_numpy()]
     fairness, ratios = _fairness(done, projects, awards, places)
+    if election is not None and election.ballots is not None:
+        fairness = voter_fairness(done, election)
     labels = {t: str(label) for r in done if "theme_label" in _allocation(r)
               for t, label in zip(_allocation(r)["theme"], _allocation(r)["theme_label"])
               if isinstance(label, str) and label}
@@ -343,6 +386,23 @@ def _fairness(done: list[Run], projects: pd.DataFrame, awards: pd.DataFrame,
             "fairness_basis": basis_name})
         ratios[run.name] = ratio
     return pd.DataFrame(rows), pd.DataFrame(ratios).rename_axis("region").reset_index()
+
+
+def voter_fairness(done: list[Run], election: Problem) -> pd.DataFrame:
+    """One row per run: what the election's voters get (``analyse.voters``): voters,
+    share_with_nothing, mean_funded_supported, mean_cost_share, ejr_single_project,
+    ejr_violated_by (ids, comma-separated). Projects the run does not list count as unfunded."""
+    assert election.ballots is not None
+    ids = election.projects["project_id"]
+    costs = election.projects["requested"].to_numpy(float)
+    budget = election.scenario().budget
+    rows = []
+    for run in done:
+        allocation = _allocation(run).set_index("project_id")["funded"]
+        funded = allocation.reindex(ids).fillna(False).to_numpy(bool)
+        measures = voter_measures(election.ballots, funded, costs, ids.to_numpy(), budget)
+        rows.append({"scenario": run.name, **measures.to_dict(flat=True)})
+    return pd.DataFrame(rows)
 
 
 def _parameters(done: list[Run]) -> pd.DataFrame:

@@ -103,15 +103,23 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
               help="Also write the model as .mps or .lp, for audit.")
 @click.option("--near-misses", type=click.IntRange(min=0), default=20, show_default=True,
               help="Best unfunded projects whose price of inclusion is measured (re-solves).")
-@click.option("--method", type=click.Choice(["optimal", "greedy"]), default="optimal",
-              show_default=True, help="optimal: the MILP optimum; greedy: rank the projects and "
-                                      "fund down the list under the same rules (a reference).")
+@click.option("--method", type=click.Choice(["optimal", "greedy", "mes", "phragmen"]),
+              default="optimal", show_default=True,
+              help="optimal: the MILP optimum; greedy: rank the projects and fund down the list "
+                   "under the same rules (a reference); mes, phragmen: the Method of Equal "
+                   "Shares, sequential Phragmén, on a Pabulib file's ballots (mes on a "
+                   "workbook: equal shares across its territories).")
 @click.option("--rank", type=click.Choice(["score", "ratio"]), default="score", show_default=True,
               help="With --method greedy: rank by weighted score, or by score per euro.")
+@click.option("--completion", type=click.Choice(["none", "add1", "greedy", "add1-greedy"]),
+              help="With --method mes: raise the voters' shares one currency unit at a time "
+                   "(add1: one MES run per unit, minutes on the largest elections), then fund "
+                   "down the votes per cost (greedy), both (the default for an election), or "
+                   "neither. A workbook's territories: greedy (default) or none.")
 @force_option
 @guarded
 def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit, gap, output,
-          as_json, export_model, near_misses, method, rank):
+          as_json, export_model, near_misses, method, rank, completion):
     """Allocate the envelope for WORKBOOK under a scenario.
 
     Exit 0 when optimal or feasible, 1 when infeasible or no solution was found in time,
@@ -123,6 +131,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
       allocator solve scenarios/territoires-industrie.xlsx --scenario jobs_first --json
       allocator solve IN.xlsx --set budget=80e6 --set weight.jobs=2 --backend scip
       allocator solve IN.xlsx --method greedy --rank ratio -o ranking.xlsx
+      allocator solve Poland_Warszawa_2020_Wawer.pb --method mes --completion add1-greedy
     """
     problem = api.load(workbook)
     if ctx.verbose:
@@ -131,7 +140,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
                                time_limit=time_limit, gap=gap)
     inputs = (workbook,)
     ctx.check(output, export_model, inputs=inputs)
-    result = api.optimise(problem, scenario, method=method, rank=rank,
+    result = api.optimise(problem, scenario, method=method, rank=rank, completion=completion,
                           near_misses=near_misses, verbose=ctx.verbose)
     solution = result.solution
     if ctx.verbose and solution.log:
@@ -145,7 +154,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     ctx.show(as_json, lambda: to_json.document("solve", to_json.result_json(result)),
              lambda: text.result_summary(result), output)
     if not solution.ok:
-        raise Failed(f"no allocation: {solution.message}" if method == "greedy" else
+        raise Failed(f"no allocation: {solution.message}" if method != "optimal" else
                      f"no allocation: the problem is {solution.label}"
                      if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
                      f"no allocation: {solution.message or solution.label}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from allocator.core.ballots import Ballots
 from allocator.core.scenario import Scenario
 
 
@@ -28,6 +29,8 @@ class Problem:
     ``resources``: resource, capacity, unit; ``resource_use``: N × R frame of what each full
         project uses of each resource (columns = resource names).
     ``themes``: theme, label.
+    ``ballots``: the voters' ballots of a Pabulib election (columns: the projects' positions),
+        None for a workbook.
     """
     projects: pd.DataFrame
     territories: pd.DataFrame
@@ -40,6 +43,7 @@ class Problem:
     scenarios: tuple[Scenario, ...] = ()
     source: str = ""
     warnings: tuple = field(default=(), compare=False)
+    ballots: Ballots | None = field(default=None, compare=False)
 
     @property
     def n(self) -> int:

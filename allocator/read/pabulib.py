@@ -5,104 +5,194 @@ with a header row (https://pabulib.org/format). It becomes the sheets of a workb
 
 - ``projects``: ``cost`` as both ``requested`` and ``total_cost`` (all or nothing: a PB
   project is built whole or not at all); ``score`` when the file has one (ordinal and
-  cumulative ballots), else ``votes``, as the outcome; the first ``category`` as the theme
-  (``uncategorised`` when there is none), the full ``category`` list kept as a text column;
-  ``name`` as the title; ``selected`` (the published outcome) kept as a yes/no column. Other
-  text columns (district, target, beneficiaries) are kept; other numeric columns (coordinates)
-  are dropped, because the validator would take any numeric column for an outcome.
+  cumulative ballots), else ``votes``, as the outcome; the first ``category`` (or
+  ``categories``) as the theme (``uncategorised`` when there is none), the full list kept as
+  a text column; ``name`` as the title; ``selected`` (the published outcome) kept as a yes/no
+  column. Other text columns (district, target, beneficiaries) are kept; other numeric
+  columns (coordinates) are dropped, because the validator would take any numeric column for
+  an outcome.
 - ``territories``: one territory, and one region, for the whole unit (city or district).
 - ``themes``: the categories found.
 - ``scenarios``: one scenario, ``max_<outcome>``: the election's budget, weight 1 on the votes
   (or score) and 0 on the programme's outcomes, raw units (``normalise = none``) and a zero
   gap, so that its optimum is the utilitarian optimum of the election.
 
-Per-category budgets (``budget_per_category`` in some Dutch files) are not rules here: the
-scenario's theme shares are shares of the total awarded, not euro envelopes.
+The VOTES section (one line per voter) becomes ``core.ballots.Ballots``: approvals, points
+(cumulative) or ranks turned into points by the file's scoring (ordinal: the ``points``
+column, else META ``scoring_fn``, else Borda — ``max_length`` minus the position — which must
+then reproduce the file's ``score`` column, or, without one, is used with a warning). A
+project's outcome is the file's ``votes``/``score`` cell; a file without the column, or an
+empty cell, takes it from the ballots, with a warning. A total the ballots contradict is a
+warning (the file's own figure is kept).
 
-The VOTES section (one line per voter) is not read: the outcome is the per-project total the
-file already states.
+``budget_per_category`` is no rule of this model: a file whose ``leftover_budget`` line
+spends what categories leave on any project is read with a warning (the categories' budgets
+then bound only a first round), any other is refused. Honoured:
+``min_project_score_threshold`` (a project below it is locked out). A project costing 0 is
+refused with a message (the model scales outcomes by the share of the cost awarded; MES and
+Phragmén would fund it first, for nothing). Every finding names the file's own line.
 """
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.ballots import APPROVAL, CUMULATIVE, ORDINAL, Ballots
+from allocator.core.findings import ERROR, WARNING, Finding, InputError
 from allocator.read.tables import Workbook, from_frames
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
 UNCATEGORISED = "uncategorised"
+KINDS = {"approval": APPROVAL, "choose-1": APPROVAL, "cumulative": CUMULATIVE,
+         "scoring": CUMULATIVE, "ordinal": ORDINAL}
+MAX_FINDINGS = 20  # findings of one kind listed before "and N more"
 
 
-def parse(path: str | Path) -> tuple[dict[str, str], pd.DataFrame, np.ndarray]:
-    """META as a dict, PROJECTS as a frame of strings, and the file line of each project."""
+class Section:
+    """One section as read: its header, its rows of text cells, and the file line of each."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.rows: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def frame(self) -> pd.DataFrame:
+        columns = self.header or []
+        return pd.DataFrame([(r + [""] * len(columns))[:len(columns)] for r in self.rows],
+                            columns=columns, dtype=object)
+
+
+def parse(path: str | Path) -> tuple[dict[str, str], dict[str, Section]]:
+    """META as a dict (values, and ``line.<key>`` the line of each), and each section read."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Finding(ERROR, p.name, f"cannot read the Pabulib file: {exc}")]) from None
     meta: dict[str, str] = {}
-    header: list[str] | None = None
-    columns: list[str] = []  # the PROJECTS header
-    rows, lines = [], []
+    sections = {name: Section() for name in SECTIONS}
     section = None
     # a field may be as long as the file: csv's 128 KB default limit would stop the read
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
     for record in reader:
         if len(record) == 1 and record[0].strip().upper() in SECTIONS:
-            section, header = record[0].strip().upper(), None
-            if section == "VOTES":
-                break  # one line per voter: not needed, and by far the largest section
+            section = record[0].strip().upper()
             continue
-        if not record or not any(cell.strip() for cell in record):
+        if section is None or not record or not any(cell.strip() for cell in record):
             continue
-        if header is None:
-            header = [h.strip() for h in record]
-            if section == "PROJECTS":
-                columns = header
+        here = sections[section]
+        if here.header is None:
+            here.header = [h.strip() for h in record]
             continue
         if section == "META":
-            meta[record[0].strip()] = ";".join(record[1:]).strip()
-        elif section == "PROJECTS":
-            rows.append((record + [""] * len(columns))[:len(columns)])
-            lines.append(reader.line_num)
-    if not rows or "project_id" not in columns:
+            key = record[0].strip()
+            meta[key] = ";".join(record[1:]).strip()
+            meta[f"line.{key}"] = str(reader.line_num)
+        else:
+            here.rows.append(record)
+            here.lines.append(reader.line_num)
+    projects = sections["PROJECTS"]
+    if not projects.rows or "project_id" not in (projects.header or []):
         raise InputError([Finding(ERROR, p.name, "not a Pabulib file: no PROJECTS section with "
                                   "a project_id column (sections META, PROJECTS, VOTES expected)")])
     declared = meta.get("num_projects", "").strip()
-    if declared and declared.isdigit() and int(declared) != len(rows):
+    if declared and declared.isdigit() and int(declared) != len(projects.rows):
         raise InputError([Finding(ERROR, p.name, f"META says num_projects {declared} but the "
-                                  f"PROJECTS section lists {len(rows)}: the file is cut short "
-                                  "or was edited by hand; correct num_projects or the list")])
-    projects = pd.DataFrame(rows, columns=columns, dtype=object)
-    return meta, projects, np.asarray(lines)
+                                  f"PROJECTS section lists {len(projects.rows)}: the file is cut "
+                                  "short or was edited by hand; correct num_projects or the list")])
+    return meta, sections
 
 
-def outcome_column(projects: pd.DataFrame) -> str:
-    """``score`` when the file has it (ordinal, cumulative ballots), else ``votes``."""
-    return "score" if "score" in projects else "votes"
+def outcome_column(projects: pd.DataFrame, kind: str | None = None) -> str:
+    """``score`` when the file has it, or when its ballots give points (cumulative,
+    ordinal), else ``votes``."""
+    return "score" if "score" in projects or kind in (CUMULATIVE, ORDINAL) else "votes"
+
+
+def number(text: str) -> Fraction | None:
+    """A decimal as the file writes it (``1 234,5`` too), exactly; None when not a number."""
+    try:
+        value = Fraction(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value
+
+
+class Findings(list):
+    """Findings of a ``.pb`` file, each at the file's own line; the same complaint about
+    many lines is listed up to MAX_FINDINGS times, then counted."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.counts: dict[tuple[str, str], list] = {}
+
+    def add(self, severity: str, section: str, message: str, line: int | None = None,
+            column: str | None = None, kind: str = "") -> None:
+        count = self.counts.setdefault((section, kind or message), [severity, 0])
+        count[1] += 1
+        if count[1] <= MAX_FINDINGS:
+            self.append(Finding(severity, f"{self.name} {section}", message, row=line,
+                                column=column))
+
+    def close(self) -> None:
+        for (section, _), (severity, count) in self.counts.items():
+            if count > MAX_FINDINGS:
+                self.append(Finding(severity, f"{self.name} {section}",
+                                    f"and {count - MAX_FINDINGS} more lines like these"))
+
+    def raise_errors(self) -> None:
+        self.close()
+        if any(f.severity == ERROR for f in self):
+            raise InputError(list(self))
 
 
 def read_pb(path: str | Path) -> Workbook:
-    """The tables of a ``.pb`` file, as ``read.read_workbook`` returns them for a workbook."""
+    """The tables of a ``.pb`` file, as ``read.read_workbook`` returns them for a workbook,
+    with the ballots of its VOTES section (``Workbook.ballots``; None when it has none)."""
     p = Path(path)
-    meta, raw, lines = parse(p)
-    findings = []
-    if "budget" not in meta:
-        findings.append(Finding(ERROR, p.name, "META has no budget"))
+    meta, sections = parse(p)
+    raw = sections["PROJECTS"].frame()
+    lines = np.asarray(sections["PROJECTS"].lines)
+    found = Findings(p.name)
+    budget = _budget(meta, found)
+    if "budget_per_category" in meta:
+        _category_budgets(meta, found)
+    if "categories" in raw and "category" not in raw:
+        raw = raw.rename(columns={"categories": "category"})
     if "cost" not in raw:
-        findings.append(Finding(ERROR, p.name, "PROJECTS has no cost column"))
-    profit = outcome_column(raw)
-    if profit not in raw:
-        findings.append(Finding(ERROR, p.name, "PROJECTS has neither a votes nor a score column"))
-    if findings:
-        raise InputError(findings)
+        found.append(Finding(ERROR, p.name, "PROJECTS has no cost column (the header starts "
+                             "project_id;cost)"))
+    vote_type = meta.get("vote_type", "approval").strip().lower()
+    kind = KINDS.get(vote_type)
+    if kind is None:
+        found.add(ERROR, "META", f"vote_type '{vote_type}' is not one allocator reads "
+                  f"({', '.join(KINDS)})", _line(meta, "vote_type"), "vote_type")
+        found.raise_errors()
+    assert kind is not None
+    ids = raw["project_id"].fillna("").astype(str).str.strip()
+    read = ([_amount(cell, "cost", line, found) for cell, line in zip(raw["cost"], lines)]
+            if "cost" in raw else [None] * len(raw))
+    for cost, line in zip(read, lines):
+        if cost == 0:
+            # the optimum's model scales outcomes by the share of the cost awarded
+            found.add(ERROR, "PROJECTS", "a project costing 0 cannot be modelled yet: it is "
+                      "worth funding whatever else is chosen, so fund it outside the election "
+                      "and remove its line", int(line), "cost", kind="zero cost")
+    costs = [Fraction(0) if c is None else c for c in read]
+    ballots = _ballots(meta, sections["VOTES"], ids, kind, raw, found)
+    profit = outcome_column(raw, kind)
+    outcome = _outcome(raw, profit, lines, ballots, found)
+    lock = _threshold(meta, outcome, found)
+    found.raise_errors()
     unit = " – ".join(dict.fromkeys(v for v in (meta.get("unit", ""), meta.get("subunit")
                                                 or meta.get("district", "")) if v)) or p.stem
 
@@ -114,17 +204,20 @@ def read_pb(path: str | Path) -> Workbook:
     first = categories.str.split(",").str[0].str.strip()
     theme = first.where(first != "", UNCATEGORISED)
     title = text("name")
+    cost_text = [_decimal(c) for c in costs]
     projects = pd.DataFrame({
-        "project_id": text("project_id"),
+        "project_id": ids,
         "territory_id": unit,
-        "title": title.where(title != "", text("project_id")),
+        "title": title.where(title != "", ids),
         "theme": theme,
-        "total_cost": raw["cost"],
-        "requested": raw["cost"],
-        profit: text(profit).replace("", "0"),
+        "total_cost": cost_text,
+        "requested": cost_text,
+        profit: [_decimal(v) for v in outcome],
     })
+    if lock is not None:
+        projects["lock"] = lock
     if profit != "votes" and "votes" in raw:
-        projects["votes"] = text("votes").replace("", "0")
+        projects["votes"] = [_decimal(v) for v in _outcome(raw, "votes", lines, ballots, found)]
     if "category" in raw:
         projects["category"] = categories
     if "selected" in raw:
@@ -138,11 +231,10 @@ def read_pb(path: str | Path) -> Workbook:
         numeric = pd.to_numeric(values[values != ""], errors="coerce").notna().all()
         if not numeric:
             projects[column] = values.where(values != "", None)
-    budget = meta.get("budget", "").replace(" ", "").replace(",", ".")
     name = f"max_{profit}"
     parameters = {"description": f"{meta.get('description', p.stem)}: the most {profit} the "
                                  f"budget buys ({meta.get('currency', 'EUR')})",
-                  "budget": budget, f"weight.{profit}": 1, "weight.jobs": 0,
+                  "budget": _decimal(budget), f"weight.{profit}": 1, "weight.jobs": 0,
                   "weight.skills": 0, "weight.innovation": 0, "normalise": "none", "gap": 0}
     frames = {
         "projects": projects,
@@ -160,4 +252,205 @@ def read_pb(path: str | Path) -> Workbook:
                                  letters={},
                                  headers={**tables["projects"].headers, "total_cost": "cost",
                                           "requested": "cost", "title": "name"})
-    return replace(book, tables=tables, sheet_names=("META", "PROJECTS"))
+    return replace(book, tables=tables, sheet_names=("META", "PROJECTS"),
+                   findings=book.findings + tuple(found), ballots=ballots)
+
+
+def _category_budgets(meta: dict[str, str], found: Findings) -> None:
+    """Per-category budgets: allocator has no such rule. They do not bound the outcome where
+    the file says leftover money funds further projects (said in a warning); elsewhere the
+    file is refused."""
+    where = _line(meta, "budget_per_category"), "budget_per_category"
+    if "leftover_budget" in meta:
+        found.add(WARNING, "META", f"per-category budgets ({meta['budget_per_category']}) "
+                  f"bound only the first round of this election (leftover_budget: "
+                  f"{meta['leftover_budget']}): allocator applies the one budget, "
+                  f"{meta.get('budget', '')}, to every category", *where)
+    else:
+        found.add(ERROR, "META", "per-category budgets are not applied by allocator (its "
+                  "themes carry shares of the total, not envelopes): remove the line to solve "
+                  "the election with one budget, or split the file into one per category",
+                  *where)
+
+
+def _line(meta: dict[str, str], key: str) -> int | None:
+    return int(meta[f"line.{key}"]) if f"line.{key}" in meta else None
+
+
+def _decimal(value: Fraction) -> str:
+    """An exact decimal as text (the validator parses it): integers stay integers."""
+    return str(value.numerator) if value.denominator == 1 else repr(float(value))
+
+
+def _amount(cell: object, column: str, line: int, found: Findings) -> Fraction | None:
+    """A cell's number, 0 or more; None (and an error at its line) when it is not one."""
+    text = "" if cell is None else str(cell).strip()
+    value = number(text)
+    if value is None or value < 0:
+        found.add(ERROR, "PROJECTS", f"found '{text}': expected a number, 0 or more",
+                  int(line), column, kind=f"bad {column}")
+        return None
+    return value
+
+
+def _budget(meta: dict[str, str], found: Findings) -> Fraction:
+    if "budget" not in meta:
+        found.append(Finding(ERROR, found.name, "META has no budget (a line 'budget;<amount>' "
+                             "under META)"))
+        return Fraction(0)
+    value = number(meta["budget"])
+    if value is None or value < 0:
+        found.add(ERROR, "META", f"found '{meta['budget']}': expected the budget, a number, "
+                  "0 or more", _line(meta, "budget"), "budget")
+        return Fraction(0)
+    return value
+
+
+def _outcome(raw: pd.DataFrame, column: str, lines: np.ndarray, ballots: Ballots | None,
+             found: Findings) -> list[Fraction]:
+    """Each project's votes or score: the file's cell; from the ballots where the file has no
+    such column or leaves a cell empty (said), an error where it cannot."""
+    counted = None
+    if ballots is not None:
+        counted = np.asarray((ballots.points if column == "score" else ballots.supports)
+                             .sum(axis=0)).ravel()
+    if column not in raw:
+        if counted is None:
+            found.append(Finding(ERROR, found.name, "PROJECTS has neither a votes nor a score "
+                                 "column, and there is no VOTES section to count them from"))
+            return [Fraction(0)] * len(raw)
+        found.add(WARNING, "PROJECTS", f"no {column} column: each project's {column} is "
+                  "counted from the VOTES section", int(lines[0]) - 1)
+        return [Fraction(int(v)) for v in counted]
+    out, differ = [], []
+    for k, (cell, line) in enumerate(zip(raw[column], lines)):
+        text = "" if cell is None else str(cell).strip()
+        if text == "" and counted is not None:
+            found.add(WARNING, "PROJECTS", f"empty: taken from the VOTES section "
+                      f"({int(counted[k])})", int(line), column, kind=f"empty {column}")
+            out.append(Fraction(int(counted[k])))
+            continue
+        if text == "":
+            found.add(ERROR, "PROJECTS", f"empty, and the file has no VOTES to count it from: "
+                      f"write the project's {column}", int(line), column, kind=f"empty {column}")
+            out.append(Fraction(0))
+            continue
+        value = _amount(text, column, line, found)
+        out.append(Fraction(0) if value is None else value)
+        if value is not None and counted is not None and value != counted[k]:
+            differ.append(f"{raw['project_id'].iloc[k]} ({text} vs {int(counted[k])})")
+    if differ:
+        found.add(WARNING, "PROJECTS", f"the {column} column differs from the VOTES section for "
+                  f"{len(differ)} project(s): {', '.join(differ[:5])}"
+                  f"{' …' if len(differ) > 5 else ''}; the file's {column} is used", None, column)
+    return out
+
+
+def _threshold(meta: dict[str, str], outcome: list[Fraction], found: Findings
+               ) -> list[str] | None:
+    """``min_project_score_threshold``: projects below it are locked out (None: no line)."""
+    if "min_project_score_threshold" not in meta:
+        return None
+    value = number(meta["min_project_score_threshold"])
+    if value is None:
+        found.add(ERROR, "META", f"found '{meta['min_project_score_threshold']}': expected a "
+                  "number", _line(meta, "min_project_score_threshold"),
+                  "min_project_score_threshold")
+        return None
+    return ["out" if v < value else "" for v in outcome]
+
+
+def _ballots(meta: dict[str, str], votes: Section, ids: pd.Series, kind: str,
+             raw: pd.DataFrame, found: Findings) -> Ballots | None:
+    """The VOTES section as a voters × projects matrix of points (None: no VOTES rows)."""
+    if not votes.rows:
+        return None
+    header = votes.header or []
+    if "vote" not in header:
+        found.add(ERROR, "VOTES", "no vote column (the header must name voter_id;vote)",
+                  votes.lines[0] - 1)
+        return None
+    frame = votes.frame()
+    column = {p: k for k, p in enumerate(ids)}
+    has_points = "points" in header
+    if kind == CUMULATIVE and not has_points:
+        found.add(ERROR, "VOTES", f"{meta.get('vote_type')} ballots need a points column",
+                  votes.lines[0] - 1)
+        return None
+    scoring, rank_points = _scoring(meta, kind, has_points, frame, found)
+    rows, cols, data = [], [], []
+    points_cells = frame["points"] if has_points else [""] * len(frame)
+    for v, (cell, pcell, line) in enumerate(zip(frame["vote"], points_cells, votes.lines)):
+        named = [x.strip() for x in str(cell or "").split(",") if x.strip()]
+        if not named:
+            found.add(WARNING, "VOTES", "empty ballot: a voter who supports no project",
+                      line, "vote", kind="empty ballot")
+            continue
+        unknown = [x for x in named if x not in column]
+        if unknown or len(set(named)) < len(named):
+            found.add(ERROR, "VOTES", f"project {', '.join(unknown)} is not in PROJECTS"
+                      if unknown else "a project named twice in one ballot", line, "vote",
+                      kind="unknown" if unknown else "twice")
+            continue
+        if has_points:
+            given = [number(x) for x in str(pcell or "").split(",") if x.strip()]
+            if (len(given) != len(named) or any(g is None or g < 0 or g.denominator != 1
+                                                for g in given)):
+                found.add(ERROR, "VOTES", f"'{pcell}': expected one whole number of points, "
+                          "0 or more, per project of the vote column", line, "points",
+                          kind="points")
+                continue
+            values = [int(g) for g in given]  # type: ignore[arg-type]
+        elif kind == ORDINAL:
+            values = [rank_points(k) for k in range(len(named))]
+        else:
+            values = [1] * len(named)
+        rows += [v] * len(named)
+        cols += [column[x] for x in named]
+        data += values
+    points = sp.csr_array((np.asarray(data, np.int64), (np.asarray(rows, np.int64),
+                                                        np.asarray(cols, np.int64))),
+                          shape=(len(frame), len(ids)))
+    points.eliminate_zeros()
+    ballots = Ballots(kind=kind, voters=frame.get("voter_id", pd.Series(range(len(frame))))
+                      .astype(str).to_numpy(), points=points, scoring=scoring)
+    if kind == ORDINAL and not has_points and "scoring_fn" not in meta:
+        _check_borda(ballots, raw, votes, found)
+    return ballots
+
+
+def _scoring(meta: dict[str, str], kind: str, has_points: bool, frame: pd.DataFrame,
+             found: Findings):
+    """How an ordinal ballot's positions become points: (description, points of position)."""
+    if kind != ORDINAL or has_points:
+        return ("the points column" if kind == ORDINAL else ""), (lambda k: 1)
+    fn = meta.get("scoring_fn", "").strip()
+    if fn and all(number(x) is not None for x in fn.split(",")):
+        listed = [int(number(x) or 0) for x in fn.split(",")]
+        return (f"scoring_fn {fn}",
+                lambda k: listed[k] if k < len(listed) else 0)
+    if fn and not fn.lower().startswith("borda"):
+        found.add(ERROR, "META", f"scoring_fn '{fn}' is not one allocator reads (Borda, or "
+                  "points by position such as 3,2,1): give a points column in VOTES",
+                  _line(meta, "scoring_fn"), "scoring_fn")
+    longest = frame["vote"].fillna("").astype(str).str.count(",").max() + 1 if len(frame) else 1
+    top = int(number(meta.get("max_length", "")) or longest)
+    return (f"Borda: {top} points for the first position, one less for each next",
+            lambda k: max(top - k, 0))
+
+
+def _check_borda(ballots: Ballots, raw: pd.DataFrame, votes: Section, found: Findings) -> None:
+    """Ranks scored Borda for want of a scoring in the file: its score column must agree."""
+    if "score" not in raw:
+        found.add(WARNING, "VOTES", f"ordinal ballots without points or scoring_fn: ranks "
+                  f"scored {ballots.scoring}", votes.lines[0] - 1)
+        return
+    scored = np.asarray(ballots.points.sum(axis=0)).ravel()
+    given = pd.to_numeric(raw["score"], errors="coerce").to_numpy(float)
+    if not np.array_equal(scored, given):
+        k = int(np.flatnonzero(scored != given)[0])
+        found.add(ERROR, "VOTES", f"ordinal ballots without points or scoring_fn: their ranks, "
+                  f"scored {ballots.scoring}, do not add up to the score column (project "
+                  f"{raw['project_id'].iloc[k]}: {scored[k]:g} against {given[k]:g}); "
+                  "add a points column to VOTES or a scoring_fn line to META",
+                  votes.lines[0] - 1)

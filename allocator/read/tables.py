@@ -12,6 +12,7 @@ from typing import Any, Callable, cast
 import numpy as np
 import pandas as pd
 
+from allocator.core.ballots import Ballots
 from allocator.core.findings import ERROR, WARNING, Finding, column_letter
 from allocator.core.schema import Sheet, normalise_header, sheet_for
 
@@ -50,6 +51,7 @@ class Workbook:
     tables: dict[str, Table]
     findings: tuple[Finding, ...] = ()
     sheet_names: tuple[str, ...] = field(default=())
+    ballots: Ballots | None = None  # a Pabulib file's VOTES section
 
 
 # ----------------------------------------------------------------------------- sheets by name

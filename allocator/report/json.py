@@ -94,6 +94,7 @@ def result_json(result: Result) -> dict:
             "diagnosis": None if result.diagnosis is None else {
                 "summary": result.diagnosis.attrs.get("summary"),
                 "rules": records(result.diagnosis)},
+            **({"voters": result.voters.to_dict()} if result.voters is not None else {}),
             "allocation": records(result.allocation)}
 
 

@@ -165,25 +165,16 @@ def review_blocks(c: Comparison) -> list[Block]:
 
     blocks.append(Block("heading", "Fairness"))
     f = c.fairness.set_index("scenario")
-    even = f["gini_territories"].dropna()
-    if len(even):
-        blocks.append(Block("text", f"Funding is spread most evenly across territories under "
-                                    f"{even.idxmin()} (Gini {fmt.show(even.min(), fmt.INDEX)}) "
-                                    f"and least under {even.idxmax()} (Gini "
-                                    f"{fmt.show(even.max(), fmt.INDEX)}); 0 would be equal "
-                                    "euros everywhere. Coverage ranges from "
-                                    f"{fmt.show(f['territories_covered'].min(), fmt.SHARE)} to "
-                                    f"{fmt.show(f['territories_covered'].max(), fmt.SHARE)} of "
-                                    "the territories with a project. A fair ratio of 1 means a "
-                                    "region receives exactly its share of the fairness basis."))
-    if c.fair_ratios is not None and len(c.fair_ratios):
-        blocks.append(Block("plot", "Each region's funding over its fair share, by scenario",
-                            key="fairness"))
-    blocks.append(_table(c.fairness, {"gini_territories": fmt.INDEX,
-                                      "gini_per_industrial_job": fmt.INDEX,
-                                      "territories_covered": fmt.SHARE,
-                                      "smallest_fair_ratio": fmt.INDEX,
-                                      "largest_fair_ratio": fmt.INDEX}))
+    if "share_with_nothing" in f:  # a Pabulib election: what its voters get
+        blocks.append(Block("text", "Share of voters none of whose projects is funded, funded "
+                                    "projects per voter, share of the cost each voter voted "
+                                    "for that is funded (means), and EJR checked for groups "
+                                    "of voters asking for one project."))
+        blocks.append(_table(c.fairness, {"share_with_nothing": fmt.SHARE,
+                                          "mean_funded_supported": fmt.TENTHS,
+                                          "mean_cost_share": fmt.SHARE}))
+    else:
+        blocks += _territorial_fairness(c, f)
 
     if len(names) > 1:
         blocks.append(Block("heading", "Territories that gain or lose most"))
@@ -342,3 +333,27 @@ def _markdown(blocks: list[Block], images: dict[str, str]) -> str:
         "text": lambda b: [f"{b.text}\n"],
         "plot": lambda b: [f"![{b.text}]({images[b.key]})\n"],
         "table": table}))
+
+
+def _territorial_fairness(c: Comparison, f: pd.DataFrame) -> list[Block]:
+    blocks = []
+    even = f["gini_territories"].dropna()
+    if len(even):
+        blocks.append(Block("text", f"Funding is spread most evenly across territories under "
+                                    f"{even.idxmin()} (Gini {fmt.show(even.min(), fmt.INDEX)}) "
+                                    f"and least under {even.idxmax()} (Gini "
+                                    f"{fmt.show(even.max(), fmt.INDEX)}); 0 would be equal "
+                                    "euros everywhere. Coverage ranges from "
+                                    f"{fmt.show(f['territories_covered'].min(), fmt.SHARE)} to "
+                                    f"{fmt.show(f['territories_covered'].max(), fmt.SHARE)} of "
+                                    "the territories with a project. A fair ratio of 1 means a "
+                                    "region receives exactly its share of the fairness basis."))
+    if c.fair_ratios is not None and len(c.fair_ratios):
+        blocks.append(Block("plot", "Each region's funding over its fair share, by scenario",
+                            key="fairness"))
+    blocks.append(_table(c.fairness, {"gini_territories": fmt.INDEX,
+                                      "gini_per_industrial_job": fmt.INDEX,
+                                      "territories_covered": fmt.SHARE,
+                                      "smallest_fair_ratio": fmt.INDEX,
+                                      "largest_fair_ratio": fmt.INDEX}))
+    return blocks

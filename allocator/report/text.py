@@ -10,6 +10,7 @@ from allocator.analyse.allocation import Result
 from allocator.analyse.explain import NOT_PRICED, Explanation
 from allocator.analyse.sweep import Sweep
 from allocator.analyse.uncertainty import NOT_IN_TIME, Uncertainty, robust_comparison
+from allocator.analyse.voters import VoterMeasures
 from allocator.core import format as fmt
 from allocator.core.format import euros
 
@@ -78,12 +79,28 @@ def result_summary(result: Result) -> str:
     if late:
         lines.append(f"not priced {' and '.join(late)}: the time limit was reached "
                      "(--time-limit)")
+    if result.voters is not None:
+        lines += voters_lines(result.voters)
     return "\n".join(lines)
 
 
 def _count(frame, column: str) -> int:
     """Rows of ``frame`` whose ``column`` says the time limit left them unpriced."""
     return 0 if frame is None or column not in frame else int((frame[column] == NOT_PRICED).sum())
+
+
+def voters_lines(v: VoterMeasures) -> list[str]:
+    """What the voters of an election get, in two lines."""
+    lines = [f"voters     {fmt.show(v.voters, fmt.COUNT)}: {fmt.show(v.nothing, fmt.SHARE)} "
+             f"with nothing funded; each has {v.mean_funded:.2f} funded projects and "
+             f"{fmt.show(v.mean_cost_share, fmt.SHARE)} of the cost they voted for funded, "
+             "on average"]
+    if v.ejr_violations is not None:
+        shown = ", ".join(v.ejr_violations[:5]) + (" …" if len(v.ejr_violations) > 5 else "")
+        lines.append("EJR        no group of voters asking for one project is short-changed"
+                     if not v.ejr_violations else f"EJR        violated: {len(v.ejr_violations)} "
+                     f"project(s) whose supporters are owed them got nothing like it ({shown})")
+    return lines
 
 
 def uncertainty_summary(u: Uncertainty) -> str:

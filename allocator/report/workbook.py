@@ -250,6 +250,9 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
             out.frame("by_theme", result.by_theme, outcomes=outcomes)
             out.frame("outcomes", result.outcomes,
                       kinds={o: fmt.OUTCOME for o in ("achieved", "available", "ideal")})
+            if result.voters is not None:  # a Pabulib election: what its voters get
+                out.pairs("voters", result.voters.to_dict(flat=True),
+                          header=("measure", "value"))
             if result.shadow_prices is not None:
                 out.frame("shadow_prices", result.shadow_prices, outcomes=outcomes,
                           kinds=_limit_kinds(result.shadow_prices))

@@ -124,24 +124,24 @@ def greedy(problem: Problem, scenario: Scenario, *, rank: str = "score",
     held = scenario.budget / MEUR
     for _ in range(ROUNDS):
         values = _fund(problem, model, order, held)
-        unmet = _unmet(model, values)
+        broken = unmet(model, values)
         spent = float(np.sum(model.award @ values))
-        if not unmet or TOTAL not in model.col_names or spent >= held - 1e-9:
+        if not broken or TOTAL not in model.col_names or spent >= held - 1e-9:
             break
         held = spent  # shares of a smaller total: hold them against what was spent
     objective_value = float(model.c @ values + model.offset)
-    status = Status.INFEASIBLE if unmet else Status.FEASIBLE
+    status = Status.INFEASIBLE if broken else Status.FEASIBLE
     funded = int(np.count_nonzero(values[project_columns(model)[0]] > 0.5))
-    message = (f"ranking by {rank} funds {funded} projects under every rule" if not unmet else
-               f"ranking by {rank} leaves rules unmet: " + "; ".join(unmet[:MAX_NAMED])
-               + (f"; and {len(unmet) - MAX_NAMED} more" if len(unmet) > MAX_NAMED else ""))
+    message = (f"ranking by {rank} funds {funded} projects under every rule" if not broken else
+               f"ranking by {rank} leaves rules unmet: " + "; ".join(broken[:MAX_NAMED])
+               + (f"; and {len(broken) - MAX_NAMED} more" if len(broken) > MAX_NAMED else ""))
     return model, Solution(status=status, objective=objective_value, bound=None, gap=None,
                            values=values, build_seconds=build,
                            solve_seconds=time.perf_counter() - t1, backend="greedy",
                            solver=f"greedy by {rank}", version=__version__, message=message)
 
 
-def _bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
+def rule_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Row bounds as rules: definitional rows opened up (they hold by construction)."""
     lo, hi = model.row_lo.copy(), model.row_hi.copy()
     for g in model.groups:
@@ -157,7 +157,7 @@ def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float) -> n
     min_award = np.where(p["partial"].to_numpy(bool), p["min_award"].fillna(0).to_numpy(float),
                          0.0) / MEUR
     A = sp.csc_array(model.A)
-    lo, hi = _bounds(model)
+    lo, hi = rule_bounds(model)
     # rows are in M€ or counts: 1e-11 relative is a thousandth of a euro on €100M
     slack_tol = 1e-11 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, 0.0)))
     F = full_values(model)
@@ -241,7 +241,7 @@ def _floor_rows(model: Model, lo: np.ndarray) -> np.ndarray:
     return rows[np.isfinite(lo[rows])]
 
 
-def _unmet(model: Model, values: np.ndarray) -> list[str]:
+def unmet(model: Model, values: np.ndarray) -> list[str]:
     """Rules the allocation breaks, each as 'group[label] (meaning): short/over by amount'."""
     activity = model.A @ values
     tol = 1e-7 * np.maximum(1.0, np.abs(np.nan_to_num(np.c_[model.row_lo, model.row_hi],

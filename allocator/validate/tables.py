@@ -379,7 +379,7 @@ def validate(workbook: Workbook) -> Problem:
     return Problem(projects=projects, territories=territories, regions=regions,
                    resources=resources, resource_use=use, themes=themes,
                    outcomes=tuple(outcomes), extra_columns=tuple(extras),
-                   scenarios=tuple(scenarios), source=workbook.path,
+                   scenarios=tuple(scenarios), source=workbook.path, ballots=workbook.ballots,
                    warnings=tuple(f for f in findings if f.severity == WARNING))
 
 
