@@ -250,7 +250,7 @@ def test_cli_writes_workbook_plot_and_json(tmp_path):
     hist = {r[0]: r[1] for r in cells[[r[0] for r in cells].index("funded in") + 1:]}
     frequency = np.array([p["selection_frequency"] for p in result["selection_frequency"]])
     assert hist["never"] == (frequency == 0).sum() == result["summary"][
-        "projects funded in no draw"]
+        "projects_funded_in_no_draw"]
     assert hist["always"] == (frequency == 1).sum()
     assert sum(v for v in hist.values() if v is not None) == 30
     assert (tmp_path / "mc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
