@@ -21,7 +21,7 @@ Each measurement runs in a fresh process (spawned), so its peak RSS is its own; 
 child process of that one and its peak is reported apart. Times are medians of the repeats
 (3 at N ≤ 10,000, 1 above); CPU seconds (process + children) are given beside wall
 seconds because the benchmark machine may be shared. The scaling plot
-(``benchmarks/scaling.png``, log-log) is drawn from the same run.
+(``benchmarks/solve_scaling.png``, log-log) is drawn from the same run.
 """
 from __future__ import annotations
 
@@ -419,9 +419,9 @@ def run(quick: bool = False) -> str:
     data = measure(quick)
     sizes, builds, naives, solves = data["sizes"], data["builds"], data["naives"], data["solves"]
     every = sorted(set(sizes) | set(data["plot"]))
-    png = Path(__file__).with_name("scaling.png")
+    png = Path(__file__).with_name("solve_scaling.png")
     if quick:  # CI checks the plot is drawn; the committed one comes from a full run
-        png = Path(tempfile.mkdtemp(prefix="allocator-bench-")) / "scaling.png"
+        png = Path(tempfile.mkdtemp(prefix="allocator-bench-")) / "solve_scaling.png"
     plot_scaling(data, png)
 
     out = ["## Solve step\n", __doc__.split("\n\n", 1)[1].strip(), ""]
@@ -545,7 +545,7 @@ def run(quick: bool = False) -> str:
                    f"{plt_ / lpt:.1f} | {rel} | {rel_cut} |")
     versions = sorted({f"{x['solver']} ({x['version']})" for r in solves.values()
                        if "runs" in r for x in r["runs"] if x.get("version")})
-    out.append(f"\nScaling plot: `benchmarks/scaling.png` (N = "
+    out.append(f"\nScaling plot: `benchmarks/solve_scaling.png` (N = "
                f"{', '.join(f'{n:,}' for n in data['plot'])}). Solvers: {', '.join(versions)}. "
                f"Total benchmark time: {time.perf_counter() - t_start:.0f} s.")
     return "\n".join(out) + "\n"

@@ -5,9 +5,9 @@ a programme's rules on a hand-made case; what voters get.
 pabutools parses each file on its own (``parse_pabulib``), so the ballots, costs and budget it
 runs on do not come from allocator's reader. Ties: both break them by project id as text.
 Timing: pabutools takes seconds on the largest files (Wawer, Ochota, Toulouse, Amsterdam 285)
-and minutes on Łódź 2022 (90,494 voters): those run only with ALLOCATOR_SLOW_ELECTIONS=1 (32 minutes: not
-in CI, whose ALLOCATOR_SLOW_TESTS runs the OR-Library optima). ``add1``
-reruns MES once per unit of currency added to each voter's share, hundreds of times; it is
+and minutes on Łódź 2022 (90,494 voters): those run only with ALLOCATOR_SLOW_ELECTIONS=1
+(32 minutes: not in CI, whose ALLOCATOR_SLOW_TESTS runs the OR-Library optima). ``add1`` reruns
+MES once per unit of currency added to each voter's share, hundreds of times; it is
 checked on the two files where both libraries take well under a second.
 """
 from __future__ import annotations

@@ -174,6 +174,9 @@ def solve_scenario(problem: Problem, scenario: Scenario, deadline: float | None 
     Without explanations: per-project reasons cost dozens of re-solves, and a sweep compares
     totals; ``allocator solve`` on one scenario gives them.
     """
-    model, solution = solve(problem, scenario,
-                            options=SolveOptions.from_scenario(scenario, deadline=deadline))
+    # one HiGHS thread in this process as in a pool worker: at the exact gap a search on
+    # two threads ends ~1e-16 apart in bound and awards, and the table would depend on the
+    # number of workers
+    model, solution = solve(problem, scenario, options=SolveOptions.from_scenario(
+        scenario, deadline=deadline).overridden(threads=1))
     return analyse(problem, scenario, model, solution, explain=False)

@@ -214,8 +214,10 @@ def _setup(problem: Problem, scenario: Scenario, deadline: float | None) -> _Set
             and cached.deadline == deadline:
         return cached
     model = formulate(problem, scenario)
-    # HiGHS's threads are set per process, not per solve (``runtime.pool``)
-    options = replace(SolveOptions.from_scenario(scenario, deadline=deadline), threads=None)
+    # one HiGHS thread here as in a worker (``runtime.pool``): at the exact gap HiGHS's MILP
+    # gives awards ~1e-7 apart on one thread or two, and the draws would depend on the
+    # number of workers
+    options = replace(SolveOptions.from_scenario(scenario, deadline=deadline), threads=1)
     _LOCAL.setup = _Setup(problem, scenario, model, share_map(problem, model),
                           Ranges.of(problem, model.outcomes),
                           backend(scenario.backend).resolver(model, options), deadline)

@@ -127,11 +127,12 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
         state = Status.UNBOUNDED
     else:
         state = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
-    # CBC reports no bound through PuLP: an optimal status means it met a gap asked, so the
-    # bound is at most that far above (not its own: an allocation proven to 1e-4 is not
-    # called optimal, ``base.settled``)
+    # CBC reports no bound through PuLP: an optimal status means it met the relative gap
+    # asked, so the bound is at most that far above (not its own: an allocation proven to
+    # 1e-4 is not called optimal, ``base.settled``), or, for an objective in steps, the
+    # allocation's worth (no allocation is worth less than a step more)
     bound = None if state != Status.OPTIMAL or objective is None else \
-        objective + max(rel * abs(objective), absolute)
+        objective + rel * abs(objective)
     duals = _row_duals(rows) if options.relax and has_solution else None
     return SolverOutput(state, values if has_solution else None, objective, bound, seconds,
                         solver.replace("PULP_CBC_CMD", "CBC"), f"PuLP {pulp.__version__}", "",

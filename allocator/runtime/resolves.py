@@ -29,6 +29,10 @@ class Resolves:
     """
 
     def __init__(self, model: Model, options: SolveOptions, workers: int = 2):
+        # one HiGHS thread wherever they run, here as in a worker (one core each): at the
+        # exact gap HiGHS's MILP gives awards ~1e-7 apart on one thread or two, and the
+        # results would depend on the number of workers
+        options = replace(options, threads=1, on_solution=None)
         self.model, self.options, self.workers = model, options, max(1, workers)
         self._here: Resolver | None = None
 
@@ -62,7 +66,6 @@ def _fan_out(model: Model, options: SolveOptions, changes: list, workers: int,
     time limit plus ``PATIENCE_SECONDS`` (per solve) is stopped and its change reported
     without a solution, and so is every change not answered ``GRACE_SECONDS`` after the
     deadline."""
-    options = replace(options, threads=1, on_solution=None)  # one core per worker
     patience = (options.time_limit + PATIENCE_SECONDS) * solves
     until = None if options.deadline is None else options.deadline + GRACE_SECONDS
     results: list = [None] * len(changes)

@@ -79,8 +79,9 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
         h.setOptionValue("log_file", log_path)
         h.setOptionValue("output_flag", True)
         h.setOptionValue("time_limit", float(options.time_limit))
+        step = objective_step(model) if model.integer.any() and not options.relax else None
         if model.integer.any() and not options.relax:
-            rel, absolute = stopping_gaps(options, objective_step(model))
+            rel, absolute = stopping_gaps(options, step)
             h.setOptionValue("mip_rel_gap", rel)
             # HiGHS stops at either gap: an absolute one set by the caller (``mip``'s, the
             # gap asked of the whole model) stands unless the objective's step is larger
@@ -128,6 +129,9 @@ def run(h: highspy.Highs, model, options: SolveOptions) -> SolverOutput:
     mip = model.integer.any() and not options.relax
     objective = float(info.objective_function_value) if has_solution else None
     bound = float(info.mip_dual_bound) if mip else objective
+    if step is not None and objective is not None and bound is not None and \
+            bound - objective < step * (1 - 1e-7):
+        bound = objective  # no allocation's worth lies between: the whole-number optimum
     if status == S.kOptimal:
         state = Status.OPTIMAL
     elif status == S.kInfeasible:

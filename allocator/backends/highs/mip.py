@@ -354,11 +354,13 @@ def _better(out: SolverOutput, rival: R.Rival, r, model, options: SolveOptions
     worth = float(r.c @ values)
     if not proven and out.objective is not None and worth <= out.objective:
         return out
-    rel, absolute = stopping_gaps(options, objective_step(r))
+    rel, _ = stopping_gaps(options, objective_step(r))
     bound = out.bound
-    if proven:  # CBC's own bound is not read: it is within the gaps it was told
-        mine = worth + max(rel * abs(worth), absolute)
-        bound = mine if bound is None else min(bound, mine)
+    if proven:  # CBC's own bound is not read: it is within the relative gap it was told, or
+        # (an objective in steps) it is the allocation's worth
+        mine = worth + rel * abs(worth)
+        # HiGHS stopped before its root has no finite bound (nan here)
+        bound = min(bound, mine) if bound is not None and np.isfinite(bound) else mine
     return replace(out, status=Status.OPTIMAL if proven else Status.FEASIBLE, values=values,
                    objective=worth, bound=bound, solver="HiGHS and CBC",
                    message=("CBC proved the optimum first" if proven
