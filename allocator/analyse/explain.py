@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from allocator.backends import SolveOptions
 from allocator.core.format import euros, number
+from allocator.core.lang import BLOCKED, phrase
 from allocator.core.problem import Problem
 from allocator.core.rules import rule
 from allocator.core.scenario import Scenario
@@ -42,7 +43,7 @@ from allocator.solve.solution import Solution
 TOL = 1e-6
 # what a price or a shadow price says when its re-solve found no allocation in the time the
 # command's limit left it (or was left none)
-NOT_PRICED = "not priced: the time limit was reached"
+NOT_PRICED = phrase("not_priced")
 
 
 def _outcome_totals(model: Model, values) -> np.ndarray:
@@ -84,7 +85,7 @@ def _shadow_plan(problem: Problem, model: Model, solution: Solution) -> dict | N
         if step is None:  # 1% of the limit, in the direction that relaxes it
             step = (0.01 if r.side == "hi" else -0.01) * abs(r.limit)
         if r.rule == "resource":
-            label = f"+{number(0.01 * r.limit * r.scale)} (1% of capacity)"
+            label = phrase("capacity", amount=number(0.01 * r.limit * r.scale))
         steps.append((step, label))
         if family.shadow == "dual":
             continue
@@ -109,13 +110,13 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
         if rule(r.rule).shadow == "dual":
             record.update(resolve_per_step=np.nan, trust="LP dual",
                           note=NOT_PRICED if np.isnan(dual) else
-                          "one row per territory: re-solve not run; the dual is a local rate")
+                          phrase("dual_only"))
         else:
             out = next(answers)
             if out.values is None or out.objective is None:
                 record.update(resolve_per_step=np.nan, trust="LP dual",
                               note=NOT_PRICED if out.status == Status.NO_SOLUTION
-                              else f"re-solve {out.status}")
+                              else phrase("resolve_status", status=out.status))
             else:
                 gain = out.objective - solution.objective
                 record["resolve_per_step"] = gain
@@ -124,9 +125,7 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
                 agree = abs(gain - dual) <= 0.1 * max(abs(gain), abs(dual), 1e-12) and \
                     (np.sign(gain) == np.sign(dual) or max(abs(gain), abs(dual)) < 1e-9)
                 record["trust"] = "both agree" if agree else "re-solve"
-                record["note"] = ("" if agree else "the LP dual prices a marginal euro; the "
-                                  "re-solve shows what a whole step buys once projects can "
-                                  "change")
+                record["note"] = "" if agree else phrase("dual_vs_resolve")
         records.append(record)
     return pd.DataFrame(records)
 
@@ -202,22 +201,22 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     cutoff = pd.Series(per_meur[free]).groupby(region[free]).min().to_dict()
     for i in np.flatnonzero(funded):
         if lock[i] == "in":
-            reason[i] = "funded: locked in"
+            reason[i] = phrase("funded.locked")
         elif i in required_by and per_meur[i] < cutoff.get(region[i], -np.inf) + 1e-12:
-            reason[i] = f"funded: required by {required_by[int(i)]}"
+            reason[i] = phrase("funded.required", other=required_by[int(i)])
         else:
-            reason[i] = (f"funded: yields {per_meur[i]:.4g} per €M, at or above the cut-off "
-                         f"{cutoff.get(region[i], per_meur[i]):.4g} of {region[i] or 'its region'}")
+            reason[i] = phrase("funded.yield", value=f"{per_meur[i]:.4g}",
+                               cutoff=f"{cutoff.get(region[i], per_meur[i]):.4g}",
+                               region=region[i] or "its region")
 
     assert solution.values is not None  # explained solutions have an allocation
     blocked = blocks(problem, scenario, model, solution.values, funded)
     for i in np.flatnonzero(~funded):
         reason[i] = blocked[i] or (
-            f"not funded: yields {per_meur[i]:.4g} per €M, below the cut-off "
-            f"{cutoff[region[i]]:.4g} of {region[i] or 'its region'}"
+            phrase("unfunded.below", value=f"{per_meur[i]:.4g}", cutoff=f"{cutoff[region[i]]:.4g}",
+                   region=region[i] or "its region")
             if region[i] in cutoff and per_meur[i] < cutoff[region[i]] else
-            f"not funded: yields {per_meur[i]:.4g} per €M, but the envelope is spent on "
-            f"combinations worth more ({euros(entry[i])} needed)")
+            phrase("unfunded.spent", value=f"{per_meur[i]:.4g}", need=euros(entry[i])))
 
     return pd.DataFrame({"reason": reason, "price_of_inclusion": np.full(n, np.nan),
                          "displaces": np.full(n, "", dtype=object)})
@@ -254,13 +253,13 @@ def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positi
         elif out.status == Status.NO_SOLUTION:  # out of time, not a verdict on the rules
             prices.append((None, NOT_PRICED))
         elif out.values is None:
-            prices.append((None, f"cannot be forced in: the rules then are {out.status}"))
+            prices.append((None, phrase("forced_out", status=out.status)))
         else:
             now = np.asarray(model.select @ out.values).ravel() > 0.5
             gone = ids[funded & ~now]
             prices.append((max(0.0, solution.objective - out.objective),
-                           ", ".join(gone[:10])
-                           + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")))
+                           ", ".join(gone) if len(gone) <= 10 else
+                           phrase("more", first=", ".join(gone[:10]), n=len(gone) - 10)))
     return prices
 
 
@@ -275,9 +274,8 @@ def blocks(problem: Problem, scenario: Scenario, model: Model, values: np.ndarra
     lock = p["lock"].to_numpy(object)
     max_award = p["max_award"].to_numpy(float)
     reason = np.full(n, "", dtype=object)
-    reason[~funded & (lock == "out")] = "not funded: locked out"
-    reason[~funded & (lock != "out") & (max_award <= 0)] = \
-        "not funded: its aid-rate cap allows no award"
+    reason[~funded & (lock == "out")] = phrase("unfunded.locked")
+    reason[~funded & (lock != "out") & (max_award <= 0)] = phrase("unfunded.rate")
     candidates = np.flatnonzero(~funded & (reason == ""))
     if not len(candidates):
         return reason
@@ -309,7 +307,7 @@ def blocks(problem: Problem, scenario: Scenario, model: Model, values: np.ndarra
         if seen[c[k]]:
             continue
         seen[c[k]] = True
-        reason[candidates[c[k]]] = "not funded: " + _blocked(
+        reason[candidates[c[k]]] = BLOCKED[0] + _blocked(
             problem, scenario, model, A, values, int(r[k]), activity, float(d[k]), group_of)
     return reason
 

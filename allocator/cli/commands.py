@@ -1,6 +1,7 @@
 """The commands: each parses its options, calls one library function, writes and prints."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -170,7 +171,8 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
     why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose)
     if not why.ok:
         raise Failed(f"no allocation: the problem is {why.solution.label}")
-    ctx.show(as_json, lambda: to_json.records(why.projects), lambda: text.explanation(why))
+    ctx.show(as_json, lambda: to_json.records(why.projects),
+             lambda: text.explanation(why, scenario.lang))
 
 
 @main.command("budget-curve")
@@ -255,11 +257,12 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
             ctx.say(f"{r.name}: {r.status} {r.message}".rstrip())
         raise Failed(str(exc)) from None
     ctx.write(output, write_comparison, comparison, inputs=sources)
-    ctx.write(report, write_review, comparison, inputs=sources)
+    lang = ctx.lang or str(comparison.runs[0].parameters.get("lang") or "en")
+    ctx.write(report, functools.partial(write_review, lang=lang), comparison, inputs=sources)
     ctx.show(as_json, lambda: to_json.comparison_json(comparison),
              lambda: text.table(comparison.outcomes[["metric", *comparison.names]],
                                 kinds=dict.fromkeys(comparison.names, "outcome"),
-                                rows={"awarded": "€"}), output)
+                                rows={"awarded": "€"}, lang=lang), output)
     missing = [r for r in comparison.runs if not r.ok]
     if missing:
         raise Failed("\n".join(f"{r.name}: no allocation ({r.message or r.status})"

@@ -1,0 +1,229 @@
+"""The words of every output, in English and French: sheet names, column headers, fixed terms
+and the sentence templates of reasons and messages.
+
+The analysis speaks English: its frames have snake_case columns and English reasons, each
+sentence made from a template of ``PHRASES`` (or a rule's ``blocks`` in ``core.rules``) with
+named fields. The report, written in another language, asks ``words(lang)`` for a ``Words``:
+``term`` names a sheet, a column or a fixed value, ``sentence`` reads an English sentence back
+through its template and writes it in the reader's language (its figures too: "€1 234 567"
+becomes "1 234 567 €", "12.5%" "12,5 %"). A sentence of no template stays English, which the
+tests forbid: a new reason kind without its French fails them.
+
+French figures: a no-break space between thousands and before "€" and "%", a decimal comma.
+Excel number formats are left to the reader's locale.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from allocator.core.rules import RULES
+
+LANGS = ("en", "fr")
+NBSP = "\u00a0"
+
+# English → French: sheet names, column headers, run items and the fixed values of cells
+TERMS: dict[str, str] = {
+    # sheets
+    "summary": "synthèse", "allocation": "répartition", "by_region": "par région",
+    "by_territory": "par territoire", "by_theme": "par thème", "outcomes": "résultats",
+    "shadow_prices": "prix duaux", "diagnosis": "diagnostic", "scenario": "scénario",
+    "run": "exécution", "budget_curve": "courbe budgétaire",
+    # columns
+    "project_id": "identifiant projet", "title": "intitulé", "territory_id":
+        "identifiant territoire", "region": "région", "theme": "thème",
+    "theme_label": "libellé du thème", "status": "statut", "award": "aide accordée",
+    "requested": "montant demandé", "share_of_request": "part de la demande",
+    "max_award": "aide maximale", "total_cost": "coût total", "max_aid_rate": "taux d'aide max",
+    "jobs": "emplois", "skills": "compétences", "innovation": "innovation", "lock": "verrou",
+    "reason": "motif", "price_of_inclusion": "coût de l'inclusion", "displaces": "évince",
+    "note": "remarque", "funded": "financé", "projects": "projets", "awarded": "accordé",
+    "share_of_awarded": "part de l'accordé", "floor": "plancher", "cap": "plafond",
+    "fair_share": "part équitable", "fair_ratio": "ratio d'équité", "name": "nom",
+    "label": "libellé", "outcome": "résultat", "achieved": "atteint", "available": "disponible",
+    "ideal": "idéal", "weight": "poids", "share_of_ideal": "part de l'idéal", "rule": "règle",
+    "subject": "objet", "limit": "limite", "step": "pas", "lp_dual_per_step": "dual PL par pas",
+    "resolve_per_step": "re-résolution par pas", "trust": "à retenir", "parameter": "paramètre",
+    "value": "valeur", "item": "élément", "statement": "constat", "to_relax": "à assouplir",
+    "budget": "budget", "objective": "objectif", "envelope": "enveloppe",
+    "partial": "partiel", "territory_name": "nom du territoire",
+    # run items
+    "bound": "borne", "gap": "écart", "build_seconds": "secondes de construction",
+    "solve_seconds": "secondes de résolution", "backend": "moteur", "solver": "solveur",
+    "solver_version": "version du solveur", "message": "message",
+    "allocator_version": "version d'allocator", "levels": "niveaux",
+    # values
+    "partly funded": "partiellement financé",
+    "not funded": "non financé", "both agree": "les deux concordent", "re-solve": "re-résolution",
+    "LP dual": "dual PL", "locked out": "exclu d'office", "unfunded": "non financé",
+    "yes": "oui", "no": "non", "in": "imposé", "out": "exclu",
+    "optimal": "optimal", "feasible": "réalisable", "infeasible": "infaisable",
+    "€1M more": "1 M€ de plus", "€1M less": "1 M€ de moins", "1% more": "1 % de plus",
+    "1% less": "1 % de moins", "1 more site": "1 site de plus", "1 ha more": "1 ha de plus",
+    "1 project less": "1 projet de moins", "its region": "sa région",
+    "industrial_jobs": "emplois industriels", "population": "population",
+    # the review report's tables
+    "metric": "indicateur", "projects_funded": "projets financés", "ranking": "classement",
+    "ranking meets every rule": "respecte chaque règle", "greedy by score":
+        "classement par score", "greedy by ratio": "classement par score par euro",
+    "gini_territories": "Gini des territoires", "gini_per_industrial_job":
+        "Gini par emploi industriel", "territories_covered": "territoires couverts",
+    "smallest_fair_ratio": "plus petit ratio d'équité", "smallest_region":
+        "région la moins dotée", "largest_fair_ratio": "plus grand ratio d'équité",
+    "largest_region": "région la mieux dotée", "fairness_basis": "base d'équité",
+    "funded_in": "financé dans", "method": "méthode", "seconds": "secondes",
+    "differs": "diffère",
+}
+# outcome columns: what a project offered, what a re-solve adds
+PATTERNS = ((r"(?P<x>.+)_offered", "offre en {x}", "{x}_offered"),
+            (r"Δ\s*(?P<x>.+)", "Δ {x}", "Δ{x}"))
+# the rule families by their French label (the ``rule`` column of shadow prices)
+TERMS |= {name: r.label_fr for name, r in RULES.items() if name not in TERMS}
+
+# English and French templates of the sentences the analysis and the reports write, by key
+PHRASES: dict[str, tuple[str, str]] = {
+    "funded.locked": ("funded: locked in", "financé : imposé"),
+    "funded.required": ("funded: required by {other}", "financé : requis par {other}"),
+    "funded.yield": ("funded: yields {value} per €M, at or above the cut-off {cutoff} of "
+                     "{region}", "financé : rapporte {value} par M€, au moins le seuil de "
+                     "sa région ({region} : {cutoff})"),
+    "unfunded.below": ("not funded: yields {value} per €M, below the cut-off {cutoff} of "
+                       "{region}", "non financé : rapporte {value} par M€, sous le seuil "
+                       "de sa région ({region} : {cutoff})"),
+    "unfunded.spent": ("not funded: yields {value} per €M, but the envelope is spent on "
+                       "combinations worth more ({need} needed)", "non financé : rapporte "
+                       "{value} par M€, mais l'enveloppe va à des combinaisons qui valent plus "
+                       "(il faudrait {need})"),
+    "unfunded.locked": ("not funded: locked out", "non financé : exclu d'office"),
+    "unfunded.rate": ("not funded: its aid-rate cap allows no award",
+                      "non financé : son taux d'aide maximal ne permet aucune aide"),
+    "not_priced": ("not priced: the time limit was reached",
+                   "non chiffré : la limite de temps a été atteinte"),
+    "forced_out": ("cannot be forced in: the rules then are {status}",
+                   "ne peut être imposé : les règles sont alors {status}"),
+    "more": ("{first} and {n} more", "{first} et {n} autres"),
+    "dual_only": ("one row per territory: re-solve not run; the dual is a local rate",
+                  "une ligne par territoire : pas de re-résolution ; le dual est un taux local"),
+    "resolve_status": ("re-solve {status}", "re-résolution {status}"),
+    "dual_vs_resolve": ("the LP dual prices a marginal euro; the re-solve shows what a whole "
+                        "step buys once projects can change", "le dual PL chiffre un euro "
+                        "marginal ; la re-résolution montre ce qu'un pas entier achète quand "
+                        "les projets peuvent changer"),
+    "capacity": ("+{amount} (1% of capacity)", "+{amount} (1 % de la capacité)"),
+}
+# what a rule's ``blocks`` follows, as an unfunded project's reason
+BLOCKED = ("not funded: ", "non financé : ")
+
+
+@cache
+def _templates() -> tuple[tuple[re.Pattern, str], ...]:
+    """Every English template as a pattern with its French."""
+    pairs = list(PHRASES.values()) + [
+        (BLOCKED[0] + r.blocks, BLOCKED[1] + r.blocks_fr) for r in RULES.values() if r.blocks]
+    return tuple((_pattern(en), fr) for en, fr in sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+                              for i, p in enumerate(parts)), re.S)
+
+
+def phrase(key: str, **fields) -> str:
+    """The English sentence of template ``key``, its fields filled."""
+    return PHRASES[key][0].format(**fields)
+
+
+def figure_fr(text: str) -> str:
+    """A figure written the English way ("€1 234 567", "€1.2M", "12.5%", "−0.511") the
+    French way ("1 234 567 €", "1,2 M€", "12,5 %", "−0,511"); other text unchanged."""
+    def number(m: re.Match) -> str:
+        return m.group(0).replace(" ", NBSP).replace(".", ",")
+    end = r"(?=M\b|[^\w.]|$)"  # a figure ends at its text's end, a space or "M" (€1.2M)
+    out = re.sub(r"(?<![\w.])(?:\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+\.\d+)" + end, number, text)
+    out = re.sub(r"€([\d" + NBSP + r",]+)M\b", r"\1" + NBSP + "M€", out)
+    out = re.sub(r"€([\d" + NBSP + r",]+)", r"\1" + NBSP + "€", out)
+    return re.sub(r"(\d)%", r"\1" + NBSP + "%", out)
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words of one language (``words(lang)``)."""
+    lang: str = "en"
+
+    @property
+    def french(self) -> bool:
+        return self.lang == "fr"
+
+    def term(self, name: str) -> str:
+        """A sheet name, column header or fixed value in this language (unknown ones as
+        they are: a user's outcome or resource keeps its name)."""
+        if not self.french:
+            return name
+        if name in TERMS:
+            return TERMS[name]
+        for regex, french, _ in PATTERNS:
+            if m := re.fullmatch(regex, name):
+                return french.format(**{k: TERMS.get(v, v) for k, v in m.groupdict().items()})
+        return name
+
+    def header(self, name: str) -> str:
+        """A column as a header of a table for reading: its term ("share of ideal" in
+        English, "part de l'idéal" in French)."""
+        return self.term(name) if self.french else name.replace("_", " ")
+
+    def figure(self, text: str) -> str:
+        """A figure as ``core.format.show`` wrote it, in this language."""
+        if not self.french:
+            return text
+        return TERMS.get(text, figure_fr(text)) if text in ("yes", "no") else figure_fr(text)
+
+    def sentence(self, text: str) -> str:
+        """An English sentence of a template (``PHRASES``, a rule's ``blocks``) in this
+        language, its figures and known terms too; any other text as it is."""
+        if not self.french or not isinstance(text, str) or not text:
+            return text
+        french = translate(text)
+        return text if french is None else french
+
+    def say(self, english: str, french: str, **fields) -> str:
+        """A sentence written here, with its two wordings side by side."""
+        return (french if self.french else english).format(**fields)
+
+
+def translate(text: str) -> str | None:
+    """``text`` in French when a template wrote it, None when none did."""
+    for pattern, french in _templates():
+        if m := pattern.fullmatch(text):
+            return french.format(**{k: _field(v) for k, v in m.groupdict().items()})
+    return None
+
+
+def _field(value: str) -> str:
+    """A field of a sentence in French: a known term, or a phrase, or text with figures."""
+    if value in TERMS:
+        return TERMS[value]
+    inner = translate(value)
+    return inner if inner is not None else figure_fr(value)
+
+
+def words(lang: str | None = "en") -> Words:
+    """The words of ``lang`` (``en`` or ``fr``; None: English)."""
+    if lang not in (None, *LANGS):
+        raise ValueError(f"no language '{lang}'; known: {', '.join(LANGS)}")
+    return Words(lang or "en")
+
+
+def english(name: str) -> str:
+    """The English name of a French sheet name or header (a result workbook written in French
+    read back), else ``name`` itself."""
+    if name in _ENGLISH:
+        return _ENGLISH[name]
+    for _, french, template in PATTERNS:
+        if m := _pattern(french).fullmatch(name):
+            return template.format(x=english(m["x"]))
+    return name
+
+
+_ENGLISH = {fr: en for en, fr in TERMS.items()}
