@@ -8,8 +8,6 @@ import dataclasses
 import html
 import re
 import string
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -204,20 +202,3 @@ def test_lang_is_a_scenario_parameter():
     assert Scenario().lang == "en"
     with pytest.raises(ValueError):
         lang.words("de")
-
-
-def test_cli_lang_flag_writes_french_and_english_stays_the_default(tmp_path):
-    out = tmp_path / "fr.xlsx"
-    r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", str(BUNDLED),
-                        "--near-misses", "0", "--lang", "fr", "-o", str(out)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("scénario") and "statut" in r.stdout
-    book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames[:2] == ["synthèse", "répartition"]
-    scenario = dict(book["scénario"].iter_rows(min_row=2, values_only=True))
-    assert scenario["lang"] == "fr"
-    r = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", str(BUNDLED),
-                        "--near-misses", "0", "--lang", "de"], capture_output=True, text=True,
-                       timeout=600)
-    assert r.returncode == 2 and "'de' is not one of" in r.stderr

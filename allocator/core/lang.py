@@ -74,6 +74,9 @@ TERMS: dict[str, str] = {
     "largest_region": "région la mieux dotée", "fairness_basis": "base d'équité",
     "funded_in": "financé dans", "method": "méthode", "seconds": "secondes",
     "differs": "diffère",
+    # the summary sheet's items
+    "proven gap": "écart prouvé", "share of budget": "part du budget",
+    "projects funded": "projets financés",
 }
 # outcome columns: what a project offered, what a re-solve adds
 PATTERNS = ((r"(?P<x>.+)_offered", "offre en {x}", "{x}_offered"),

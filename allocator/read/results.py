@@ -39,7 +39,8 @@ def read_result(path: str | Path) -> Run:
                           given["value"].astype(object).where(given["value"].notna(), None)))
     run = dict(zip(sheets["run"]["item"].astype(str).map(english), sheets["run"]["value"]))
     name = str(parameters.get("name") or p.stem)
-    outcomes = tuple(sheets["outcomes"]["outcome"].astype(str)) if "outcomes" in sheets else ()
+    outcomes = tuple(sheets["outcomes"]["outcome"].astype(str).map(english)) \
+        if "outcomes" in sheets else ()
     allocation = sheets.get("allocation")
     totals: dict[str, float | None] = {}
     if allocation is not None:

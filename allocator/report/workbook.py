@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -40,7 +41,7 @@ LINE = 15  # points: the height of one line of text
 # columns whose values are fixed words or sentences of the analysis, written in the reader's
 # language; others (titles, regions, themes) are the user's
 WORDED = frozenset({"status", "reason", "note", "displaces", "trust", "step", "lock",
-                    "statement", "to_relax", "rule", "subject"})
+                    "statement", "to_relax", "rule", "subject", "outcome"})
 
 
 class Sheets:
@@ -120,6 +121,8 @@ class Sheets:
             width = min(width, cap)
             cell = self.format(kind, wrap)
             ws.write_string(top, left + j, header, self.header)
+            if len(header) + 2 > width:  # bold, it wraps at its words short of the edge
+                tall[top] = max(tall.get(top, 1), len(textwrap.wrap(header, max(width - 3, 1))))
             key = (ws.name, left + j)
             self.needed[key] = max(self.needed.get(key, 0), width)
             if set_widths:
@@ -149,18 +152,20 @@ class Sheets:
         if repeat_header:
             ws.repeat_rows(0)
 
-    def pairs(self, name: str, items: dict, header=("parameter", "value")):
-        """A sheet of names and values, each value formatted by the kind its name says."""
+    def pairs(self, name: str, items: dict, header=("parameter", "value"), terms: bool = False):
+        """A sheet of names and values, each value formatted by the kind its name says
+        (``terms``: the names in the workbook's language)."""
         ws = self.book.add_worksheet(self.words.term(name))
-        self.items(ws, 0, 0, items, header=tuple(map(self.words.term, header)))
+        self.items(ws, 0, 0, items, header=tuple(map(self.words.term, header)), terms=terms)
         ws.freeze_panes(1, 0)
         self.print_setup(ws, repeat_header=True)
         return ws
 
     def items(self, ws, top: int, left: int, items: Mapping, *, header=None,
-              kinds: Mapping[str, str | None] = {}) -> int:
+              kinds: Mapping[str, str | None] = {}, terms: bool = False) -> int:
         """Names and values in two columns from (top, left) (a header first when given);
-        returns the row below. Sets the two columns' widths."""
+        returns the row below. Sets the two columns' widths. ``terms``: the names in the
+        workbook's language (each value's kind still read from its English name)."""
         row = top
         if header is not None:
             ws.write_string(row, left, header[0], self.header)
@@ -169,7 +174,9 @@ class Sheets:
         widest = [len(header[0]) if header else 0, len(header[1]) if header else 0]
         for key, value in items.items():
             value = _cell(value)
-            kind = kinds[key] if key in kinds else fmt.kind_of(str(key))
+            kind = kinds[key] if key in kinds else fmt.kind_of(str(key).replace(" ", "_"))
+            if terms:
+                key = self.words.term(str(key))
             ws.write_string(row, left, str(key), self.bold if header is None else None)
             _write(ws, row, left + 1, value, self.format(kind))
             widest[0] = max(widest[0], len(str(key)))
@@ -272,9 +279,9 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
             out.frame("diagnosis", result.diagnosis)
         # the scenario's parameters keep the names --set and the scenarios sheet take
         out.pairs("scenario", {"name": result.scenario.name, **result.scenario.parameters()})
-        out.pairs("run", {out.words.term(k): v for k, v in {
-            **result.run, "allocator_version": __version__,
-            "levels": list(result.solution.levels)}.items()}, header=("item", "value"))
+        out.pairs("run", {**result.run, "allocator_version": __version__,
+                          "levels": list(result.solution.levels)}, header=("item", "value"),
+                  terms=True)
         out.close()
 
 
@@ -365,10 +372,8 @@ def write_summary(out: Sheets, result: Result) -> None:
         kinds |= {"share of budget": fmt.SHARE}
     if sol.message:
         items["message"] = sol.message
-    items = {SUMMARY_ITEMS.get(k, k) if w.french else k: v for k, v in items.items()
-             if v is not None and v != ""}
-    kinds = {SUMMARY_ITEMS.get(k, k) if w.french else k: v for k, v in kinds.items()}
-    row = out.items(ws, row + 1, 0, items, kinds=kinds) + 1
+    items = {k: v for k, v in items.items() if v is not None and v != ""}
+    row = out.items(ws, row + 1, 0, items, kinds=kinds, terms=True) + 1
     if s.outcomes is not None:
         ws.write_string(row, 0, w.say("Outcomes against the ideal",
                                       "Résultats rapportés à l'idéal"), out.heading)
@@ -428,13 +433,6 @@ def write_summary(out: Sheets, result: Result) -> None:
             ws.set_column(j, j, max(width, 30 if j == 0 else 12))
     ws.hide_gridlines(2)
     out.print_setup(ws)
-
-
-# the summary's items in French (the run sheet's names are in ``core.lang``)
-SUMMARY_ITEMS = {"status": "statut", "proven gap": "écart prouvé", "objective": "objectif",
-                 "bound": "borne", "solver": "solveur", "awarded": "accordé",
-                 "budget": "budget", "share of budget": "part du budget",
-                 "projects funded": "projets financés", "message": "message"}
 
 
 def scenario_in_words(sc: Scenario, labels: Mapping[str, str] = {},
