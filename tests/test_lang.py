@@ -21,6 +21,7 @@ from allocator.core.rules import RULES
 from allocator.core.scenario import Scenario, Where, build_scenario
 from allocator.read.results import is_result_workbook, read_result
 from allocator.report import text
+from allocator.report.comparison import write_comparison
 from allocator.report.review import write_review
 from allocator.report.workbook import write_result
 
@@ -158,9 +159,29 @@ def test_a_french_workbook_reads_back_as_the_english_one(written):
     pd.testing.assert_frame_equal(a.allocation[columns], b.allocation[columns])
 
 
-def test_the_review_of_a_french_and_an_english_workbook_in_french(written, tmp_path):
-    _, _, _, _, en, fr = written
-    comparison = api.compare([en, fr], greedy="none")
+@pytest.fixture(scope="module")
+def comparison(written):
+    """A French and an English result workbook of one scenario, compared."""
+    return api.compare(list(written[4:]), greedy="none")
+
+
+def test_the_comparison_workbook_in_french(comparison, tmp_path):
+    write_comparison(comparison, tmp_path / "en.xlsx")
+    write_comparison(comparison, tmp_path / "fr.xlsx", lang="fr")
+    en, fr = (openpyxl.load_workbook(tmp_path / f) for f in ("en.xlsx", "fr.xlsx"))
+    names = set(comparison.names)
+    scenarios = names | {f"{p}{n}" for n in names for p in ("Δ ", "index ")}
+    for ws_en, ws_fr in zip(en, fr):
+        assert ws_fr.title == lang.TERMS[ws_en.title] != ws_en.title
+        for h_en, h_fr in zip(_header(ws_en), _header(ws_fr)):
+            assert h_fr == lang.words("fr").term(h_en)
+            assert h_en in scenarios or h_fr != h_en or h_en in ("innovation", "source",
+                                                                 "message"), (ws_en.title, h_en)
+    refs = [s.val.numRef.f for ws in fr for c in ws._charts for s in c.series]
+    assert refs and all(r.split("!")[0].strip("'") in fr.sheetnames for r in refs), refs
+
+
+def test_the_review_of_a_french_and_an_english_workbook_in_french(comparison, tmp_path):
     page = write_review(comparison, tmp_path / "review.html", lang="fr")[0].read_text("utf-8")
     english = write_review(comparison, tmp_path / "review_en.html")[0].read_text("utf-8")
     assert '<html lang="fr">' in page and "<h1>Revue des scénarios</h1>" in page

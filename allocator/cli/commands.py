@@ -256,8 +256,8 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
         for r in exc.runs:
             ctx.say(f"{r.name}: {r.status} {r.message}".rstrip())
         raise Failed(str(exc)) from None
-    ctx.write(output, write_comparison, comparison, inputs=sources)
     lang = ctx.lang or str(comparison.runs[0].parameters.get("lang") or "en")
+    ctx.write(output, functools.partial(write_comparison, lang=lang), comparison, inputs=sources)
     ctx.write(report, functools.partial(write_review, lang=lang), comparison, inputs=sources)
     ctx.show(as_json, lambda: to_json.comparison_json(comparison),
              lambda: text.table(comparison.outcomes[["metric", *comparison.names]],

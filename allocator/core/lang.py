@@ -58,7 +58,7 @@ TERMS: dict[str, str] = {
     "not funded": "non financé", "both agree": "les deux concordent", "re-solve": "re-résolution",
     "LP dual": "dual PL", "locked out": "exclu d'office", "unfunded": "non financé",
     "yes": "oui", "no": "non", "in": "imposé", "out": "exclu",
-    "optimal": "optimal", "feasible": "réalisable", "infeasible": "infaisable",
+    "feasible": "réalisable", "infeasible": "infaisable",
     "€1M more": "1 M€ de plus", "€1M less": "1 M€ de moins", "1% more": "1 % de plus",
     "1% less": "1 % de moins", "1 more site": "1 site de plus", "1 ha more": "1 ha de plus",
     "1 project less": "1 projet de moins", "its region": "sa région",
@@ -74,13 +74,24 @@ TERMS: dict[str, str] = {
     "largest_region": "région la mieux dotée", "fairness_basis": "base d'équité",
     "funded_in": "financé dans", "method": "méthode", "seconds": "secondes",
     "differs": "diffère",
+    # the comparison workbook
+    "regions": "régions", "themes": "thèmes", "territories": "territoires",
+    "status_changes": "changements de statut", "fairness": "équité",
+    "optimum_vs_greedy": "optimum contre classement", "parameters": "paramètres",
+    "allocations": "répartitions", "runs": "exécutions", "optimal": "valeur optimale",
+    "greedy": "valeur du classement", "difference": "différence",
+    "optimum_gain": "gain de l'optimum", "greedy_status": "statut du classement",
+    "source": "source", "largest_change": "plus grand changement",
     # the summary sheet's items
     "proven gap": "écart prouvé", "share of budget": "part du budget",
     "projects funded": "projets financés",
 }
+# values whose French differs from the same English word as a header ("optimal" is a
+# comparison's column of optimal values, and a run's method)
+VALUES = {"optimal": "optimal", "greedy": "classement"}
 # outcome columns: what a project offered, what a re-solve adds
 PATTERNS = ((r"(?P<x>.+)_offered", "offre en {x}", "{x}_offered"),
-            (r"Δ\s*(?P<x>.+)", "Δ {x}", "Δ{x}"))
+            (r"Δ\s*(?P<x>.+)", "Δ {x}", "Δ{x}"), (r"index (?P<x>.+)", "indice {x}", "index {x}"))
 # the rule families by their French label (the ``rule`` column of shadow prices)
 TERMS |= {name: r.label_fr for name, r in RULES.items() if name not in TERMS}
 
@@ -170,6 +181,10 @@ class Words:
             if m := re.fullmatch(regex, name):
                 return french.format(**{k: TERMS.get(v, v) for k, v in m.groupdict().items()})
         return name
+
+    def value(self, text: str) -> str:
+        """A fixed word in a cell (a status, a method, a metric) in this language."""
+        return VALUES.get(text, self.term(text)) if self.french else text
 
     def header(self, name: str) -> str:
         """A column as a header of a table for reading: its term ("share of ideal" in

@@ -317,7 +317,7 @@ def _cells(block: Block) -> tuple[list[str], list[list[str]]]:
     assert frame is not None  # a table block has its frame
     w = words(block.lang)
     columns = [w.header(str(c)) if w.french else str(c) for c in frame.columns]
-    body = [[w.term(str(v)) if w.french and (j == 0 or c in WORDED) and isinstance(v, str)
+    body = [[w.value(v) if w.french and (j == 0 or c in WORDED) and isinstance(v, str)
              else w.figure(fmt.show(v, by_row.get(row[0], formats.get(c)) if j and c in formats
                                     else formats.get(c)))
              for j, (c, v) in enumerate(zip(frame.columns, row))]

@@ -113,7 +113,7 @@ class Sheets:
                 kind = fmt.COUNT  # else General, which fits its decimals to the width
             header = self.words.header(str(column)) if words else self.words.term(str(column))
             if column in WORDED and self.words.french:
-                values = np.array([self.words.sentence(self.words.term(v))
+                values = np.array([self.words.sentence(self.words.value(v))
                                    if isinstance(v, str) else v for v in values], dtype=object)
             width = _width(header, values, kind) + (2 if rows else 0)
             cap = widths.get(str(column), MAX_WIDTH)
