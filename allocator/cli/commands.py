@@ -209,7 +209,8 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     curve = api.budget_curve(problem, scenario, start, stop, steps)
     ctx.write(output, write_budget_curve, curve, scenario, inputs=(workbook,))
     ctx.write(png, budget_curve_plot, curve)
-    ctx.show(as_json, lambda: to_json.records(curve), lambda: text.table(curve), output)
+    ctx.show(as_json, lambda: to_json.records(curve),
+             lambda: text.table(curve, lang=scenario.lang), output)
 
 
 @main.command("compare")

@@ -82,6 +82,8 @@ TERMS: dict[str, str] = {
     "greedy": "valeur du classement", "difference": "différence",
     "optimum_gain": "gain de l'optimum", "greedy_status": "statut du classement",
     "source": "source", "largest_change": "plus grand changement",
+    # the budget curve
+    "marginal_per_meur": "gain marginal par M€", "not solved in time": "non résolu à temps",
     # the summary sheet's items
     "proven gap": "écart prouvé", "share of budget": "part du budget",
     "projects funded": "projets financés",
