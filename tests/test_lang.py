@@ -177,6 +177,8 @@ def test_the_comparison_workbook_in_french(comparison, tmp_path):
             assert h_fr == lang.words("fr").term(h_en)
             assert h_en in scenarios or h_fr != h_en or h_en in ("innovation", "source",
                                                                  "message"), (ws_en.title, h_en)
+    assert _column(fr["résultats"], "indicateur") == [
+        lang.TERMS[m] for m in comparison.outcomes["metric"]]  # the charts' categories
     refs = [s.val.numRef.f for ws in fr for c in ws._charts for s in c.series]
     assert refs and all(r.split("!")[0].strip("'") in fr.sheetnames for r in refs), refs
 

@@ -41,7 +41,8 @@ LINE = 15  # points: the height of one line of text
 # columns whose values are fixed words or sentences of the analysis, written in the reader's
 # language; others (titles, regions, themes) are the user's
 WORDED = frozenset({"status", "reason", "note", "displaces", "trust", "step", "lock",
-                    "statement", "to_relax", "rule", "subject", "outcome"})
+                    "statement", "to_relax", "rule", "subject", "outcome", "metric",
+                    "ranking"})
 
 
 class Sheets:
