@@ -19,7 +19,7 @@ import click
 from allocator.backends import BackendUnavailable, SolverRefused
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.format import printable
-from allocator.core.lang import LANGS
+from allocator.core.lang import LANGS, words
 from allocator.core.version import __version__
 from allocator.report.files import OutputError, check_output
 
@@ -73,7 +73,7 @@ class Context:
             return
         written = writer(*args, path) if inputs is None else writer(*args, path, inputs=inputs)
         for p in written if isinstance(written, list) else [path]:
-            self.say(f"wrote {p}")
+            self.say(words(self.lang).phrase("wrote", path=p))
 
     def show(self, as_json: bool, data: Callable[[], object], text: Callable[[], str],
              output: Path | None = None) -> None:

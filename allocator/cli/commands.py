@@ -21,6 +21,7 @@ from allocator.cli.app import (
     show_findings,
 )
 from allocator.core.findings import InputError
+from allocator.core.lang import words
 from allocator.core.scenario import choose_scenario
 from allocator.core.status import Status
 from allocator.report import json as to_json
@@ -144,10 +145,11 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     ctx.show(as_json, lambda: to_json.result_json(result), lambda: text.result_summary(result),
              output)
     if not solution.ok:
-        raise Failed(f"no allocation: {solution.message}" if method == "greedy" else
-                     f"no allocation: the problem is {solution.label}"
-                     if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
-                     f"no allocation: {solution.message or solution.label}")
+        raise Failed(words(scenario.lang).sentence(
+            f"no allocation: {solution.message}" if method == "greedy" else
+            f"no allocation: the problem is {solution.label}"
+            if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
+            f"no allocation: {solution.message or solution.label}"))
 
 
 @main.command()

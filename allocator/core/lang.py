@@ -58,7 +58,7 @@ TERMS: dict[str, str] = {
     "not funded": "non financé", "both agree": "les deux concordent", "re-solve": "re-résolution",
     "LP dual": "dual PL", "locked out": "exclu d'office", "unfunded": "non financé",
     "yes": "oui", "no": "non", "in": "imposé", "out": "exclu",
-    "feasible": "réalisable", "infeasible": "infaisable",
+    "feasible": "réalisable", "unbounded": "non borné", "infeasible": "infaisable",
     "€1M more": "1 M€ de plus", "€1M less": "1 M€ de moins", "1% more": "1 % de plus",
     "1% less": "1 % de moins", "1 more site": "1 site de plus", "1 ha more": "1 ha de plus",
     "1 project less": "1 projet de moins", "its region": "sa région",
@@ -127,6 +127,10 @@ PHRASES: dict[str, tuple[str, str]] = {
                         "marginal ; la re-résolution montre ce qu'un pas entier achète quand "
                         "les projets peuvent changer"),
     "capacity": ("+{amount} (1% of capacity)", "+{amount} (1 % de la capacité)"),
+    # messages of the command line
+    "wrote": ("wrote {path}", "écrit : {path}"),
+    "no_allocation": ("no allocation: {why}", "aucune répartition : {why}"),
+    "problem_is": ("the problem is {label}", "le problème est {label}"),
 }
 # what a rule's ``blocks`` follows, as an unfunded project's reason
 BLOCKED = ("not funded: ", "non financé : ")
@@ -206,6 +210,10 @@ class Words:
             return text
         french = translate(text)
         return text if french is None else french
+
+    def phrase(self, key: str, **fields) -> str:
+        """Template ``key`` of ``PHRASES`` in this language, its fields as given."""
+        return PHRASES[key][self.french].format(**fields)
 
     def say(self, english: str, french: str, **fields) -> str:
         """A sentence written here, with its two wordings side by side."""

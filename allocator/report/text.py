@@ -66,7 +66,7 @@ def result_summary(result: Result) -> str:
         return f"{w.say(name, french):<{width}} {text}"
 
     lines = [line("scenario", "scénario", result.scenario.name),
-             line("status", "statut", f"{s.label}  ({s.solver} {s.version}, "
+             line("status", "statut", f"{w.value(s.label)}  ({s.solver} {s.version}, "
                                       f"{show(s.solve_seconds, fmt.SECONDS)} s)")]
     if s.objective is not None:
         lines.append(line("objective", "objectif", w.figure(f"{s.objective:.6g}") + (w.say(

@@ -361,7 +361,7 @@ def write_summary(out: Sheets, result: Result) -> None:
     row = 3
     ws.write_string(row, 0, w.say("Result", "Résultat"), out.heading)
     t = s.totals
-    items: dict = {"status": sol.label, "proven gap": "" if sol.gap is None
+    items: dict = {"status": w.value(sol.label), "proven gap": "" if sol.gap is None
                    else w.figure(fmt.percent(sol.gap)), "objective": sol.objective,
                    "bound": sol.bound, "solver": f"{sol.solver} {sol.version}".strip()}
     kinds: dict = {}
