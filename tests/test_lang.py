@@ -69,11 +69,13 @@ def test_a_filled_template_reads_back_into_its_french():
     sample = {"value": "0.02377", "cutoff": "0.009599", "region": "Grand Est",
               "need": "€12 345", "other": "P-0412", "status": "infeasible", "first": "P-1, P-2",
               "n": "3", "amount": "350 000", "subject": "spend_2026", "used": "€1 234 567",
-              "limit": "€35 000 000", "state": "unfunded", "share": "30%"}
+              "limit": "€35 000 000", "state": "unfunded", "share": "30%",
+              "path": "out.xlsx", "why": "the problem is unbounded", "label": "infeasible"}
     nb = lang.NBSP
     french = {**sample, "value": "0,02377", "cutoff": "0,009599", "need": f"12{nb}345{nb}€",
               "status": "infaisable", "amount": f"350{nb}000", "used": f"1{nb}234{nb}567{nb}€",
-              "limit": f"35{nb}000{nb}000{nb}€", "state": "non financé", "share": f"30{nb}%"}
+              "limit": f"35{nb}000{nb}000{nb}€", "state": "non financé", "share": f"30{nb}%",
+              "why": "le problème est non borné", "label": "infaisable"}
     pairs = list(lang.PHRASES.values()) + [(lang.BLOCKED[0] + r.blocks, lang.BLOCKED[1]
                                             + r.blocks_fr) for r in RULES.values() if r.blocks]
     for en, fr in pairs:
