@@ -188,11 +188,13 @@ def review_blocks(c: Comparison, lang: str = "en") -> list[Block]:
                            ranking=ranking(r['ranking'])) for _, r in rows[~ok].iterrows()]
             blocks.append(Block("text", w.say("Under {scenario}'s rules, ",
                                               "Sous les règles de {scenario}, ",
-                                              scenario=scenario) + "; ".join(said) + "."))
+                                              scenario=scenario)
+                                + w.say("; ", " ; ").join(said) + "."))
         blocks.append(Block("text", w.say(
-            "Gain of the optimum over each ranking, by metric (the workbook's optimum_vs_greedy "
-            "sheet has both values):", "Gain de l'optimum sur chaque classement, par indicateur "
-            "(la feuille optimum_vs_greedy du classeur donne les deux valeurs) :")))
+            "Gain of the optimum over each ranking, by metric (the workbook's {sheet} sheet has "
+            "both values):", "Gain de l'optimum sur chaque classement, par indicateur (la "
+            "feuille « {sheet} » du classeur donne les deux valeurs) :",
+            sheet=w.term("optimum_vs_greedy"))))
         blocks.append(table(gains, {m: fmt.SHARE for m in gains.columns[3:]}))
 
     blocks.append(Block("heading", w.say("Where the money goes", "Où va l'argent")))
@@ -268,9 +270,9 @@ def review_blocks(c: Comparison, lang: str = "en") -> list[Block]:
     blocks.append(Block("heading", w.say("Parameters", "Paramètres")))
     differs = c.parameters[c.parameters["differs"]].drop(columns="differs")
     blocks.append(Block("text", w.say(
-        "Parameters that differ between the scenarios (the workbook's parameters sheet lists "
-        "them all).", "Paramètres qui diffèrent entre les scénarios (la feuille parameters du "
-        "classeur les donne tous).") if len(differs) else
+        "Parameters that differ between the scenarios (the workbook's {sheet} sheet lists them "
+        "all).", "Paramètres qui diffèrent entre les scénarios (la feuille « {sheet} » du "
+        "classeur les donne tous).", sheet=w.term("parameters")) if len(differs) else
         w.say("Every scenario runs with the same parameters.",
               "Tous les scénarios tournent avec les mêmes paramètres.")))
     if len(differs):
