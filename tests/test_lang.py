@@ -108,6 +108,16 @@ def test_figures_the_french_way(english, french):
     assert lang.words("en").figure(english) == english
 
 
+def test_french_grammar_of_filled_fields():
+    # "de" elides before a vowel, and an amount under 2 is singular in French (not in English)
+    said = lang.translate("not funded: no project of Occitanie is funded on its merits, but the "
+                          "optimum spends the envelope on combinations worth more (it offers "
+                          "0 jobs, 1.5 people trained and 2 innovation points per €M)")
+    assert said == ("non financé : aucun projet d'Occitanie n'est financé sur ses mérites, mais "
+                    "l'optimum consacre l'enveloppe à des combinaisons qui valent plus (il "
+                    "offre 0 emploi, 1,5 personne formée et 2 points d'innovation par M€)")
+
+
 def test_every_sheet_name_and_header_is_french(written):
     _, _, en, fr, _, _ = written
     assert len(en.sheetnames) == len(fr.sheetnames)

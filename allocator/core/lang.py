@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from allocator.core.rules import RULES
+from allocator.core.rules import OUTCOME_UNITS, RULES
 
 LANGS = ("en", "fr")
 NBSP = "\u00a0"
@@ -287,8 +287,14 @@ def translate(text: str) -> str | None:
     """``text`` in French when a template wrote it, None when none did."""
     for pattern, french in _templates():
         if m := pattern.fullmatch(text):
-            return french.format(**{k: _field(k, v) for k, v in m.groupdict().items()})
+            return _elide(french.format(**{k: _field(k, v) for k, v in m.groupdict().items()}))
     return None
+
+
+def _elide(text: str) -> str:
+    """"de" before a vowel as French writes it ("le seuil d'Occitanie"); only a filled field
+    can put a vowel there, no template does."""
+    return re.sub(r"\bde (?=[AEIOUYÉÈÊÎÏÔÂaeiouyéèêîïôâ])", "d'", text)
 
 
 def amounts_fr(text: str) -> str | None:
@@ -300,7 +306,10 @@ def amounts_fr(text: str) -> str | None:
     def amount(part: str) -> str:
         m = re.fullmatch(rf"(?P<figure>{_FIGURE}) (?P<unit>.+)", part)
         assert m is not None  # a part of a list AMOUNTS matched
-        return f"{figure_fr(m['figure'])} {TERMS.get(m['unit'], m['unit'])}"
+        unit = m["unit"]
+        if abs(float(re.sub(r"[ +−-]", "", m["figure"]))) < 2:  # French: "0 emploi", "1,5 emploi"
+            unit = _SINGULAR.get(unit, unit)
+        return f"{figure_fr(m['figure'])} {TERMS.get(unit, unit)}"
     items = re.split(r"(, | and )", text)
     return "".join({", ": ", ", " and ": " et "}[part] if i % 2 else amount(part)
                    for i, part in enumerate(items))
@@ -336,3 +345,4 @@ def english(name: str) -> str:
 
 
 _ENGLISH = {fr: en for en, fr in TERMS.items()}
+_SINGULAR = {many: one for one, many in OUTCOME_UNITS.values()}
