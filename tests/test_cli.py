@@ -233,3 +233,21 @@ def test_an_output_that_is_not_a_regular_file_is_refused_and_left_alone(tmp_path
     assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
     assert stat.S_IFMT(target.stat().st_mode) == kind  # still the device or the pipe
+
+
+def test_lang_writes_french_and_english_stays_the_default(tmp_path):
+    out = tmp_path / "fr.xlsx"
+    r = run("solve", BUNDLED, "--near-misses", "0", "--lang", "fr", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("scénario") and "statut" in r.stdout
+    assert f"écrit : {out}" in r.stderr
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames[:2] == ["synthèse", "répartition"]
+    scenario = dict(book["scénario"].iter_rows(min_row=2, values_only=True))
+    assert scenario["lang"] == "fr"
+    r = run("solve", BUNDLED, "--near-misses", "0", "--lang", "de")
+    assert r.returncode == 2 and "'de' is not one of" in r.stderr
+    r = run("solve", BUNDLED, "--near-misses", "0", "--set", "lang=fr", "--set", "budget=1",
+            "--set", "min.jobs=100000")
+    assert r.returncode == 1 and "statut      infaisable" in r.stdout
+    assert "aucune répartition : le problème est infaisable" in r.stderr

@@ -11,7 +11,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from allocator import api
 from allocator.core import format as fmt
 from allocator.core.scenario import Scenario
 from allocator.report import text
@@ -22,12 +21,10 @@ BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    problem = api.load(BUNDLED)
-    result = api.optimise(problem, problem.scenario("balanced"), near_misses=3)
+def written(tmp_path_factory, balanced):
     path = tmp_path_factory.mktemp("workbook") / "result.xlsx"
-    write_result(result, path)
-    return result, path
+    write_result(balanced, path)
+    return balanced, path
 
 
 @pytest.fixture(scope="module")

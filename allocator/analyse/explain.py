@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from allocator.backends import SolveOptions
 from allocator.core.format import euros, number, percent
+from allocator.core.lang import BLOCKED, LETS_IN, phrase
 from allocator.core.problem import Problem
 from allocator.core.rules import outcome_units, rule
 from allocator.core.scenario import Scenario
@@ -42,7 +43,7 @@ from allocator.solve.solution import Solution
 TOL = 1e-6
 # what a price or a shadow price says when its re-solve found no allocation in the time the
 # command's limit left it (or was left none)
-NOT_PRICED = "not priced: the time limit was reached"
+NOT_PRICED = phrase("not_priced")
 
 
 def _outcome_totals(model: Model, values) -> np.ndarray:
@@ -77,7 +78,7 @@ def relaxation(model: Model, row: int, side: str) -> tuple[float, str]:
     if step is None:  # 1% of the limit, in the direction that relaxes it
         step = (0.01 if side == "hi" else -0.01) * abs(limit)
     if g.name == "resource":
-        label = f"+{number(0.01 * g.in_user_units(row - g.start, limit))} (1% of capacity)"
+        label = phrase("capacity", amount=number(0.01 * g.in_user_units(row - g.start, limit)))
     return step, label
 
 
@@ -120,8 +121,8 @@ def _in_outcomes(model: Model, change: np.ndarray, euros_moved: float | None) ->
     text = ", ".join(f"{'+' if d >= 0 else '−'}{_amount(abs(d), o)}"
                      for o, d in zip(model.outcomes, change))
     if euros_moved and len(change) and change[0] > 0:
-        text += f" ({euros(abs(euros_moved) / change[0])} per extra " \
-                f"{outcome_units(model.outcomes[0])[0]})"
+        return phrase("in_outcomes.cost", amounts=text, cost=euros(abs(euros_moved) / change[0]),
+                      unit=outcome_units(model.outcomes[0])[0])
     return text
 
 
@@ -139,14 +140,13 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
                   "step": label, "lp_dual_per_step": dual}
         if rule(r.rule).shadow == "dual":
             record.update(resolve_per_step=np.nan, trust="LP dual",
-                          note=NOT_PRICED if np.isnan(dual) else
-                          "one row per territory: re-solve not run; the dual is a local rate")
+                          note=NOT_PRICED if np.isnan(dual) else phrase("dual_only"))
         else:
             out = next(answers)
             if out.values is None or out.objective is None:
                 record.update(resolve_per_step=np.nan, trust="LP dual",
                               note=NOT_PRICED if out.status == Status.NO_SOLUTION
-                              else f"re-solve {out.status}")
+                              else phrase("resolve_status", status=out.status))
             else:
                 gain = out.objective - solution.objective
                 record["resolve_per_step"] = gain
@@ -158,9 +158,7 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
                 agree = abs(gain - dual) <= 0.1 * max(abs(gain), abs(dual), 1e-12) and \
                     (np.sign(gain) == np.sign(dual) or max(abs(gain), abs(dual)) < 1e-9)
                 record["trust"] = "both agree" if agree else "re-solve"
-                record["note"] = ("" if agree else "the LP dual prices a marginal euro; the "
-                                  "re-solve shows what a whole step buys once projects can "
-                                  "change")
+                record["note"] = "" if agree else phrase("dual_vs_resolve")
         records.append(record)
     return pd.DataFrame(records)
 
@@ -269,18 +267,17 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     setter = {region[i]: int(i) for i in free[::-1]}
     for i in np.flatnonzero(funded).tolist():
         if lock[i] == "in":
-            reason[i] = "funded: locked in"
+            reason[i] = phrase("funded.locked")
             continue
         cut = setter[region[i]]  # funded on its merits: its region has a cut-off
         if i in required_by and words.per_meur[i] < words.per_meur[cut] + 1e-12:
-            reason[i] = f"funded: required by {required_by[i]}"
+            reason[i] = phrase("funded.required", other=required_by[i])
         elif i == cut:
-            reason[i] = (f"funded: it sets the cut-off of {words.place(region[i])}, the least "
-                         f"value per €M funded there on its merits (it offers "
-                         f"{words.offers(i)})")
+            reason[i] = phrase("funded.cutoff", region=words.place(region[i]),
+                               offers=words.offers(i))
         else:
-            reason[i] = (f"funded: {words.against(i, cut)} the cut-off of "
-                         f"{words.place(region[i])} (it offers {words.offers(i)})")
+            reason[i] = phrase("funded.standing", standing=words.against(i, cut, region[i]),
+                               offers=words.offers(i))
 
     named = stops.named(let_in)
     names = model.row_names()
@@ -292,31 +289,28 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
         if stops.fixed[i]:
             reason[i], blocking[i] = stops.fixed[i], stops.fixed_rule[i]
         elif i in named:
-            reason[i] = "not funded: " + _blocked(problem, scenario, model, solution.values,
-                                                  *named[i])
+            reason[i] = BLOCKED[0] + _blocked(problem, scenario, model, solution.values,
+                                              *named[i])
             blocking[i] = names[named[i][0]]
         elif price is not None and price <= TIE * max(1.0, objective):
-            reason[i] = (f"not funded: tied with {prices[i]['displaces'] or 'the optimum'}"
-                         f" — either is optimal (forcing it in costs nothing)")
+            reason[i] = phrase("unfunded.tied",
+                               others=prices[i]["displaces"] or "the optimum")
         elif price is not None and price <= scenario.gap * objective:
-            reason[i] = (f"not funded: as good as the optimum within the solver's gap — "
-                         f"forcing it in costs {price:.3g} of the objective, less than the "
-                         f"gap of {percent(scenario.gap)} ({scenario.gap * objective:.3g})")
+            reason[i] = phrase("unfunded.gap", price=f"{price:.3g}", gap=percent(scenario.gap),
+                               gap_value=f"{scenario.gap * objective:.3g}")
         elif words.per_meur[i] <= 0:  # nothing to gain: no rule needs naming
-            reason[i] = "not funded: it adds nothing to the objective (no weighted outcome)"
+            reason[i] = phrase("unfunded.nothing")
         elif rival is not None and words.per_meur[i] < words.per_meur[rival]:
-            reason[i] = (f"not funded: outranked — {words.against(i, rival)} the cut-off of "
-                         f"{words.place(region[i])}, set by {ids[rival]} (it offers "
-                         f"{words.offers(i)}; {ids[rival]} offers {words.offers(rival)})")
+            reason[i] = phrase("unfunded.outranked", standing=words.against(i, rival, region[i]),
+                               rival=ids[rival], offers=words.offers(i),
+                               rival_offers=words.offers(rival))
         else:
-            left = "" if not stops.over_budget[i] else (
-                f": its {euros(stops.entry[i])} are more than the {euros(stops.left)} the "
-                f"envelope has left")
-            versus = "no project of " + words.place(region[i]) + " is funded on its merits" \
-                if rival is None else f"{words.against(i, rival)} the cut-off of " \
-                                    f"{words.place(region[i])}"
-            reason[i] = (f"not funded: {versus}, but the optimum spends the envelope on "
-                         f"combinations worth more{left} (it offers {words.offers(i)})")
+            standing = phrase("standing.none", region=words.place(region[i])) \
+                if rival is None else words.against(i, rival, region[i])
+            reason[i] = phrase("unfunded.spent", standing=standing, offers=words.offers(i)) \
+                if not stops.over_budget[i] else phrase(
+                    "unfunded.spent_left", standing=standing, entry=euros(stops.entry[i]),
+                    left=euros(stops.left), offers=words.offers(i))
     frame = pd.DataFrame({"reason": reason, "blocking_rule": blocking,
                           "price_of_inclusion": np.full(n, np.nan),
                           "displaces": np.full(n, "", dtype=object),
@@ -344,29 +338,30 @@ class _Words:
         self.requested = requested
         # outcomes scale with the share of the request awarded: so many per €M at any award
         self.values = {o: p[o].to_numpy(float) for o in weighted}
-        self.subject = (f"its {outcome_units(weighted[0])[1]} per €M are" if len(weighted) == 1
-                        else "its weighted value per €M is")
+        self.subject = (phrase("subject.one", units=outcome_units(weighted[0])[1])
+                        if len(weighted) == 1 else phrase("subject.weighted"))
 
     def offers(self, i: int) -> str:
         """What project ``i`` yields per €M, and what a unit of its first outcome costs."""
         parts = [_amount(self.values[o][i] / self.requested[i] * MEUR, o)
                  for o in self.outcomes]
-        text = (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) \
-            + " per €M"
+        amounts = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
         first = self.outcomes[0]
         if self.values[first][i] > 0:
-            text += f", {euros(self.requested[i] / self.values[first][i])} per " \
-                    f"{outcome_units(first)[0]}"
-        return text
+            return phrase("offers.cost", amounts=amounts, unit=outcome_units(first)[0],
+                          cost=euros(self.requested[i] / self.values[first][i]))
+        return phrase("offers", amounts=amounts)
 
-    def against(self, i: int, cut: int) -> str:
-        """How project ``i``'s value per €M stands to that of project ``cut``."""
+    def against(self, i: int, cut: int, region: str) -> str:
+        """How project ``i``'s value per €M stands to the cut-off of ``region``, set by
+        project ``cut``."""
         v, c = self.per_meur[i], self.per_meur[cut]
+        place = self.place(region)
         if c <= 0 or abs(v - c) <= 1e-9 * max(abs(c), 1e-12):
-            return f"{self.subject} level with"
+            return phrase("standing.level", subject=self.subject, region=place)
         share = abs(v - c) / c
-        return f"{self.subject} {share:.0%} {'below' if v < c else 'above'}" if share >= 0.01 \
-            else f"{self.subject} {share:.1%} {'below' if v < c else 'above'}"
+        return phrase("standing.below" if v < c else "standing.above", subject=self.subject,
+                      share=f"{share:.0%}" if share >= 0.01 else f"{share:.1%}", region=place)
 
     @staticmethod
     def place(region: str) -> str:
@@ -414,15 +409,15 @@ def _inclusion_prices(problem: Problem, model: Model, solution: Solution, positi
                            "price_in_outcomes": ""})
         elif out.values is None:
             prices.append({"price_of_inclusion": None, "price_in_outcomes": "",
-                           "displaces": f"cannot be forced in: the rules then are {out.status}"})
+                           "displaces": phrase("forced_out", status=out.status)})
         else:
             now = np.asarray(model.select @ out.values).ravel() > 0.5
             gone = ids[funded & ~now]
             change = _outcome_totals(model, out.values) - base
             prices.append({
                 "price_of_inclusion": max(0.0, solution.objective - out.objective),
-                "displaces": ", ".join(gone[:10])
-                + (f" and {len(gone) - 10} more" if len(gone) > 10 else ""),
+                "displaces": ", ".join(gone) if len(gone) <= 10 else
+                phrase("more", first=", ".join(gone[:10]), n=len(gone) - 10),
                 "price_in_outcomes": _in_outcomes(model, change, None)})
     return prices
 
@@ -491,9 +486,9 @@ def obstacles(problem: Problem, model: Model, values: np.ndarray,
     fixed = np.full(n, "", dtype=object)
     fixed_rule = np.full(n, "", dtype=object)
     out = ~funded & (lock == "out")
-    fixed[out], fixed_rule[out] = "not funded: locked out", "lock_out"
+    fixed[out], fixed_rule[out] = phrase("unfunded.locked"), "lock_out"
     capped = ~funded & (lock != "out") & (max_award <= 0)
-    fixed[capped] = "not funded: its aid-rate cap allows no award"
+    fixed[capped] = phrase("unfunded.rate")
     fixed_rule[capped] = "max_aid_rate"
     budget = model.group("budget")
     left = float("inf") if budget is None else \
@@ -539,7 +534,7 @@ def obstacles(problem: Problem, model: Model, values: np.ndarray,
     for k in np.flatnonzero(~stepped):
         if not seen[c[k]]:
             seen[c[k]] = True
-            fixed[candidates[c[k]]] = "not funded: " + _blocked(
+            fixed[candidates[c[k]]] = BLOCKED[0] + _blocked(
                 problem, None, model, values, int(r[k]), float(d[k]), False)
             fixed_rule[candidates[c[k]]] = names[r[k]]
     keep = ~seen[c]
@@ -573,7 +568,7 @@ def _blocked(problem: Problem, scenario: Scenario | None, model: Model, values, 
         fields["share"] = f"{scenario.theme_max[subject]:.0%}"
     text = family.blocks.format(**fields)
     if stepped:
-        text += f" — {relaxation(model, row, 'hi')[1]} lets it in"
+        text += LETS_IN[0].format(step=relaxation(model, row, "hi")[1])
     return text
 
 

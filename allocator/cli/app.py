@@ -19,6 +19,7 @@ import click
 from allocator.backends import BackendUnavailable, SolverRefused
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.format import printable
+from allocator.core.lang import LANGS, words
 from allocator.core.version import __version__
 from allocator.report.files import OutputError, check_output
 
@@ -45,6 +46,7 @@ def _terminate(signum, frame):
 
 class Context:
     force = False  # --force: replace existing outputs that allocator did not write
+    lang: str | None = None  # --lang: the language of the outputs, when given
 
     def __init__(self, quiet=False, verbose=False, debug=False):
         self.quiet, self.verbose, self.debug = quiet, verbose, debug
@@ -76,7 +78,7 @@ class Context:
             return
         written = writer(*args, path) if inputs is None else writer(*args, path, inputs=inputs)
         for p in written if isinstance(written, list) else [path]:
-            self.say(f"wrote {p}")
+            self.say(words(self.lang).phrase("wrote", path=p))
 
     def show(self, as_json: bool, data: Callable[[], object], text: Callable[[], str],
              output: Path | None = None) -> None:
@@ -174,10 +176,13 @@ def json_option(what: str):
 
 
 def scenario_options(command=None, *, many=False):
-    """--scenario, --set, --backend, --time-limit, --gap. With ``many`` (``@scenario_options(
-    many=True)``), --scenario may be repeated and ``scenario_name`` is a tuple."""
+    """--scenario, --set, --backend, --time-limit, --gap, --lang. With ``many``
+    (``@scenario_options(many=True)``), --scenario may be repeated and ``scenario_name`` is a
+    tuple. --lang reaches the command as the override ``lang=…`` (the scenario's parameter,
+    which the writers read) and as ``Context.lang`` (for what no scenario carries)."""
     if command is None:
         return functools.partial(scenario_options, many=many)
+    command = _with_lang(command)
     for option in reversed([
         click.option("-s", "--scenario", "scenario_name", metavar="NAME|FILE.toml",
                      multiple=many,
@@ -195,9 +200,21 @@ def scenario_options(command=None, *, many=False):
         click.option("--gap", type=float,
                      help="Relative gap at which the solver stops (default 1e-6); "
                           "\"optimal\" only when proven within 1e-6."),
+        click.option("--lang", type=click.Choice(LANGS), help="Language of the outputs "
+                     "(default: the scenario's lang parameter, else en)."),
     ]):
         command = option(command)
     return command
+
+
+def _with_lang(command):
+    @functools.wraps(command)
+    def wrapper(*args, lang=None, overrides=(), **kwargs):
+        if lang is not None:
+            click.get_current_context().find_object(Context).lang = lang
+            overrides = (*overrides, f"lang={lang}")
+        return command(*args, overrides=overrides, **kwargs)
+    return wrapper
 
 
 def execution_options(command):

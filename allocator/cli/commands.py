@@ -1,6 +1,7 @@
 """The commands: each parses its options, calls one library function, writes and prints."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from allocator.cli.app import (
     show_findings,
 )
 from allocator.core.findings import InputError
+from allocator.core.lang import words
 from allocator.core.scenario import choose_scenario
 from allocator.core.status import Status
 from allocator.report import json as to_json
@@ -154,10 +156,11 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     ctx.show(as_json, lambda: to_json.document("solve", to_json.result_json(result)),
              lambda: text.result_summary(result), output)
     if not solution.ok:
-        raise Failed(f"no allocation: {solution.message}" if method != "optimal" else
-                     f"no allocation: the problem is {solution.label}"
-                     if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
-                     f"no allocation: {solution.message or solution.label}")
+        raise Failed(words(scenario.lang).sentence(
+            f"no allocation: {solution.message}" if method != "optimal" else
+            f"no allocation: the problem is {solution.label}"
+            if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
+            f"no allocation: {solution.message or solution.label}"))
 
 
 @main.command()
@@ -182,7 +185,8 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
     if not why.ok:
         raise Failed(f"no allocation: the problem is {why.solution.label}")
     ctx.show(as_json, lambda: to_json.document("explain", {
-        "projects": to_json.records(why.projects)}), lambda: text.explanation(why))
+        "projects": to_json.records(why.projects)}),
+        lambda: text.explanation(why, scenario.lang))
 
 
 @main.command("budget-curve")
@@ -221,7 +225,7 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     ctx.write(png, budget_curve_plot, curve)
     ctx.show(as_json, lambda: to_json.document("budget-curve", {
         "scenario": scenario.name, "points": to_json.records(curve)}),
-        lambda: text.table(curve), output)
+        lambda: text.table(curve, lang=scenario.lang), output)
 
 
 @main.command("compare")
@@ -268,12 +272,13 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
         for r in exc.runs:
             ctx.say(f"{r.name}: {r.status} {r.message}".rstrip())
         raise Failed(str(exc)) from None
-    ctx.write(output, write_comparison, comparison, inputs=sources)
-    ctx.write(report, write_review, comparison, inputs=sources)
+    lang = ctx.lang or str(comparison.runs[0].parameters.get("lang") or "en")
+    ctx.write(output, functools.partial(write_comparison, lang=lang), comparison, inputs=sources)
+    ctx.write(report, functools.partial(write_review, lang=lang), comparison, inputs=sources)
     ctx.show(as_json, lambda: to_json.document("compare", to_json.comparison_json(comparison)),
              lambda: text.table(comparison.outcomes[["metric", *comparison.names]],
                                 kinds=dict.fromkeys(comparison.names, "outcome"),
-                                rows={"awarded": "€"}), output)
+                                rows={"awarded": "€"}, lang=lang), output)
     missing = [r for r in comparison.runs if not r.ok]
     if missing:
         raise Failed("\n".join(f"{r.name}: no allocation ({r.message or r.status})"

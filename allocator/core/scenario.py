@@ -57,6 +57,7 @@ class Scenario:
     backend: str = "highs"
     time_limit: float = 120.0
     gap: float = EXACT_GAP
+    lang: str = "en"
 
     @property
     def ideal_budget(self) -> float:
@@ -84,7 +85,8 @@ class Scenario:
                     "sites.max": self.sites_max,
                     "sites.max_net_ha": self.sites_max_net_ha, "coverage": self.coverage,
                     "fairness.band": self.fairness_band, "fairness.basis": self.fairness_basis,
-                    "backend": self.backend, "time_limit": self.time_limit, "gap": self.gap})
+                    "backend": self.backend, "time_limit": self.time_limit, "gap": self.gap,
+                    "lang": self.lang})
         return out
 
     def with_values(self, **changes) -> "Scenario":
@@ -110,7 +112,7 @@ _FIELDS = {"description": "description", "budget": "budget", "normalise": "norma
            "sites.max": "sites_max", "sites.max_net_ha": "sites_max_net_ha",
            "coverage": "coverage", "fairness.band": "fairness_band",
            "fairness.basis": "fairness_basis", "backend": "backend",
-           "time_limit": "time_limit", "gap": "gap"}
+           "time_limit": "time_limit", "gap": "gap", "lang": "lang"}
 _FAMILIES = {"weight.<outcome>": "weights", "priority.<outcome>": "priorities",
              "tolerance.<outcome>": "tolerances", "min.<outcome>": "minimums",
              "theme_min.<theme>": "theme_min", "theme_max.<theme>": "theme_max"}
@@ -200,7 +202,8 @@ def build_scenario(name: str, raw: Mapping[str, tuple[object, Where]], *,
         else:
             field_name = _FIELDS[p.name]
             if typed is None and p.name in ("budget", "normalise", "backend", "time_limit",
-                                             "gap", "fairness.basis", "coverage", "sites.max"):
+                                             "gap", "fairness.basis", "coverage", "sites.max",
+                                             "lang"):
                 continue  # an empty cell keeps the default
             changes[field_name] = "" if typed is None and p.kind == TEXT else typed
     for family, attr in _FAMILIES.items():

@@ -349,6 +349,9 @@ PARAMETERS = (
               "optimal only when proven within 1e-6 (or, when every objective coefficient is a "
               "multiple of one number on whole selections, at the whole-number optimum); "
               "otherwise feasible, within its gap.", default=EXACT_GAP, lo=0, hi=1),
+    Parameter("lang", CHOICE, "Language of the outputs (sheet names, headers, reasons, "
+              "summaries, the review report); `--lang` overrides it.", default="en",
+              choices=("en", "fr")),
 )
 
 

@@ -1,4 +1,7 @@
-"""Read a result workbook written by ``allocator solve`` back into a ``Run``, for comparisons."""
+"""Read a result workbook written by ``allocator solve`` back into a ``Run``, for comparisons.
+
+A workbook written in French (``--lang fr``) reads as one in English: its sheet names, headers
+and run items are read back through ``core.lang.english``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,11 +10,14 @@ from types import MappingProxyType
 import pandas as pd
 
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import LANGS, english, words
 from allocator.core.run import Run
 from allocator.read.archive import inspect_archive, native_reader, sheet_names
 
 RESULT_SHEETS = ("allocation", "scenario", "run")
 RESULT_READ = RESULT_SHEETS + ("outcomes", "by_territory")  # what ``read_result`` reads
+# their names in every language
+_NAMES = tuple(sorted({words(lang).term(s) for s in RESULT_READ for lang in LANGS}))
 
 
 def read_result(path: str | Path) -> Run:
@@ -20,9 +26,10 @@ def read_result(path: str | Path) -> Run:
     p = Path(path)
     # the checks of any input before a parser sees it (bombs, a cell far from the data) on
     # the sheets read here; calamine's errors and panics become a finding
-    inspect_archive(p, sheets=RESULT_READ)
+    inspect_archive(p, sheets=_NAMES)
     with native_reader(p), pd.ExcelFile(p, engine="calamine") as book:
-        sheets = {s: book.parse(s) for s in RESULT_READ if s in book.sheet_names}
+        sheets = {english(s): book.parse(s).rename(columns=english) for s in book.sheet_names
+                  if english(s) in RESULT_READ}
     missing = [s for s in ("scenario", "run") if s not in sheets]
     if missing:
         raise InputError([Finding(ERROR, p.name, "not a result workbook of `allocator solve` "
@@ -30,9 +37,10 @@ def read_result(path: str | Path) -> Run:
     given = sheets["scenario"]
     parameters = dict(zip(given["parameter"].astype(str),
                           given["value"].astype(object).where(given["value"].notna(), None)))
-    run = dict(zip(sheets["run"]["item"].astype(str), sheets["run"]["value"]))
+    run = dict(zip(sheets["run"]["item"].astype(str).map(english), sheets["run"]["value"]))
     name = str(parameters.get("name") or p.stem)
-    outcomes = tuple(sheets["outcomes"]["outcome"].astype(str)) if "outcomes" in sheets else ()
+    outcomes = tuple(sheets["outcomes"]["outcome"].astype(str).map(english)) \
+        if "outcomes" in sheets else ()
     allocation = sheets.get("allocation")
     totals: dict[str, float | None] = {}
     if allocation is not None:
@@ -71,4 +79,4 @@ def is_result_workbook(path: str | Path) -> bool:
         names = set(sheet_names(p))  # the workbook part alone: ``read_result`` checks the rest
     except (InputError, OSError):  # not readable: let the input reader say why
         return False
-    return set(RESULT_SHEETS) <= names and "projects" not in names
+    return set(RESULT_SHEETS) <= set(map(english, names)) and "projects" not in names

@@ -13,28 +13,35 @@ from allocator.report.workbook import Sheets
 MAX_SERIES = 8  # scenarios a clustered bar chart can still tell apart
 
 
-def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple = ()) -> None:
-    """The comparison workbook (house style), with native clustered bar charts."""
+def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple = (),
+                     lang: str = "en") -> None:
+    """The comparison workbook (house style, in ``lang``), with native clustered bar
+    charts."""
     c = comparison
     names = c.names
     euro_columns = (set(names) | {f"Δ {n}" for n in names} | {"largest_change"}
                     | {r.name for r in c.references})
     with atomic_output(path, inputs=inputs) as tmp:
-        out = Sheets(tmp)
+        out = Sheets(tmp, lang)
+        w = out.words
         ws = out.frame("outcomes", c.outcomes, rows={"awarded": fmt.EURO},
                        kinds={**{n: fmt.OUTCOME for n in names},
                               **{f"Δ {n}": fmt.OUTCOME for n in names},
                               **{f"index {n}": fmt.TENTHS for n in names}})
-        _bar_chart(out, ws, "outcomes", c.outcomes, [f"index {n}" for n in names], names,
-                   title=f"Outcomes per scenario ({names[0]} = 100)", axis=f"% of {names[0]}",
+        _bar_chart(out, ws, c.outcomes, [f"index {n}" for n in names], names,
+                   title=w.say("Outcomes per scenario ({first} = 100)",
+                               "Résultats par scénario ({first} = 100)", first=names[0]),
+                   axis=w.say("% of {first}", "% de {first}", first=names[0]),
                    anchor=(len(c.outcomes) + 3, 0))
         themes = c.themes.copy()
         themes.insert(1, "label", [fmt.label(t, dict(c.theme_labels)) for t in themes["theme"]])
         for sheet, frame in (("regions", c.regions), ("themes", themes)):
             ws = out.frame(sheet, frame, euros=euro_columns)
             if sheet == "regions" and len(names) <= MAX_SERIES:
-                _bar_chart(out, ws, sheet, frame, names, names, title="Funding by region",
-                           axis="awarded", anchor=(1, len(frame.columns) + 1), horizontal=True,
+                _bar_chart(out, ws, frame, names, names,
+                           title=w.say("Funding by region", "Financement par région"),
+                           axis=w.term("awarded"), anchor=(1, len(frame.columns) + 1),
+                           horizontal=True,
                            number_format=fmt.excel_format(fmt.MEUR))
         for sheet, frame in (("territories", c.territories), ("status_changes", c.changes)):
             out.frame(sheet, frame, widths={"title": 45}, euros=euro_columns)
@@ -51,7 +58,7 @@ def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple 
         out.close()
 
 
-def _bar_chart(out: Sheets, ws, sheet: str, frame: pd.DataFrame, columns: list[str],
+def _bar_chart(out: Sheets, ws, frame: pd.DataFrame, columns: list[str],
                labels: list[str], *, title: str, axis: str, anchor: tuple[int, int],
                horizontal: bool = False, number_format: str | None = None) -> None:
     """A native clustered bar chart: categories = the frame's first column, one series per
@@ -60,8 +67,8 @@ def _bar_chart(out: Sheets, ws, sheet: str, frame: pd.DataFrame, columns: list[s
     n = len(frame)
     for column, label in zip(columns, labels):
         j = list(frame.columns).index(column)
-        chart.add_series({"name": label, "categories": [sheet, 1, 0, n, 0],
-                          "values": [sheet, 1, j, n, j]})
+        chart.add_series({"name": label, "categories": [ws.name, 1, 0, n, 0],
+                          "values": [ws.name, 1, j, n, j]})
     chart.set_title({"name": title})
     (chart.set_x_axis if horizontal else chart.set_y_axis)(
         {"name": axis, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},

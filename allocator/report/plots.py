@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.core.format import millions, number
+from allocator.core.lang import words
 from allocator.core.version import __version__
 from allocator.report.files import atomic_output
 
@@ -108,26 +109,35 @@ def grouped_bars(frame: pd.DataFrame, path: str | Path, *, title: str, label: st
     return save(fig, path)
 
 
-def outcome_bars(index: pd.DataFrame, path: str | Path) -> Path:
+def outcome_bars(index: pd.DataFrame, path: str | Path, lang: str = "en") -> Path:
     """Outcomes per scenario: ``index`` has one row per outcome, one column per scenario,
-    values relative to the first scenario (= 100), as ``compare.Comparison.outcome_index``."""
+    values relative to the first scenario (= 100), as ``compare.Comparison.outcome_index``;
+    words in ``lang``."""
+    w = words(lang)
     first = index.columns[0] if len(index.columns) else ""
-    return grouped_bars(index, path, title=f"Outcomes per scenario ({first} = 100)",
-                        label=f"% of {first}", reference=100.0)
+    return grouped_bars(index.rename(index=w.term), path, title=w.say(
+        "Outcomes per scenario ({first} = 100)", "Résultats par scénario ({first} = 100)",
+        first=first), label=w.say("% of {first}", "% de {first}", first=first),
+        reference=100.0)
 
 
-def regional_bars(euros: pd.DataFrame, path: str | Path) -> Path:
+def regional_bars(euros: pd.DataFrame, path: str | Path, lang: str = "en") -> Path:
     """Euros per region and scenario: one row per region, one column per scenario."""
-    return grouped_bars(euros, path, title="Funding by region", label="awarded",
-                        horizontal=True, euros=True)
+    w = words(lang)
+    return grouped_bars(euros, path, title=w.say("Funding by region", "Financement par région"),
+                        label=w.term("awarded"), horizontal=True, euros=True)
 
 
-def fair_share_bars(ratios: pd.DataFrame, path: str | Path) -> Path:
+def fair_share_bars(ratios: pd.DataFrame, path: str | Path, lang: str = "en") -> Path:
     """Each region's euros over its fair share (1 = exactly fair): one row per region, one
     column per scenario."""
-    return grouped_bars(ratios, path, title="Funding against fair share (1 = exactly fair)",
-                        label="share of the euros / share of the fairness basis",
-                        horizontal=True, reference=1.0)
+    w = words(lang)
+    return grouped_bars(ratios, path, title=w.say(
+        "Funding against fair share (1 = exactly fair)",
+        "Financement rapporté à la part équitable (1 = exactement équitable)"),
+        label=w.say("share of the euros / share of the fairness basis",
+                    "part des euros / part de la base d'équité"),
+        horizontal=True, reference=1.0)
 
 
 def frontier_scatter(points: pd.DataFrame, path: str | Path, *, x: str, y: str,

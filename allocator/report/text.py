@@ -12,14 +12,16 @@ from allocator.analyse.sweep import Sweep
 from allocator.analyse.uncertainty import NOT_IN_TIME, Uncertainty, robust_comparison
 from allocator.analyse.voters import VoterMeasures
 from allocator.core import format as fmt
-from allocator.core.format import euros
+from allocator.core.lang import words
 
 
 def table(frame: pd.DataFrame, *, kinds: Mapping[str, str | None] = {},
-          outcomes: tuple[str, ...] = (), rows: Mapping[str, str] = {}) -> str:
+          outcomes: tuple[str, ...] = (), rows: Mapping[str, str] = {}, lang: str = "en") -> str:
     """A frame as aligned text: each column formatted by its kind (``kinds``, else its
-    name), numbers right-aligned; ``rows``: the kind of a row's numbers by its first cell."""
-    columns = [str(c) for c in frame.columns]
+    name), numbers right-aligned; ``rows``: the kind of a row's numbers by its first cell.
+    In ``lang``: headers, the first column's names and figures (``core.lang``)."""
+    w = words(lang)
+    columns = [w.term(str(c)) for c in frame.columns]
     keys = frame.iloc[:, 0].astype(str).tolist() if len(columns) else []
     cells, right = [], []
     for j, column in enumerate(frame.columns):
@@ -27,7 +29,8 @@ def table(frame: pd.DataFrame, *, kinds: Mapping[str, str | None] = {},
         values = frame[column].tolist()
         numeric = pd.api.types.is_numeric_dtype(frame[column]) and \
             not pd.api.types.is_bool_dtype(frame[column])
-        cells.append([fmt.show(v, rows.get(keys[i], kind) if j and numeric else kind)
+        cells.append([w.figure(fmt.show(v, rows.get(keys[i], kind) if j and numeric else kind))
+                      if j or not isinstance(v, str) else w.term(v)
                       for i, v in enumerate(values)])
         right.append(numeric)
     widths = [max([len(c), *map(len, col)]) for c, col in zip(columns, cells)]
@@ -52,33 +55,50 @@ def sweep_table(done: Sweep) -> str:
 
 
 def result_summary(result: Result) -> str:
-    """A short table of totals for the terminal."""
-    s = result.solution
-    lines = [f"scenario   {result.scenario.name}",
-             f"status     {s.label}  ({s.solver} {s.version}, {s.solve_seconds:.2f} s)"]
+    """A short table of totals for the terminal, in the scenario's language."""
+    s, w = result.solution, words(result.scenario.lang)
+
+    def show(v, kind=None) -> str:
+        return w.figure(fmt.show(v, kind))
+
+    width = 11 if w.french else 10  # "compétences"
+
+    def line(name: str, french: str, text: str) -> str:
+        return f"{w.say(name, french):<{width}} {text}"
+
+    lines = [line("scenario", "scénario", result.scenario.name),
+             line("status", "statut", f"{w.value(s.label)}  ({s.solver} {s.version}, "
+                                      f"{show(s.solve_seconds, fmt.SECONDS)} s)")]
     if s.objective is not None:
-        lines.append(f"objective  {s.objective:.6g}  (bound {s.bound:.6g}, proven gap "
-                     f"{fmt.percent(s.gap or 0.0)})" if s.bound is not None
-                     else f"objective  {s.objective:.6g}")
+        lines.append(line("objective", "objectif", w.figure(f"{s.objective:.6g}") + (w.say(
+            "  (bound {bound}, proven gap {gap})", "  (borne {bound}, écart prouvé {gap})",
+            bound=w.figure(f"{s.bound:.6g}"), gap=w.figure(fmt.percent(s.gap or 0.0)))
+            if s.bound is not None else "")))
     if result.diagnosis is not None:
-        lines.append(f"conflict   {result.diagnosis.attrs.get('summary', '')}")
+        lines.append(line("conflict", "conflit", result.diagnosis.attrs.get('summary', '')))
         for r in result.diagnosis.itertuples():
             lines.append(f"  - {r.statement}" + (f" → {r.to_relax}" if r.to_relax else ""))
     t = result.totals
     if t:
         assert result.outcomes is not None  # analysed with its totals
-        lines.append(f"awarded    {euros(t['awarded'])} of {euros(t['budget'])}, "
-                     f"{t['projects_funded']} of {t['projects']} projects funded")
+        lines.append(line("awarded", "accordé", w.say(
+            "{awarded} of {budget}, {n} of {of} projects funded",
+            "{awarded} sur {budget}, {n} projets financés sur {of}",
+            awarded=show(t["awarded"], fmt.EURO), budget=show(t["budget"], fmt.EURO),
+            n=show(t["projects_funded"], fmt.COUNT), of=show(t["projects"], fmt.COUNT))))
         for r in result.outcomes.itertuples():
-            share = f" ({fmt.show(r.share_of_ideal, fmt.SHARE)} of the ideal)" \
+            share = w.say(" ({share} of the ideal)", " ({share} de l'idéal)",
+                          share=show(r.share_of_ideal, fmt.SHARE)) \
                 if r.share_of_ideal == r.share_of_ideal else ""
-            lines.append(f"{r.outcome:<10} {fmt.show(t[r.outcome], fmt.OUTCOME)}{share}")
+            lines.append(f"{w.term(r.outcome):<{width}} {show(t[r.outcome], fmt.OUTCOME)}{share}")
     late = [f"{n} {what}" for n, what in (
-        (_count(result.allocation, "displaces"), "price(s) of inclusion"),
-        (_count(result.shadow_prices, "note"), "shadow price(s)")) if n]
+        (_count(result.allocation, "displaces"), w.say("price(s) of inclusion",
+                                                       "coût(s) d'inclusion")),
+        (_count(result.shadow_prices, "note"), w.say("shadow price(s)", "prix duaux"))) if n]
     if late:
-        lines.append(f"not priced {' and '.join(late)}: the time limit was reached "
-                     "(--time-limit)")
+        lines.append(w.say("not priced {what}: the time limit was reached (--time-limit)",
+                           "non chiffrés : {what}, la limite de temps a été atteinte "
+                           "(--time-limit)", what=w.say(" and ", " et ").join(late)))
     if result.voters is not None:
         lines += voters_lines(result.voters)
     return "\n".join(lines)
@@ -132,17 +152,22 @@ def uncertainty_summary(u: Uncertainty) -> str:
     return "\n".join(lines)
 
 
-def explanation(why: Explanation) -> str:
-    """Each project's reason, and what forcing an unfunded one in would cost."""
+def explanation(why: Explanation, lang: str = "en") -> str:
+    """Each project's reason, and what forcing an unfunded one in would cost, in ``lang``."""
     assert why.projects is not None  # explained: ``ok``
+    w = words(lang)
     lines = []
     for r in why.projects.itertuples():
-        lines.append(f"{r.project_id}: {r.reason}")
+        lines.append(f"{r.project_id}: {w.sentence(r.reason)}")
         if not r.funded and r.price_of_inclusion is not None and r.price_of_inclusion == \
                 r.price_of_inclusion:
-            lines.append(f"  forcing it in would cost {r.price_of_inclusion:.6g} of the objective"
-                         + (f" ({r.price_in_outcomes})" if r.price_in_outcomes else "")
-                         + (f" and displace {r.displaces}" if r.displaces else ""))
+            lines.append(w.say("  forcing it in would cost {cost} of the objective",
+                               "  l'imposer coûterait {cost} de l'objectif",
+                               cost=w.figure(f"{r.price_of_inclusion:.6g}"))
+                         + (f" ({w.sentence(r.price_in_outcomes)})" if r.price_in_outcomes
+                            else "")
+                         + (w.say(" and displace {who}", " et évincerait {who}",
+                                  who=w.sentence(r.displaces)) if r.displaces else ""))
         elif not r.funded and r.displaces:  # not priced, or cannot be forced in: why
-            lines.append(f"  {r.displaces}")
+            lines.append(f"  {w.sentence(r.displaces)}")
     return "\n".join(lines)

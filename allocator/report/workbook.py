@@ -7,12 +7,16 @@ a title beginning with ``=``, ``+``, ``-`` or ``@`` never becomes a formula (xls
 The house style (``Sheets``): a bold frozen header with filters, each column as wide as its
 longest value (capped; longer text wraps), number formats by the kind of each figure
 (``core.format``: € without cents, shares as %, counts to the unit), and a print setup that
-fits a sheet's width on landscape pages, the header repeated on each.
+fits a sheet's width on landscape pages, the header repeated on each. In another language
+(``core.lang``), sheet names, headers and the fixed words and sentences of the columns of
+``WORDED`` are written in it; figures keep their Excel formats, which the reader's locale
+shows.
 """
 from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -22,6 +26,7 @@ import xlsxwriter
 
 from allocator.analyse.allocation import Result
 from allocator.core import format as fmt
+from allocator.core.lang import Words, words
 from allocator.core.scenario import Scenario
 from allocator.core.version import __version__
 from allocator.report.files import atomic_output
@@ -33,10 +38,19 @@ HEADER_WIDTH = 18  # a header longer than this wraps rather than widening its co
 LINE = 15  # points: the height of one line of text
 
 
-class Sheets:
-    """An xlsxwriter workbook in the house style (see the module's docstring)."""
+# columns whose values are fixed words or sentences of the analysis, written in the reader's
+# language; others (titles, regions, themes) are the user's
+WORDED = frozenset({"status", "reason", "note", "displaces", "trust", "step", "lock",
+                    "statement", "to_relax", "rule", "subject", "outcome", "metric",
+                    "ranking", "price_in_outcomes", "in_outcomes"})
 
-    def __init__(self, path: Path):
+
+class Sheets:
+    """An xlsxwriter workbook in the house style (see the module's docstring), in the
+    language ``lang``."""
+
+    def __init__(self, path: Path, lang: str = "en"):
+        self.words: Words = words(lang)
         self.book = xlsxwriter.Workbook(str(path), {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
             "nan_inf_to_errors": True})
@@ -73,7 +87,7 @@ class Sheets:
         ``widths`` caps a column's width (its text wraps); ``rows``: the kind of a row's
         numbers, by its value in column ``row_key`` (default: the first; a table of
         metrics)."""
-        ws = self.book.add_worksheet(name)
+        ws = self.book.add_worksheet(self.words.term(name))
         self.table(ws, 0, 0, frame, kinds=kinds, euros=euros, outcomes=outcomes, widths=widths,
                    rows=rows, row_key=row_key)
         ws.freeze_panes(1, freeze_columns)
@@ -98,13 +112,18 @@ class Sheets:
             values = frame[column].to_numpy()
             if kind is None and _numeric(frame[column]) and not _small(values):
                 kind = fmt.COUNT  # else General, which fits its decimals to the width
-            header = str(column).replace("_", " ") if words else str(column)
+            header = self.words.header(str(column)) if words else self.words.term(str(column))
+            if column in WORDED and self.words.french:
+                values = np.array([self.words.sentence(self.words.value(v))
+                                   if isinstance(v, str) else v for v in values], dtype=object)
             width = _width(header, values, kind) + (2 if rows else 0)
             cap = widths.get(str(column), MAX_WIDTH)
             wrap = width > cap
             width = min(width, cap)
             cell = self.format(kind, wrap)
             ws.write_string(top, left + j, header, self.header)
+            if len(header) + 2 > width:  # bold, it wraps at its words short of the edge
+                tall[top] = max(tall.get(top, 1), len(textwrap.wrap(header, max(width - 3, 1))))
             key = (ws.name, left + j)
             self.needed[key] = max(self.needed.get(key, 0), width)
             if set_widths:
@@ -134,18 +153,20 @@ class Sheets:
         if repeat_header:
             ws.repeat_rows(0)
 
-    def pairs(self, name: str, items: dict, header=("parameter", "value")):
-        """A sheet of names and values, each value formatted by the kind its name says."""
-        ws = self.book.add_worksheet(name)
-        self.items(ws, 0, 0, items, header=header)
+    def pairs(self, name: str, items: dict, header=("parameter", "value"), terms: bool = False):
+        """A sheet of names and values, each value formatted by the kind its name says
+        (``terms``: the names in the workbook's language)."""
+        ws = self.book.add_worksheet(self.words.term(name))
+        self.items(ws, 0, 0, items, header=tuple(map(self.words.term, header)), terms=terms)
         ws.freeze_panes(1, 0)
         self.print_setup(ws, repeat_header=True)
         return ws
 
     def items(self, ws, top: int, left: int, items: Mapping, *, header=None,
-              kinds: Mapping[str, str | None] = {}) -> int:
+              kinds: Mapping[str, str | None] = {}, terms: bool = False) -> int:
         """Names and values in two columns from (top, left) (a header first when given);
-        returns the row below. Sets the two columns' widths."""
+        returns the row below. Sets the two columns' widths. ``terms``: the names in the
+        workbook's language (each value's kind still read from its English name)."""
         row = top
         if header is not None:
             ws.write_string(row, left, header[0], self.header)
@@ -154,7 +175,9 @@ class Sheets:
         widest = [len(header[0]) if header else 0, len(header[1]) if header else 0]
         for key, value in items.items():
             value = _cell(value)
-            kind = kinds[key] if key in kinds else fmt.kind_of(str(key))
+            kind = kinds[key] if key in kinds else fmt.kind_of(str(key).replace(" ", "_"))
+            if terms:
+                key = self.words.term(str(key))
             ws.write_string(row, left, str(key), self.bold if header is None else None)
             _write(ws, row, left + 1, value, self.format(kind))
             widest[0] = max(widest[0], len(str(key)))
@@ -237,7 +260,7 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
     """The result workbook: summary, allocation, by region/territory/theme, outcomes, shadow
     prices (or, infeasible, the diagnosis), scenario, run."""
     with atomic_output(path, inputs=inputs) as tmp:
-        out = Sheets(tmp)
+        out = Sheets(tmp, result.scenario.lang)
         write_summary(out, result)
         outcomes = tuple(result.outcomes["outcome"]) if result.outcomes is not None else ()
         if result.allocation is not None:
@@ -258,9 +281,11 @@ def write_result(result: Result, path: str | Path, *, inputs: tuple = ()) -> Non
                           kinds=_limit_kinds(result.shadow_prices))
         if result.diagnosis is not None:
             out.frame("diagnosis", result.diagnosis)
+        # the scenario's parameters keep the names --set and the scenarios sheet take
         out.pairs("scenario", {"name": result.scenario.name, **result.scenario.parameters()})
         out.pairs("run", {**result.run, "allocator_version": __version__,
-                          "levels": list(result.solution.levels)}, header=("item", "value"))
+                          "levels": list(result.solution.levels)}, header=("item", "value"),
+                  terms=True)
         out.close()
 
 
@@ -320,7 +345,7 @@ def write_allocation(out: Sheets, sheet: pd.DataFrame, outcomes: tuple[str, ...]
     last = len(sheet.columns) - 1
     for text, colour in STATUS_FILLS.items():
         ws.conditional_format(1, 0, max(len(sheet), 1), last, {
-            "type": "formula", "criteria": f'=${column}2="{text}"',
+            "type": "formula", "criteria": f'=${column}2="{out.words.term(text)}"',
             "format": out.book.add_format({"bg_color": colour})})
     return ws
 
@@ -329,30 +354,33 @@ def write_summary(out: Sheets, result: Result) -> None:
     """The summary sheet: the scenario in words, status and proven gap, totals, outcomes
     against the ideal, funding by region against its fair share (with a chart), what the
     last €1M buys, and the binding rules with their shadow prices."""
-    ws = out.book.add_worksheet("summary")
+    w = out.words
+    ws = out.book.add_worksheet(w.term("summary"))
     s, sol, sc = result, result.solution, result.scenario
-    ws.write_string(0, 0, f"Scenario {sc.name}", out.title)
+    ws.write_string(0, 0, w.say("Scenario {name}", "Scénario {name}", name=sc.name), out.title)
     labels = {} if result.by_theme is None else dict(zip(result.by_theme["theme"],
                                                          result.by_theme["label"]))
-    out.paragraph(ws, 1, scenario_in_words(result.scenario, labels))
+    out.paragraph(ws, 1, scenario_in_words(result.scenario, labels, w))
     row = 3
-    ws.write_string(row, 0, "Result", out.heading)
+    ws.write_string(row, 0, w.say("Result", "Résultat"), out.heading)
     t = s.totals
-    items: dict = {"status": sol.label, "proven gap": "" if sol.gap is None
-                   else fmt.percent(sol.gap), "objective": sol.objective,
+    items: dict = {"status": w.value(sol.label), "proven gap": "" if sol.gap is None
+                   else w.figure(fmt.percent(sol.gap)), "objective": sol.objective,
                    "bound": sol.bound, "solver": f"{sol.solver} {sol.version}".strip()}
     kinds: dict = {}
     if t:
         items |= {"awarded": t["awarded"], "budget": t["budget"],
                   "share of budget": t["awarded"] / t["budget"] if t["budget"] else None,
-                  "projects funded": f"{t['projects_funded']} of {t['projects']}"}
+                  "projects funded": w.say("{n} of {of}", "{n} sur {of}",
+                                           n=t["projects_funded"], of=t["projects"])}
         kinds |= {"share of budget": fmt.SHARE}
     if sol.message:
         items["message"] = sol.message
     items = {k: v for k, v in items.items() if v is not None and v != ""}
-    row = out.items(ws, row + 1, 0, items, kinds=kinds) + 1
+    row = out.items(ws, row + 1, 0, items, kinds=kinds, terms=True) + 1
     if s.outcomes is not None:
-        ws.write_string(row, 0, "Outcomes against the ideal", out.heading)
+        ws.write_string(row, 0, w.say("Outcomes against the ideal",
+                                      "Résultats rapportés à l'idéal"), out.heading)
         row = out.table(ws, row + 1, 0, s.outcomes[
             ["outcome", "achieved", "ideal", "share_of_ideal", "available", "weight"]],
             kinds={c: fmt.OUTCOME for c in ("achieved", "ideal", "available")},
@@ -361,24 +389,30 @@ def write_summary(out: Sheets, result: Result) -> None:
         budget = s.shadow_prices[s.shadow_prices["rule"] == "budget"]
         if len(budget) and s.outcomes is not None:
             b = budget.iloc[0]
-            buys = ", ".join(f"{fmt.show(b[f'Δ{o}'], fmt.OUTCOME)} {o}"
+            buys = ", ".join(f"{w.figure(fmt.show(b[f'Δ{o}'], fmt.OUTCOME))} {w.term(o)}"
                              for o in s.outcomes["outcome"] if f"Δ{o}" in b)
-            ws.write_string(row, 0, "Cut-off", out.heading)
-            ws.write_string(row + 1, 0, f"{b['step'][:1].upper()}{b['step'][1:]} in the "
-                                        f"envelope would buy {buys} (re-solved): the margin "
-                                        "a project's yield per euro is measured against.",
-                            out.format(None, False))
+            step = w.term(b["step"])
+            ws.write_string(row, 0, w.say("Cut-off", "Seuil"), out.heading)
+            ws.write_string(row + 1, 0, w.say(
+                "{step} in the envelope would buy {buys} (re-solved): the margin a project's "
+                "yield per euro is measured against.", "{step} dans l'enveloppe apporterait "
+                "{buys} (re-résolu) : la marge à laquelle se mesure le rendement par euro d'un "
+                "projet.", step=step[:1].upper() + step[1:], buys=buys), out.format(None, False))
             row += 3
-        ws.write_string(row, 0, "Binding rules and what relaxing each buys", out.heading)
+        ws.write_string(row, 0, w.say("Binding rules and what relaxing each buys",
+                                      "Règles saturées et ce que rapporte leur assouplissement"),
+                        out.heading)
         row = out.table(ws, row + 1, 0, s.shadow_prices.drop(columns=["note"], errors="ignore"),
                         kinds=_limit_kinds(s.shadow_prices), set_widths=False, words=True) + 1
     if s.diagnosis is not None:
-        ws.write_string(row, 0, "Why no allocation exists", out.heading)
+        ws.write_string(row, 0, w.say("Why no allocation exists",
+                                      "Pourquoi aucune répartition n'existe"), out.heading)
         ws.write_string(row + 1, 0, str(s.diagnosis.attrs.get("summary", "")))
         row = out.table(ws, row + 2, 0, s.diagnosis, set_widths=False, words=True) + 1
     if s.by_region is not None and s.by_region["fair_share"].notna().any():
-        ws.write_string(row, 0, f"Funding by region against its fair share "
-                                f"({sc.fairness_basis.replace('_', ' ')})", out.heading)
+        title = w.say("Funding by region against its fair share",
+                      "Financement par région rapporté à sa part équitable")
+        ws.write_string(row, 0, f"{title} ({w.header(sc.fairness_basis)})", out.heading)
         regions = s.by_region[["region", "projects", "funded", "awarded", "fair_share",
                                "fair_ratio"]]
         top = row + 1
@@ -386,11 +420,12 @@ def write_summary(out: Sheets, result: Result) -> None:
                         set_widths=False, words=True) + 1
         chart = out.book.add_chart({"type": "bar"})
         n = len(regions)
-        for j, name, colour in ((3, "awarded", "#4E79A7"), (4, "fair share", "#BAB0AC")):
-            chart.add_series({"name": name, "categories": ["summary", top + 1, 0, top + n, 0],
-                              "values": ["summary", top + 1, j, top + n, j],
+        for j, name, colour in ((3, "awarded", "#4E79A7"), (4, "fair_share", "#BAB0AC")):
+            chart.add_series({"name": w.header(name),
+                              "categories": [ws.name, top + 1, 0, top + n, 0],
+                              "values": [ws.name, top + 1, j, top + n, j],
                               "fill": {"color": colour}, "gap": 60})
-        chart.set_title({"name": "Funding by region against its fair share"})
+        chart.set_title({"name": title})
         chart.set_x_axis({"num_format": fmt.excel_format(fmt.MEUR),
                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_y_axis({"reverse": True, "crossing": "max"})
@@ -398,38 +433,52 @@ def write_summary(out: Sheets, result: Result) -> None:
         chart.set_size({"width": 620, "height": max(320, 26 * n + 90)})
         ws.insert_chart(top, len(regions.columns) + 1, chart)
     for (sheet, j), width in out.needed.items():
-        if sheet == "summary":
+        if sheet == ws.name:
             ws.set_column(j, j, max(width, 30 if j == 0 else 12))
     ws.hide_gridlines(2)
     out.print_setup(ws)
 
 
-def scenario_in_words(sc: Scenario, labels: Mapping[str, str] = {}) -> str:
+def scenario_in_words(sc: Scenario, labels: Mapping[str, str] = {},
+                      w: Words = Words()) -> str:
     """The scenario as a sentence: envelope, what is maximised, the rules that apply
-    (themes by their ``labels``)."""
-    weighted = [f"{o} (weight {fmt.show(w)})" for o, w in sc.weights.items() if w]
+    (themes by their ``labels``), in the language of ``w``."""
+    def show(v, kind=None) -> str:
+        return w.figure(fmt.show(v, kind))
+
+    weighted = [w.say("{o} (weight {x})", "{o} (poids {x})", o=w.term(o), x=show(x))
+                for o, x in sc.weights.items() if x]
     rules = []
     if sc.minimums:
-        rules += [f"at least {fmt.show(v, fmt.OUTCOME)} {o}" for o, v in sc.minimums.items()]
-    rules += [f"at least {fmt.show(v, fmt.SHARE)} of the envelope to "
-              f"{fmt.label(t, dict(labels))}" for t, v in sc.theme_min.items()]
-    rules += [f"at most {fmt.show(v, fmt.SHARE)} to {fmt.label(t, dict(labels))}"
-              for t, v in sc.theme_max.items()]
+        rules += [w.say("at least {v} {o}", "au moins {v} {o}", v=show(v, fmt.OUTCOME),
+                        o=w.term(o)) for o, v in sc.minimums.items()]
+    rules += [w.say("at least {v} of the envelope to {t}", "au moins {v} de l'enveloppe pour "
+                    "{t}", v=show(v, fmt.SHARE), t=fmt.label(t, dict(labels)))
+              for t, v in sc.theme_min.items()]
+    rules += [w.say("at most {v} to {t}", "au plus {v} pour {t}", v=show(v, fmt.SHARE),
+                    t=fmt.label(t, dict(labels))) for t, v in sc.theme_max.items()]
     if sc.sites_max is not None:
-        rules.append(f"at most {sc.sites_max} industrial sites")
+        rules.append(w.say("at most {n} industrial sites", "au plus {n} sites industriels",
+                           n=sc.sites_max))
     if sc.sites_max_net_ha is not None:
-        rules.append(f"at most {fmt.show(sc.sites_max_net_ha)} ha of net artificialisation")
+        rules.append(w.say("at most {v} ha of net artificialisation",
+                           "au plus {v} ha d'artificialisation nette", v=show(sc.sites_max_net_ha)))
     if sc.coverage:
-        rules.append(f"at least {sc.coverage} funded project(s) per territory")
+        rules.append(w.say("at least {n} funded project(s) per territory",
+                           "au moins {n} projet(s) financé(s) par territoire", n=sc.coverage))
     if sc.fairness_band is not None:
-        rules.append(f"each region within ±{fmt.show(sc.fairness_band, fmt.SHARE)} of its fair "
-                     f"share ({sc.fairness_basis.replace('_', ' ')})")
-    words = (f"{sc.description + ' ' if sc.description else ''}Shares an envelope of "
-             f"{fmt.show(sc.budget, fmt.EURO)} to maximise " + ", ".join(weighted)
-             + (", each against its ideal" if sc.normalise == "ideal" else ""))
+        rules.append(w.say("each region within ±{v} of its fair share ({basis})",
+                           "chaque région à ±{v} de sa part équitable ({basis})",
+                           v=show(sc.fairness_band, fmt.SHARE), basis=w.header(sc.fairness_basis)))
+    words_ = (f"{sc.description + ' ' if sc.description else ''}" + w.say(
+        "Shares an envelope of {budget} to maximise ", "Répartit une enveloppe de {budget} pour "
+        "maximiser ", budget=show(sc.budget, fmt.EURO)) + ", ".join(weighted)
+        + (w.say(", each against its ideal", ", chacun rapporté à son idéal")
+           if sc.normalise == "ideal" else ""))
     if rules:
-        words += "; with " + "; ".join(rules)
-    return words + ", and the caps, floors and payment ceilings of the input."
+        words_ += w.say("; with ", " ; avec ") + w.say("; ", " ; ").join(rules)
+    return words_ + w.say(", and the caps, floors and payment ceilings of the input.",
+                          ", et les plafonds, planchers et plafonds de paiement des données.")
 
 
 # OWASP's CSV-injection advice: a cell starting with one of these is a formula to Excel and
@@ -455,7 +504,7 @@ def write_budget_curve(curve: pd.DataFrame, scenario, path, *, inputs: tuple = (
     axis) the euros awarded, which flatten where a rule other than the envelope stops
     spending."""
     with atomic_output(path, inputs=inputs) as tmp:
-        out = Sheets(tmp)
+        out = Sheets(tmp, scenario.lang)
         ws = out.frame("budget_curve", curve)
         n = len(curve)
         chart = out.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
@@ -465,17 +514,19 @@ def write_budget_curve(curve: pd.DataFrame, scenario, path, *, inputs: tuple = (
             if name not in curve:
                 continue
             col = list(curve.columns).index(name)
-            chart.add_series({"name": name, "categories": ["budget_curve", 1, 0, n, 0],
-                              "values": ["budget_curve", 1, col, n, col], "y2_axis": secondary,
+            chart.add_series({"name": out.words.term(name), "categories": [ws.name, 1, 0, n, 0],
+                              "values": [ws.name, 1, col, n, col], "y2_axis": secondary,
                               "line": {"color": colour}, "marker": {
                                   "type": "circle", "size": 5, "fill": {"color": colour},
                                   "border": {"color": colour}}})
-        chart.set_title({"name": f"Optimum against the envelope — {scenario.name}"})
-        chart.set_x_axis({"name": "envelope", "num_format": fmt.excel_format(fmt.MEUR),
+        w = out.words
+        chart.set_title({"name": w.say("Optimum against the envelope — {name}",
+                                       "Optimum selon l'enveloppe — {name}", name=scenario.name)})
+        chart.set_x_axis({"name": w.term("envelope"), "num_format": fmt.excel_format(fmt.MEUR),
                           "major_gridlines": grid})
-        chart.set_y_axis({"name": "objective", "major_gridlines": grid,
+        chart.set_y_axis({"name": w.term("objective"), "major_gridlines": grid,
                           "num_format": fmt.excel_format(fmt.OBJECTIVE)})
-        chart.set_y2_axis({"name": "awarded", "num_format": fmt.excel_format(fmt.MEUR)})
+        chart.set_y2_axis({"name": w.term("awarded"), "num_format": fmt.excel_format(fmt.MEUR)})
         chart.set_legend({"position": "bottom"})
         ws.insert_chart(1, len(curve.columns) + 1, chart, {"x_scale": 1.6, "y_scale": 1.4})
         out.pairs("scenario", {"name": scenario.name, **scenario.parameters()})

@@ -1,0 +1,253 @@
+"""Outputs in French (``--lang fr``, the scenario's ``lang``): every sheet name, header and
+reason of a result workbook in French, figures written the French way, the workbook still read
+back by ``allocator compare``, and a catalogue with a French wording for every English template
+(so that a reason kind added without its French fails here)."""
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import string
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from allocator import api
+from allocator.analyse.explain import Explanation
+from allocator.core import lang
+from allocator.core.rules import RULES
+from allocator.core.scenario import Scenario, Where, build_scenario
+from allocator.read.results import is_result_workbook, read_result
+from allocator.report import text
+from allocator.report.comparison import write_comparison
+from allocator.report.review import write_review
+from allocator.report.workbook import write_result
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, balanced):
+    """The bundled balanced scenario written in English and in French."""
+    result = balanced
+    folder = tmp_path_factory.mktemp("lang")
+    en, fr = folder / "en.xlsx", folder / "fr.xlsx"
+    write_result(result, en)
+    french = dataclasses.replace(result, scenario=result.scenario.with_values(lang="fr"))
+    write_result(french, fr)
+    return result, french, openpyxl.load_workbook(en), openpyxl.load_workbook(fr), en, fr
+
+
+def _header(ws) -> list[str]:
+    return [c.value for c in next(ws.iter_rows(max_row=1))]
+
+
+def _column(ws, name: str) -> list:
+    j = _header(ws).index(name)
+    return [row[j] for row in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def _fields(template: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def test_every_template_has_french_with_the_same_fields():
+    pairs = [(k, en, fr) for k, (en, fr) in lang.PHRASES.items()] + [
+        (name, r.blocks, r.blocks_fr) for name, r in RULES.items() if r.blocks]
+    for key, en, fr in pairs:
+        assert fr and fr != en, f"{key}: no French wording"
+        assert _fields(fr) == _fields(en), key
+    assert all(r.label_fr for r in RULES.values())
+
+
+def test_a_filled_template_reads_back_into_its_french():
+    # each English template filled with sample values, read back: the French template filled
+    # with the same values (figures the French way), whatever the template
+    sample = {"value": "0.02377", "cutoff": "0.009599", "region": "Grand Est",
+              "need": "€12 345", "other": "P-0412", "status": "infeasible", "first": "P-1, P-2",
+              "n": "3", "amount": "350 000", "subject": "spend_2026", "used": "€1 234 567",
+              "limit": "€35 000 000", "state": "unfunded", "share": "30%",
+              "path": "out.xlsx", "why": "the problem is unbounded", "label": "infeasible",
+              "units": "jobs", "unit": "job", "amounts": "23.4 jobs and 5 people trained",
+              "offers": "23.4 jobs per €M", "rival_offers": "1 234 jobs per €M, €43 000 per job",
+              "standing": "its jobs per €M are 12% below the cut-off of Grand Est",
+              "others": "P-1, P-2", "rival": "P-0007", "price": "0.00012", "gap": "0.0001%",
+              "gap_value": "0.0005", "entry": "€1 200 000", "left": "€300 000",
+              "cost": "€43 000", "step": "€1M more"}
+    nb = lang.NBSP
+    french = {**sample, "value": "0,02377", "cutoff": "0,009599", "need": f"12{nb}345{nb}€",
+              "status": "infaisable", "amount": f"350{nb}000", "used": f"1{nb}234{nb}567{nb}€",
+              "limit": f"35{nb}000{nb}000{nb}€", "state": "non financé", "share": f"30{nb}%",
+              "why": "le problème est non borné", "label": "infaisable",
+              "units": "emplois", "unit": "emploi",
+              "amounts": "23,4 emplois et 5 personnes formées", "offers": "23,4 emplois par M€",
+              "rival_offers": f"1{nb}234 emplois par M€, 43{nb}000{nb}€ par emploi",
+              "standing": f"ses emplois par M€ sont 12{nb}% sous le seuil de Grand Est",
+              "price": "0,00012", "gap": f"0,0001{nb}%", "gap_value": "0,0005",
+              "entry": f"1{nb}200{nb}000{nb}€", "left": f"300{nb}000{nb}€",
+              "cost": f"43{nb}000{nb}€", "step": lang.TERMS["€1M more"]}
+    pairs = list(lang.PHRASES.values()) + [
+        (lang.BLOCKED[0] + r.blocks + end[0], lang.BLOCKED[1] + r.blocks_fr + end[1])
+        for r in RULES.values() if r.blocks for end in (("", ""), lang.LETS_IN)]
+    for en, fr in pairs:
+        fields = _fields(en)
+        assert lang.translate(en.format(**{f: sample[f] for f in fields})) == \
+            fr.format(**{f: french[f] for f in fields}), en
+
+
+@pytest.mark.parametrize("english, french", [
+    ("€1 234 567", "1\u00a0234\u00a0567\u00a0€"), ("12.5%", "12,5\u00a0%"),
+    ("€1.2M", "1,2\u00a0M€"), ("−0.511", "−0,511"), ("13 228", "13\u00a0228"),
+    ("P-0412", "P-0412"), ("spend_2026", "spend_2026"), ("HiGHS 1.16.0", "HiGHS 1.16.0"),
+    ("0.000097%", "0,000097\u00a0%")])
+def test_figures_the_french_way(english, french):
+    assert lang.words("fr").figure(english) == french
+    assert lang.words("en").figure(english) == english
+
+
+def test_french_grammar_of_filled_fields():
+    # "de" elides before a vowel, and an amount under 2 is singular in French (not in English)
+    said = lang.translate("not funded: no project of Occitanie is funded on its merits, but the "
+                          "optimum spends the envelope on combinations worth more (it offers "
+                          "0 jobs, 1.5 people trained and 2 innovation points per €M)")
+    assert said == ("non financé : aucun projet d'Occitanie n'est financé sur ses mérites, mais "
+                    "l'optimum consacre l'enveloppe à des combinaisons qui valent plus (il "
+                    "offre 0 emploi, 1,5 personne formée et 2 points d'innovation par M€)")
+
+
+def test_every_sheet_name_and_header_is_french(written):
+    _, _, en, fr, _, _ = written
+    assert len(en.sheetnames) == len(fr.sheetnames)
+    for name_en, name_fr in zip(en.sheetnames, fr.sheetnames):
+        assert name_en in lang.TERMS, f"sheet {name_en} has no French name"
+        assert name_fr == lang.TERMS[name_en] != name_en or name_en in ("budget",)
+        if name_en == "summary":
+            continue
+        for h_en, h_fr in zip(_header(en[name_en]), _header(fr[name_fr])):
+            french = lang.words("fr").term(h_en)
+            assert french != h_en or h_en in ("innovation", "message", "budget"), \
+                f"{name_en}: no French for header {h_en!r}"
+            assert h_fr == french
+            assert lang.english(h_fr) == h_en  # and back, for compare
+
+
+def test_every_reason_is_french_and_no_english_template_leaks(written):
+    result, _, _, fr, _, _ = written
+    reasons = [r for r in _column(fr["répartition"], "motif") if r]
+    english = result.allocation["reason"].tolist()
+    assert len(reasons) == len(english) == len(result.allocation)
+    assert {lang.translate(r) for r in english} == set(reasons)  # every English reason read
+    assert None not in {lang.translate(r) for r in english}
+    fragments = {part.strip(" :;,()") for en, _ in lang.PHRASES.values()
+                 for part in re.split(r"\{\w+\}", en)} | {
+        part.strip(" :;,()") for r in RULES.values() if r.blocks
+        for part in re.split(r"\{\w+\}", r.blocks)}
+    fragments = {f for f in fragments if len(f) > 4}
+    for reason in reasons:
+        assert reason.startswith(("financé : ", "non financé : ")), reason
+        leaked = [f for f in fragments if f in reason]
+        assert not leaked, (reason, leaked)
+        assert not re.search(r"€\d|\d\.\d|\d%", reason), reason  # French figures
+
+
+def test_status_words_and_their_colours_are_french(written):
+    _, _, _, fr, _, _ = written
+    ws = fr["répartition"]
+    statuses = set(_column(ws, "statut"))
+    assert statuses <= {"financé", "partiellement financé", "non financé"}
+    assert "non financé" in statuses
+    criteria = {r.formula[0] for rules in ws.conditional_formatting for r in rules.rules}
+    assert any('"non financé"' in c for c in criteria)
+
+
+def test_summary_in_french(written):
+    _, _, _, fr, _, _ = written
+    cells = [c for row in fr["synthèse"].iter_rows(values_only=True) for c in row
+             if isinstance(c, str)]
+    assert cells[0] == "Scénario balanced"
+    assert any("Répartit une enveloppe de 100\u00a0000\u00a0000\u00a0€" in c for c in cells)
+    assert "Résultats rapportés à l'idéal" in cells and "Seuil" in cells
+    assert not any("Shares an envelope" in c or "Binding rules" in c for c in cells)
+
+
+def test_a_french_workbook_reads_back_as_the_english_one(written):
+    _, _, _, _, en, fr = written
+    assert is_result_workbook(fr)
+    a, b = read_result(en), read_result(fr)
+    assert a.status == b.status and a.method == b.method and a.solver == b.solver
+    assert a.totals == pytest.approx(b.totals)
+    assert a.parameters["lang"] == "en" and b.parameters["lang"] == "fr"
+    assert a.allocation is not None and b.allocation is not None
+    columns = ["project_id", "territory_id", "funded", "award", "territory_name"]
+    pd.testing.assert_frame_equal(a.allocation[columns], b.allocation[columns])
+
+
+@pytest.fixture(scope="module")
+def comparison(written):
+    """A French and an English result workbook of one scenario, compared."""
+    return api.compare(list(written[4:]), greedy="none")
+
+
+def test_the_comparison_workbook_in_french(comparison, tmp_path):
+    write_comparison(comparison, tmp_path / "en.xlsx")
+    write_comparison(comparison, tmp_path / "fr.xlsx", lang="fr")
+    en, fr = (openpyxl.load_workbook(tmp_path / f) for f in ("en.xlsx", "fr.xlsx"))
+    names = set(comparison.names)
+    scenarios = names | {f"{p}{n}" for n in names for p in ("Δ ", "index ")}
+    for ws_en, ws_fr in zip(en, fr):
+        assert ws_fr.title == lang.TERMS[ws_en.title] != ws_en.title
+        for h_en, h_fr in zip(_header(ws_en), _header(ws_fr)):
+            assert h_fr == lang.words("fr").term(h_en)
+            assert h_en in scenarios or h_fr != h_en or h_en in ("innovation", "source",
+                                                                 "message"), (ws_en.title, h_en)
+    assert _column(fr["résultats"], "indicateur") == [
+        lang.TERMS[m] for m in comparison.outcomes["metric"]]  # the charts' categories
+    refs = [s.val.numRef.f for ws in fr for c in ws._charts for s in c.series]
+    assert refs and all(r.split("!")[0].strip("'") in fr.sheetnames for r in refs), refs
+
+
+def test_the_review_of_a_french_and_an_english_workbook_in_french(comparison, tmp_path):
+    page = write_review(comparison, tmp_path / "review.html", lang="fr")[0].read_text("utf-8")
+    english = write_review(comparison, tmp_path / "review_en.html")[0].read_text("utf-8")
+    assert '<html lang="fr">' in page and "<h1>Revue des scénarios</h1>" in page
+    headings = re.findall(r"<h[23]>(.*?)</h[23]>", english)
+    assert headings and not any(f"<h2>{h}</h2>" in page for h in headings if h != "Fairness")
+    names = set(comparison.names) | {f"Δ {n}" for n in comparison.names}
+    for th in re.findall(r"<th>(.*?)</th>", page):
+        header = html.unescape(th.replace("<wbr>", ""))
+        assert header in names or lang.english(header) != header \
+            or header in ("innovation", "message"), header
+    # both runs are the same allocation: no change, and figures the French way
+    assert "Tous les scénarios financent les mêmes projets." in page
+    assert re.search(r"100\u00a0000\u00a0000\u00a0€", page)
+
+
+def test_terminal_summary_and_explanation_in_french(written):
+    _, french, _, _, _, _ = written
+    said = text.result_summary(french)
+    assert said.startswith("scénario    balanced") and "projets financés sur" in said
+    figures = said.split("\n", 2)[2]  # after the solver's version
+    assert "€" in figures and not re.search(r"€\d|\d\.\d", figures)
+    assert "of the ideal" not in said and "de l'idéal" in said
+    asked = french.allocation[["project_id", "funded", "award", "reason",
+                               "price_of_inclusion", "displaces", "price_in_outcomes"]]
+    told = text.explanation(Explanation(french.solution, asked), "fr").split("\n")
+    reasons = [line.split(": ", 1)[1] for line in told if not line.startswith("  ")]
+    assert reasons == [lang.translate(r) for r in asked["reason"]]
+    priced = asked[asked["price_of_inclusion"] > 0]
+    assert len(priced) and sum("l'imposer coûterait" in line for line in told) == len(priced)
+
+
+def test_lang_is_a_scenario_parameter():
+    built, findings = build_scenario("x", {"lang": ("fr", Where("test"))}, outcomes=("jobs",),
+                                     themes=(), base=Scenario())
+    assert not findings and built.lang == "fr" and built.parameters()["lang"] == "fr"
+    _, findings = build_scenario("x", {"lang": ("de", Where("test"))}, outcomes=("jobs",),
+                                 themes=(), base=Scenario())
+    assert findings and "'de' is not one of en, fr" in findings[0].message
+    assert Scenario().lang == "en"
+    with pytest.raises(ValueError):
+        lang.words("de")
