@@ -460,7 +460,9 @@ def scenario_in_words(sc: Scenario, labels: Mapping[str, str] = {},
     if sc.sites_max is not None:
         rules.append(w.say("at most {n} industrial sites", "au plus {n} sites industriels",
                            n=sc.sites_max))
-    if sc.sites_max_net_ha is not None:
+    if sc.sites_max_net_ha == 0:  # the programme's rule, zéro artificialisation nette
+        rules.append(w.say("no net artificialisation", "zéro artificialisation nette"))
+    elif sc.sites_max_net_ha is not None:
         rules.append(w.say("at most {v} ha of net artificialisation",
                            "au plus {v} ha d'artificialisation nette", v=show(sc.sites_max_net_ha)))
     if sc.coverage:
