@@ -211,6 +211,12 @@ def _check_as_text(problem, fmt):
     assert problem.projects.loc[2, "requested"] == 100_000
 
 
+def _check_free(problem, fmt):
+    p = problem.projects.set_index("project_id")
+    assert p.loc["P-0003", "requested"] == 0 and p.loc["P-0003", "max_award"] == 0
+    assert not p.loc["P-0003", "partial"]
+
+
 def _check_locks(problem, fmt):
     assert problem.projects["lock"].tolist() == ["out", "", "", "", "", "in"]
 
@@ -267,7 +273,7 @@ CASES = (
          (E("projects", 4, "jobs", "found 'beaucoup': expected a number ≥ 0"),)),
     Case("text_in_required_number", "text in a required number column",
          cell("projects", 5, "requested", "n/a"),
-         (E("projects", 5, "requested", "found 'n/a': expected a number > 0"),)),
+         (E("projects", 5, "requested", "found 'n/a': expected a number ≥ 0"),)),
     Case("booleans", "booleans as yes/no/oui/non/x",
          lambda g: set_column(g, "projects", "is_site", ["yes", "non", "oui", "no", "x", None]),
          check=_check_booleans([True, False, True, False, True, False])),
@@ -300,11 +306,13 @@ CASES = (
          check=_check_as_text),
     Case("negative_cost", "negative cost (the issue's acceptance case)",
          cell("projects", 7, "total_cost", -600_000),
-         (E("projects", 7, "total_cost", "found -600 000: expected a number > 0"),)),
-    Case("zero_cost", "zero cost", cell("projects", 3, "total_cost", 0),
-         (E("projects", 3, "total_cost", "found 0: expected a number > 0"),)),
-    Case("zero_requested", "zero request", cell("projects", 4, "requested", 0),
-         (E("projects", 4, "requested", "found 0: expected a number > 0"),)),
+         (E("projects", 7, "total_cost", "found -600 000: expected a number ≥ 0"),)),
+    Case("zero_cost", "zero cost below the request", cell("projects", 3, "total_cost", 0),
+         (E("projects", 3, "requested", "requested (400 000) exceeds total_cost (0)"),
+          E("projects", 3, "max_aid_rate", "max_aid_rate 0.3 × total_cost allows at most 0, "
+            "less than min_award (200 000)"))),
+    Case("zero_requested", "zero request: a project that costs the envelope nothing",
+         cell("projects", 4, "requested", 0), check=_check_free),
     Case("requested_above_cost", "requested > total_cost",
          cell("projects", 5, "requested", 900_000),
          (E("projects", 5, "requested", "requested (900 000) exceeds total_cost (800 000)"),)),
@@ -380,7 +388,7 @@ CASES = (
     Case("alias_in_finding", "a finding names the header as the user wrote it",
          _m(cell("projects", 7, "total_cost", -1),
             lambda g: rename(g, "projects", "total_cost", "Coût total (€)")),
-         (E("projects", 7, "Coût total (€)", "found -1: expected a number > 0"),)),
+         (E("projects", 7, "Coût total (€)", "found -1: expected a number ≥ 0"),)),
     Case("extra_columns", "extra columns kept in problem.projects",
          _m(lambda g: add_column(g, "projects", "note", ["à revoir", None, None, None, None,
                                                          "urgent"]),
@@ -408,7 +416,7 @@ CASES = (
          cell("projects", 4, "requires", "\u200fP-0002"), check=_check_requires("P-0003",
                                                                                 "P-0002")),
     Case("all_at_once", "all findings reported at once", _five_errors,
-         (E("projects", 7, "total_cost", "found -5: expected a number > 0"),
+         (E("projects", 7, "total_cost", "found -5: expected a number ≥ 0"),
           E("projects", 2, "territory_id", "unknown territory 'ti-9'"),
           E("projects", 3, "lock", "'maybe' is not allowed"),
           E("territories", 4, "region", "unknown region 'Narnia'"),

@@ -159,8 +159,10 @@ def test_a_voter_with_an_empty_ballot_is_counted_and_said(tmp_path, kind):
     assert any("empty ballot" in f.message for f in problem.warnings)
 
 
-def test_a_zero_cost_project_is_refused_once_saying_why(tmp_path):
-    r = validate(pb(tmp_path, "project_id;cost;votes\nA;0;1\nB;50;1", "voter_id;vote\nv1;A,B"))
+def test_a_zero_cost_project_is_valid_and_a_negative_one_refused_once_at_its_line(tmp_path):
+    ok = validate(pb(tmp_path, "project_id;cost;votes\nA;0;1\nB;50;1", "voter_id;vote\nv1;A,B"))
+    assert ok.returncode == 0, ok.stderr
+    r = validate(pb(tmp_path, "project_id;cost;votes\nA;-5;1\nB;50;1", "voter_id;vote\nv1;A,B"))
     assert r.returncode == 2
     assert r.stderr.count("e.pb PROJECTS row 7 (cost)") == 1, r.stderr
-    assert "costing 0" in r.stderr
+    assert "found '-5': expected a number, 0 or more" in r.stderr

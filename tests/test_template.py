@@ -133,8 +133,7 @@ def test_numeric_bounds(book):
             if column.lo is not None:
                 assert float(dv.formula1) == column.lo
                 if column.hi is None:
-                    assert dv.operator == ("greaterThan" if column.lo_strict
-                                           else "greaterThanOrEqual")
+                    assert dv.operator == "greaterThanOrEqual"
             if column.hi is not None:
                 assert float(dv.formula2) == column.hi
 

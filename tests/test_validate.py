@@ -87,7 +87,7 @@ def test_issue_acceptance_negative_cost_row_7(tmp_path, fmt):
     assert error.column == "total_cost" and error.cell == "E7"
     assert error.value == -250_000
     assert str(error) == (f"error: {sheet_label('projects', fmt)}!E7 (total_cost): found "
-                          "-250 000: expected a number > 0")
+                          "-250 000: expected a number ≥ 0")
     assert "projects" in str(info.value) and "E7" in str(info.value)
 
 

@@ -14,7 +14,7 @@ from allocator.core.format import label
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
-from allocator.formulate import Model
+from allocator.formulate import Model, share_of_request
 from allocator.runtime.resolves import Resolves
 from allocator.solve import solve
 from allocator.solve.solution import Solution
@@ -83,7 +83,7 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     assert solution.values is not None  # ok: it has values
     p = problem.projects
     award, funded = model.awards(solution.values)
-    share = award / p["requested"].to_numpy(float)
+    share = share_of_request(award, funded, p["requested"].to_numpy(float))
     outcomes = list(model.outcomes)
     alloc = pd.DataFrame({
         "project_id": p["project_id"], "territory_id": p["territory_id"], "region": p["region"],

@@ -26,7 +26,7 @@ from allocator.core.problem import Problem
 from allocator.core.rules import rule
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
-from allocator.formulate import MEUR, Change, Model
+from allocator.formulate import MEUR, Change, Model, fundable
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def relaxation(model: Model, unit: Unit, options: SolveOptions) -> float | None:
 def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> str:
     """A unit in words, with the figures that matter."""
     p = problem.projects
-    eligible = (p["lock"] != "out") & (p["max_award"] > 0)
+    eligible = fundable(p)
     f, s = unit.family, unit.subject
     if f == "budget":
         return f"the budget is {money(scenario.budget)}"
@@ -255,7 +255,7 @@ def _summary(problem: Problem, scenario: Scenario, found: list[Unit], frame: pd.
     cover = [u for u in found if u.family == "coverage"]
     if cover and any(u.family == "budget" for u in found) and len(found) == len(cover) + 1:
         p = problem.projects
-        eligible = p[(p["lock"] != "out") & (p["max_award"] > 0)]
+        eligible = p[fundable(p)]
         need = eligible.assign(entry=np.where(eligible["partial"], eligible["min_award"],
                                               eligible["max_award"])).groupby("territory_id")["entry"].min()
         total = need[[u.subject for u in cover]].sum()

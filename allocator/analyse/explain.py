@@ -206,7 +206,8 @@ def value_per_meur(problem: Problem, model: Model) -> np.ndarray:
     value = np.asarray(model.c[:n], float).copy()  # objective per full selection (x column)
     part = np.flatnonzero(p["partial"].to_numpy(bool))
     value[part] = model.c[n:n + len(part)] * p["max_award"].to_numpy(float)[part] / MEUR
-    return np.where(p["max_award"] > 0, value / (p["max_award"].to_numpy(float) / MEUR), 0.0)
+    reach = p["max_award"].to_numpy(float) / MEUR
+    return np.where(reach > 0, value / np.where(reach > 0, reach, 1.0), 0.0)
 
 
 def near_miss_positions(problem: Problem, model: Model, funded: np.ndarray, k: int) -> np.ndarray:
@@ -262,12 +263,17 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
         for other in p["requires"].iloc[i]:
             required_by.setdefault(position[other], ids[i])
     # a region's cut-off: the least value per €M among its projects funded on their merits
-    free = np.flatnonzero(funded & (lock != "in"))
+    # (what costs nothing has no value per €M: it sets none)
+    costless = p["requested"].to_numpy(float) <= 0
+    free = np.flatnonzero(funded & (lock != "in") & ~costless)
     free = free[np.lexsort((ids[free], words.per_meur[free]))]
     setter = {region[i]: int(i) for i in free[::-1]}
     for i in np.flatnonzero(funded).tolist():
         if lock[i] == "in":
             reason[i] = phrase("funded.locked")
+            continue
+        if costless[i]:
+            reason[i] = phrase("funded.free", offers=words.offers(i))
             continue
         cut = setter[region[i]]  # funded on its merits: its region has a cut-off
         if i in required_by and words.per_meur[i] < words.per_meur[cut] + 1e-12:
@@ -342,7 +348,12 @@ class _Words:
                         if len(weighted) == 1 else phrase("subject.weighted"))
 
     def offers(self, i: int) -> str:
-        """What project ``i`` yields per €M, and what a unit of its first outcome costs."""
+        """What project ``i`` yields per €M, and what a unit of its first outcome costs; what
+        it yields whole when it requests nothing."""
+        if self.requested[i] <= 0:
+            whole = [_amount(self.values[o][i], o) for o in self.outcomes]
+            return phrase("offers.free", amounts=", ".join(whole[:-1]) + " and " + whole[-1]
+                          if len(whole) > 1 else whole[0])
         parts = [_amount(self.values[o][i] / self.requested[i] * MEUR, o)
                  for o in self.outcomes]
         amounts = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
@@ -487,7 +498,8 @@ def obstacles(problem: Problem, model: Model, values: np.ndarray,
     fixed_rule = np.full(n, "", dtype=object)
     out = ~funded & (lock == "out")
     fixed[out], fixed_rule[out] = phrase("unfunded.locked"), "lock_out"
-    capped = ~funded & (lock != "out") & (max_award <= 0)
+    capped = (~funded & (lock != "out") & (max_award <= 0)
+              & (p["requested"].to_numpy(float) > 0))
     fixed[capped] = phrase("unfunded.rate")
     fixed_rule[capped] = "max_aid_rate"
     budget = model.group("budget")
@@ -496,7 +508,7 @@ def obstacles(problem: Problem, model: Model, values: np.ndarray,
     over_budget = ~funded & (entry > left + 0.01)
     per_meur = value_per_meur(problem, model)
     region = p["region"].to_numpy(object)
-    free = funded & (lock != "in")
+    free = funded & (lock != "in") & (p["requested"].to_numpy(float) > 0)
     cutoff = pd.Series(per_meur[free]).groupby(region[free]).min()
     close = per_meur >= CLOSE * pd.Series(region).map(cutoff).fillna(-np.inf).to_numpy(float)
     candidates = np.flatnonzero(~funded & (fixed == ""))

@@ -57,7 +57,15 @@ from allocator.backends import OUT_OF_TIME, Resolver, SolveOptions, backend
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
-from allocator.formulate import MEUR, Change, Model, RowGroup, formulate
+from allocator.formulate import (
+    MEUR,
+    Change,
+    Model,
+    RowGroup,
+    formulate,
+    request_scale,
+    share_of_request,
+)
 from allocator.runtime.pool import Batch, collect, default_workers
 from allocator.solve import solve
 
@@ -111,8 +119,10 @@ class Ranges:
 
 def share_map(problem: Problem, model: Model) -> sp.csr_array:
     """N × columns map from column values to each project's share of its request."""
-    return sp.csr_array(sp.diags(MEUR / problem.projects["requested"].to_numpy(float))
-                        @ model.award)
+    requested = problem.projects["requested"].to_numpy(float)
+    select = sp.eye_array(model.n_projects, len(model.c), format="csr")
+    return sp.csr_array(sp.diags(MEUR * request_scale(requested)) @ model.award
+                        + sp.diags((requested <= 0).astype(float)) @ select)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,7 +351,8 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     if robust is not None:
         assert robust.solution.values is not None  # ok: it has values
         allocations["robust"] = (rmodel, robust.solution.values)
-    fixed = np.array([m.awards(v)[0] / requested for m, v in allocations.values()])
+    fixed = np.array([share_of_request(*m.awards(v), requested)
+                      for m, v in allocations.values()])
     chunks = _chunks(samples, workers or default_workers())
     tasks = [DrawTask(scenario, seed, c, fixed, solution.values,
                       None if scheduler else deadline) for c in chunks]

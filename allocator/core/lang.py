@@ -112,6 +112,8 @@ PHRASES: dict[str, tuple[str, str]] = {
                       "there on its merits (it offers {offers})", "financé : il fixe le seuil "
                       "de {region}, la plus faible valeur par M€ financée là-bas sur ses mérites "
                       "(il offre {offers})"),
+    "funded.free": ("funded: it costs the envelope nothing (it offers {offers})",
+                    "financé : il ne coûte rien à l'enveloppe (il offre {offers})"),
     "funded.standing": ("funded: {standing} (it offers {offers})",
                         "financé : {standing} (il offre {offers})"),
     "unfunded.tied": ("not funded: tied with {others} — either is optimal (forcing it in costs "
@@ -150,6 +152,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "subject.one": ("its {units} per €M are", "ses {units} par M€ sont"),
     "subject.weighted": ("its weighted value per €M is", "sa valeur pondérée par M€ est"),
     "offers": ("{amounts} per €M", "{amounts} par M€"),
+    "offers.free": ("{amounts} for €0", "{amounts} pour 0 €"),
     "offers.cost": ("{amounts} per €M, {cost} per {unit}", "{amounts} par M€, {cost} par {unit}"),
     "in_outcomes.cost": ("{amounts} ({cost} per extra {unit})",
                          "{amounts} ({cost} par {unit} de plus)"),

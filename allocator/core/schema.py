@@ -36,7 +36,6 @@ class Column:
     aliases: tuple[str, ...] = ()
     lo: float | None = None
     hi: float | None = None
-    lo_strict: bool = False  # lo itself is not allowed (a cost of 0 is not a cost)
     default: object = None
     choices: tuple[str, ...] = ()  # for CHOICE columns whose values are fixed by the schema
     example: tuple = ()  # three example values for the template
@@ -49,7 +48,7 @@ class Column:
             if self.lo is not None and self.hi is not None:
                 return f"{what} between {_fmt(self.lo)} and {_fmt(self.hi)}"
             if self.lo is not None:
-                return f"{what} {'>' if self.lo_strict else '≥'} {_fmt(self.lo)}"
+                return f"{what} ≥ {_fmt(self.lo)}"
             return what
         if self.kind == BOOLEAN:
             return "yes/no, oui/non, true/false, 1/0 or x"
@@ -127,11 +126,13 @@ PROJECTS = Sheet(
                required=True, aliases=("thematique", "axe"),
                example=("ecological_transition", "skills_recruitment", "industrial_land")),
         Column("total_cost", NUMBER, "Total eligible investment of the project.", unit="€",
-               required=True, lo=0, lo_strict=True,
+               required=True, lo=0,
                aliases=("cout total", "cout", "depenses eligibles", "montant total", "cost"),
                example=(4_000_000, 1_500_000, 6_000_000)),
-        Column("requested", NUMBER, "Grant requested from the envelope (≤ total_cost).",
-               unit="€", required=True, lo=0, lo_strict=True,
+        Column("requested", NUMBER,
+               "Grant requested from the envelope (≤ total_cost). 0: the project costs the "
+               "envelope nothing and is funded all or nothing, its outcomes whole.",
+               unit="€", required=True, lo=0,
                aliases=("montant demande", "aide demandee", "subvention demandee", "demande"),
                example=(600_000, 300_000, 900_000)),
         Column("min_award", NUMBER,

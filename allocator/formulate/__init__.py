@@ -2,8 +2,15 @@
 built from whole arrays; a pure function."""
 from __future__ import annotations
 
-from allocator.formulate.build import formulate, ideal, membership
+from allocator.formulate.build import (
+    formulate,
+    fundable,
+    ideal,
+    membership,
+    request_scale,
+    share_of_request,
+)
 from allocator.formulate.model import INT_TOL, MEUR, Change, Model, Restricted, RowGroup
 
-__all__ = ["INT_TOL", "MEUR", "Change", "Restricted", "Model", "RowGroup", "formulate", "ideal",
-           "membership"]
+__all__ = ["INT_TOL", "MEUR", "Change", "Restricted", "Model", "RowGroup", "formulate", "fundable",
+           "ideal", "membership", "request_scale", "share_of_request"]

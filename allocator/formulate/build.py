@@ -86,10 +86,34 @@ def membership(keys: pd.Series | np.ndarray, weights=None, keep=None):
     return M, [str(label) for label in labels]
 
 
+def fundable(projects: pd.DataFrame) -> np.ndarray:
+    """Projects the programme may fund: not locked out, and either an award the aid rate
+    leaves above 0 or a request of 0 (a project that costs the envelope nothing)."""
+    requested = projects["requested"].to_numpy(float)
+    return ((projects["lock"].to_numpy(object) != "out")
+            & ((projects["max_award"].to_numpy(float) > 0) | (requested <= 0)))
+
+
+def request_scale(requested: np.ndarray) -> np.ndarray:
+    """1 / request per project, 0 where nothing is requested: such a project's outcomes come
+    with its selection instead (all or nothing), never with a share of a request of 0."""
+    return np.where(requested > 0, 1.0 / np.where(requested > 0, requested, 1.0), 0.0)
+
+
+def share_of_request(award: np.ndarray, funded: np.ndarray, requested: np.ndarray) -> np.ndarray:
+    """Each project's share of its request awarded; 1 for a funded project requesting 0."""
+    return np.where(requested > 0, award * request_scale(requested),
+                    np.asarray(funded, bool).astype(float))
+
+
 def ideal(values: np.ndarray, cost: np.ndarray, budget: float) -> float:
-    """Most of an outcome the budget alone buys, fractional projects allowed (the LP bound)."""
+    """Most of an outcome the budget alone buys, fractional projects allowed (the LP bound);
+    what costs nothing is bought whole whatever the budget."""
+    free = float(values[(values > 0) & (cost <= 0)].sum())
     ok = (values > 0) & (cost > 0)
     v, c = values[ok], cost[ok]
+    if not len(v):
+        return free
     ratio = v / c
     # only the best by value per euro until the budget is spent need sorting: a partition
     # finds them (the value is the same whichever of equal ratios comes first)
@@ -106,7 +130,7 @@ def ideal(values: np.ndarray, cost: np.ndarray, budget: float) -> float:
     k = int(full.sum())
     if k < len(order):
         total += v[order[k]] * (budget - (spent[k - 1] if k else 0.0)) / c[order[k]]
-    return float(total)
+    return float(total) + free
 
 
 def formulate(problem: Problem, scenario: Scenario) -> Model:
@@ -118,7 +142,7 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
     partial = p["partial"].to_numpy(bool)
     min_award = np.where(partial, p["min_award"].fillna(0).to_numpy(float), 0.0) / MEUR
     lock = p["lock"].to_numpy(object)
-    eligible = (lock != "out") & (max_award > 0)
+    eligible = fundable(p)
 
     # columns: x (N binaries), award of partial projects (P), total awarded (optional)
     part = np.flatnonzero(partial)
@@ -133,7 +157,9 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
     vals = np.concatenate([max_award[~partial], np.ones(n_part)])
     award = sp.csr_array((vals, (rows_idx, cols_idx)), shape=(n, n_cols))
     select = sp.csr_array((np.ones(n), (np.arange(n), np.arange(n))), shape=(n, n_cols))
-    share = sp.csr_array(sp.diags(MEUR / requested) @ award)
+    free = (requested <= 0).astype(float)
+    share = sp.csr_array(sp.diags(MEUR * request_scale(requested)) @ award
+                         + sp.diags(free) @ select)
 
     col_lo = np.zeros(n_cols)
     col_hi = np.ones(n_cols)
@@ -168,7 +194,8 @@ def formulate(problem: Problem, scenario: Scenario) -> Model:
     if scenario.normalise == "ideal":
         budget = scenario.ideal_budget / MEUR
         reach = np.where(eligible, max_award, 0.0)
-        norm = np.array([ideal(v * reach * MEUR / requested, reach, budget) for v in values])
+        whole = np.where(requested > 0, reach * MEUR * request_scale(requested), eligible)
+        norm = np.array([ideal(v * whole, reach, budget) for v in values])
         norm[norm <= 0] = 1.0
     weights = np.array([scenario.weights.get(o, 0.0) for o in outcomes]) / norm
     for k, o in enumerate(outcomes):

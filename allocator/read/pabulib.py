@@ -29,8 +29,9 @@ warning (the file's own figure is kept).
 spends what categories leave on any project is read with a warning (the categories' budgets
 then bound only a first round), any other is refused. Honoured:
 ``min_project_score_threshold`` (a project below it is locked out). A project costing 0 is
-refused with a message (the model scales outcomes by the share of the cost awarded; MES and
-Phragmén would fund it first, for nothing). Every finding names the file's own line.
+fundable: all or nothing, its votes won whole with its selection, at no cost to the budget
+(MES buys it first when its voters value it, which under cost utilities they do not, as in
+pabutools; Phragmén buys it at no load). Every finding names the file's own line.
 """
 from __future__ import annotations
 
@@ -181,12 +182,6 @@ def read_pb(path: str | Path) -> Workbook:
     ids = raw["project_id"].fillna("").astype(str).str.strip()
     read = ([_amount(cell, "cost", line, found) for cell, line in zip(raw["cost"], lines)]
             if "cost" in raw else [None] * len(raw))
-    for cost, line in zip(read, lines):
-        if cost == 0:
-            # the optimum's model scales outcomes by the share of the cost awarded
-            found.add(ERROR, "PROJECTS", "a project costing 0 cannot be modelled yet: it is "
-                      "worth funding whatever else is chosen, so fund it outside the election "
-                      "and remove its line", int(line), "cost", kind="zero cost")
     costs = [Fraction(0) if c is None else c for c in read]
     ballots = _ballots(meta, sections["VOTES"], ids, kind, raw, found)
     profit = outcome_column(raw, kind)

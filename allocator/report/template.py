@@ -148,18 +148,18 @@ def _column_validation(sheet: schema.Sheet, column: schema.Column) -> dict | Non
         return {"validate": "list", "source": list(BOOLEAN_CHOICES), "error_type": "warning",
                 "error_title": column.name[:32], "error_message": message}
     if column.kind in NUMBER_KINDS:
-        return _bounds(column.name, column.kind, column.lo, column.hi, column.lo_strict, message)
+        return _bounds(column.name, column.kind, column.lo, column.hi, message)
     return None
 
 
-def _bounds(name: str, kind: str, lo, hi, lo_strict: bool, message: str) -> dict:
+def _bounds(name: str, kind: str, lo, hi, message: str) -> dict:
     rule: dict[str, object] = {
         "validate": "integer" if kind == schema.INTEGER else "decimal", "error_type": "stop",
         "error_title": name[:32], "error_message": message[:255]}
     if lo is not None and hi is not None:
         rule.update(criteria="between", minimum=lo, maximum=hi)
     elif lo is not None:
-        rule.update(criteria=">" if lo_strict else ">=", value=lo)
+        rule.update(criteria=">=", value=lo)
     elif hi is not None:
         rule.update(criteria="<=", value=hi)
     else:  # any number, but a number
@@ -210,7 +210,7 @@ def _write_scenarios(ws, formats: _Formats) -> None:
                     "error_title": name[:32],
                     "error_message": f"{name}: one of {', '.join(p.choices)}."}
         elif p.kind in NUMBER_KINDS:
-            rule = _bounds(name, p.kind, p.lo, p.hi, False, f"{name}: {_expectation(p)}.")
+            rule = _bounds(name, p.kind, p.lo, p.hi, f"{name}: {_expectation(p)}.")
         else:
             continue
         _validate(ws, r, 1, r, 1, rule)

@@ -25,8 +25,10 @@ stops at the first project so bought that would overspend the budget.
 Both follow pabutools (https://pabutools.readthedocs.io), the reference library, outcome for
 outcome: exact rationals (``fractions.Fraction``: every comparison of ρ or loads is exact),
 ties broken by project id compared as text (pabutools' lexicographic tie-breaking), projects
-nobody supports never bought by MES. Every project costs something (the reader refuses a
-zero-cost one), so pabutools' special cases for those do not arise.
+nobody supports never bought by MES. A project costing nothing is pabutools' special case:
+MES buys it before any money moves if somebody values it (never under cost utilities, where
+it is worth its cost, 0); the utilitarian completion ranks it first if valued; Phragmén buys
+it at the load its supporters already carry.
 
 Voters with the same money left share one exact value (a "level"), so the arithmetic on
 rationals runs per distinct amount, not per voter: a city of 90,000 voters costs a few
@@ -118,9 +120,13 @@ class Election:
         """Total utility of project j over all voters."""
         return self.unit[j] * int(self.points[j].sum())
 
-    def density(self, j: int) -> Fraction:
-        """Utility per unit of cost, the utilitarian completion's ranking (pabutools')."""
-        return self.utility(j) / self.costs[j]
+    def density(self, j: int) -> Fraction | float:
+        """Utility per unit of cost, the utilitarian completion's ranking (pabutools'): what
+        is worth something and costs nothing comes first, what is worth nothing last."""
+        utility = self.utility(j)
+        if utility <= 0:
+            return Fraction(0)
+        return utility / self.costs[j] if self.costs[j] > 0 else float("inf")
 
 
 class Money:
@@ -209,11 +215,19 @@ def method_of_equal_shares(election: Election, share: Fraction,
     project j may be added under the programme's rules now; ``bought(j)`` is told of each."""
     money = Money(election.n_voters, share, election.weights)
     chosen = election.start(bought)
-    # projects somebody supports, not locked out, while they stay affordable, each with a
-    # lower bound on its ρ (ρ only grows as money is spent)
+    # what costs nothing and is worth something is bought before any money moves (pabutools'
+    # initial allocation); under cost utilities it is worth nothing, so MES never buys it
+    for j in range(len(election.costs)):
+        if (election.allowed[j] and election.costs[j] == 0 and election.utility(j) > 0
+                and (fits is None or fits(j))):
+            chosen.append(j)
+            if bought is not None:
+                bought(j)
+    # projects that cost something and that somebody values, not locked out, while they stay
+    # affordable, each with a lower bound on its ρ (ρ only grows as money is spent)
     bound = {j: float(election.costs[j] / election.utility(j)) * (1 - SCREEN)
              for j in range(len(election.costs))
-             if election.allowed[j] and len(election.voters[j])}
+             if election.allowed[j] and election.costs[j] > 0 and election.utility(j) > 0}
     while True:
         # floats find the few projects that may be cheapest, in order of their bounds (as
         # pabutools does, exactly); exact prices decide among them
@@ -319,11 +333,12 @@ def utilitarian_completion(election: Election, chosen: list[int],
 
 def exhaustive(election: Election, chosen: list[int], fits: Callable[[int], bool] | None
                ) -> bool:
-    """No project MES could still buy (somebody supports it) fits the budget left."""
+    """No project MES could still buy (somebody supports it, it costs something: MES buys
+    what costs nothing at once or never) fits the budget left."""
     left = election.budget - sum((election.costs[j] for j in chosen), Fraction(0))
     taken = set(chosen)
     return not any(j not in taken and election.allowed[j] and len(election.voters[j])
-                   and election.costs[j] <= left and (fits is None or fits(j))
+                   and 0 < election.costs[j] <= left and (fits is None or fits(j))
                    for j in range(len(election.costs)))
 
 

@@ -101,7 +101,11 @@ def ranking(model: Model, scenario: Scenario, rank: str = "score",
     keys = np.vstack([np.asarray(F.T @ np.asarray(c, float)).ravel() for c in plans])
     if rank == "ratio":
         cost = full_awards(model, F)
-        keys = keys / np.where(cost > 0, cost, np.inf)
+        # what costs nothing has an infinite ratio (its value's sign): first, by value
+        free = cost <= 0
+        sign = np.where(keys > 0, np.inf, np.where(keys < 0, -np.inf, 0.0))
+        ratio = np.where(free, sign, keys / np.where(free, 1.0, cost))
+        keys = np.vstack([ratio, np.where(free, keys, 0.0)])
     # np.lexsort sorts by its last key first: primary level last, input order as the tie-break
     return np.lexsort((np.arange(model.n_projects), *(-keys[::-1])))
 
@@ -167,7 +171,8 @@ def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float) -> n
         # shares of the total are held against the budget while ranking (the total is unknown)
         values[total] = budget
     activity = A @ values
-    eligible = (model.col_hi[x_col] > 0) & (full_awards(model, F) > 0)
+    eligible = (model.col_hi[x_col] > 0) & ((full_awards(model, F) > 0)
+                                            | (p["requested"].to_numpy(float) <= 0))
     funded = np.zeros(n, bool)
 
     def column(j):

@@ -246,7 +246,7 @@ def _bounds(check: _Checker, column: Column, values: pd.Series) -> pd.Series:
     bad = np.zeros(len(v), bool)
     with np.errstate(invalid="ignore"):
         if column.lo is not None:
-            bad |= (v <= column.lo) if column.lo_strict else (v < column.lo)
+            bad |= v < column.lo
         if column.hi is not None:
             bad |= v > column.hi
         if column.kind == INTEGER:
