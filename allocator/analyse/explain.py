@@ -604,9 +604,9 @@ def spending_stopped_by(problem: Problem, model: Model, values: np.ndarray) -> s
     fits = ~funded & ~stops.over_budget & (problem.projects["lock"].to_numpy(object) != "out")
     if not fits.any():
         return ""
-    first: dict[int, int] = {}  # each project that fits: the first rule it would break
-    for i, row in zip(stops.project.tolist(), stops.row.tolist()):
-        first.setdefault(i, row)
+    # each project that would break a rule: the first it would break
+    projects, at = np.unique(np.asarray(stops.project), return_index=True)
+    first = dict(zip(projects.tolist(), np.asarray(stops.row)[at].tolist()))
     stopped = pd.Series([rule_name(model, first[i]) if i in first else stops.fixed_rule[i]
                          for i in np.flatnonzero(fits).tolist()]
                         ).replace("", "nothing (within the gap)")
