@@ -84,27 +84,9 @@ def show(v, kind: str | None = None) -> str:
         return ""
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
-    if kind == EURO:
-        text = euros(abs(v))
-    elif kind == MEUR:
-        text = millions(abs(v), 1)
-    elif kind == SECONDS:
-        text = f"{abs(v):.2f}"
-    elif kind == GAP:
-        text = percent(abs(v))
-    elif kind == SHARE:
-        text = percent(abs(v)) if 0 < abs(v) < 0.001 else f"{abs(v):.1%}"
-    elif kind in (COUNT, OUTCOME):
-        text = number(abs(v))
-    elif kind == TENTHS:
-        text = number(abs(v), 1)
-    elif kind == INDEX:
-        text = f"{abs(v):.3f}"
-    elif kind == OBJECTIVE:
-        text = f"{abs(v):.4g}" if abs(v) < 1 else f"{abs(v):.4f}"
-    else:
-        text = number(abs(v)) if abs(v) >= 1000 or v == int(v) else f"{abs(v):.4g}"
+    text = _TEXT.get(kind or "", _plain)(abs(v))
     return ("−" if v < 0 and text.strip("€0., %M") else "") + text
+
 
 
 def outcome_kind(values) -> str:
@@ -163,3 +145,22 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20), 0
 def printable(text: str) -> str:
     """Text safe to show on a terminal: control characters written as \\x1b, \\x07…"""
     return text.translate(_CONTROL)
+
+
+def _plain(a: float) -> str:
+    return number(a) if a >= 1000 or a == int(a) else f"{a:.4g}"
+
+
+# how each kind writes a magnitude (``show`` adds the sign)
+_TEXT = {
+    EURO: euros,
+    MEUR: lambda a: millions(a, 1),
+    SECONDS: lambda a: f"{a:.2f}",
+    GAP: percent,
+    SHARE: lambda a: percent(a) if 0 < a < 0.001 else f"{a:.1%}",
+    COUNT: number,
+    OUTCOME: number,
+    TENTHS: lambda a: number(a, 1),
+    INDEX: lambda a: f"{a:.3f}",
+    OBJECTIVE: lambda a: f"{a:.4g}" if a < 1 else f"{a:.4f}",
+}
