@@ -45,12 +45,13 @@ class Resolves:
         """``task(resolver, change)`` for each change, in order (default ``Resolver.solve``:
         one SolverOutput per ``Change``); ``task`` may return a list of SolverOutputs, from
         up to ``solves`` solves (a task stopped for silence gives one SolverOutput saying
-        so)."""
+        so). Without their logs, here as from the workers, so that what comes back does not
+        depend on whether this process could fork."""
         if not changes:
             return []
         task = task or _solve
         if self.workers == 1 or len(changes) == 1 or self._here is not None or not can_fork():
-            return [task(self._resolver(), c) for c in changes]
+            return [_quiet(task(self._resolver(), c)) for c in changes]
         return _fan_out(self.model, self.options, changes, min(self.workers, len(changes)),
                         task, solves)
 
