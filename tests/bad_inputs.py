@@ -633,6 +633,12 @@ def _linked_to_input(folder: Path) -> Path:
     return path
 
 
+def _model_linked_to_output(folder: Path) -> Path:
+    # the two outputs' names differ, the file they reach is one
+    (folder / "model.lp").symlink_to(folder / "out.csv")
+    return xlsx(base(), folder)
+
+
 ROUND_TWO: tuple[Bad, ...] = (
     # hostile files: a part named twice (what python-calamine panicked on)
     Bad("part_named_twice", _with_extra_part(PROJECTS_PART, lambda sheet: sheet), 2,
@@ -657,9 +663,15 @@ ROUND_TWO: tuple[Bad, ...] = (
         ("--samples: need at least one sample and at most 100,000",), command="uncertainty",
         args=("--samples", "100000000"), seconds=30),
     # output paths
-    Bad("one_path_two_outputs", lambda f: xlsx(base(), f), 2,
-        ("out.csv is given for two outputs",), command="solve",
-        args=("-o", "{folder}/out.csv", "--export-model", "{folder}/out.csv")),
+    Bad("one_path_two_outputs", _model_linked_to_output, 2,
+        ("model.lp is given for two outputs",), command="solve",
+        args=("-o", "{folder}/out.csv", "--export-model", "{folder}/model.lp")),
+    Bad("output_of_no_kind_written", lambda f: xlsx(base(), f), 2,
+        ("out.txt: give a .xlsx or .csv file",), command="solve",
+        args=("-o", "{folder}/out.txt")),
+    Bad("model_of_no_kind_written", lambda f: xlsx(base(), f), 2,
+        ("model.txt: give a .mps or .lp file",), command="solve",
+        args=("--export-model", "{folder}/model.txt")),
     Bad("png_that_is_no_png", lambda f: xlsx(base(), f), 2, ("give a .png file",),
         command="budget-curve", args=("--png", "{folder}/curve.xlsx", "--steps", "2")),
     Bad("output_links_to_input", _linked_to_input, 2,

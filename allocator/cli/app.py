@@ -164,10 +164,29 @@ def _failure(ctx: Context, exc: Exception) -> tuple[int, str | None]:
                "traceback, and please report it")
 
 
-def output_option(help: str):
+def ending_in(*suffixes: str):
+    """A click callback refusing, before any work, a file name that does not end in one of
+    ``suffixes``: the writer would otherwise write its own format under the name given (a
+    workbook called out.txt)."""
+    kinds = ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+
+    def check(ctx, param, path: Path | None) -> Path | None:
+        if path is not None and path.suffix.lower() not in suffixes:
+            raise click.BadParameter(f"{path}: give a {kinds} file")
+        return path
+    return check
+
+
+def file_option(*names: str, suffixes: tuple[str, ...], help: str):
+    """An option naming a file the command writes, whose name must end in one of
+    ``suffixes``."""
+    return click.option(*names, type=click.Path(dir_okay=False, path_type=Path),
+                        callback=ending_in(*suffixes), help=help)
+
+
+def output_option(help: str, suffixes: tuple[str, ...] = (".xlsx",)):
     """-o/--output: a file the command writes."""
-    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                        help=help)
+    return file_option("-o", "--output", suffixes=suffixes, help=help)
 
 
 def json_option(what: str):

@@ -11,7 +11,9 @@ from allocator import api
 from allocator.cli.app import (
     Context,
     Failed,
+    ending_in,
     execution_options,
+    file_option,
     force_option,
     guarded,
     json_option,
@@ -44,7 +46,7 @@ def _interrupted(done: int, total: int, what: str) -> Failed:
 
 
 @main.command()
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path), callback=ending_in(".xlsx"))
 @force_option
 @guarded
 def template(ctx: Context, out: Path):
@@ -99,10 +101,10 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
 @WORKBOOK
 @scenario_options
 @output_option("Write the result here: a workbook (.xlsx), or the allocation alone "
-               "(.csv).")
+               "(.csv).", suffixes=(".xlsx", ".csv"))
 @json_option("the result")
-@click.option("--export-model", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the model as .mps or .lp, for audit.")
+@file_option("--export-model", suffixes=(".mps", ".lp"),
+             help="Also write the model as .mps or .lp, for audit.")
 @click.option("--near-misses", type=click.IntRange(min=0), default=20, show_default=True,
               help="Best unfunded projects whose price of inclusion is measured (re-solves).")
 @click.option("--method", type=click.Choice(["optimal", "greedy", "mes", "phragmen"]),
@@ -199,8 +201,7 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
               help="Points on the curve.")
 @scenario_options
 @output_option("Write the curve workbook (.xlsx, with a native line chart) here.")
-@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a PNG plot here.")
+@file_option("--png", suffixes=(".png",), help="Write a PNG plot here.")
 @json_option("the curve")
 @force_option
 @guarded
@@ -214,8 +215,6 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if stop < start:
         raise click.BadParameter("--to must not be below --from")
-    if png is not None and png.suffix.lower() != ".png":
-        raise click.BadParameter(f"{png}: give a .png file", param_hint="--png")
     problem = api.load(workbook)
     scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
                                time_limit=time_limit, gap=gap)
@@ -232,8 +231,8 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path))
 @scenario_options(many=True)
 @output_option("Write the comparison workbook (.xlsx, with native charts) here.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a review report: .html (one self-contained file, opens offline) or "
+@file_option("--report", suffixes=SUFFIXES,
+             help="Write a review report: .html (one self-contained file, opens offline) or "
                    ".md (its plots written beside it).")
 @click.option("--greedy", "greedy_scope", type=click.Choice(["each", "first", "none"]),
               default="each", show_default=True,
@@ -259,9 +258,6 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
       allocator compare IN.xlsx -s balanced -s jobs_first --set budget=80e6 --json
       allocator compare balanced.xlsx jobs_first.xlsx -o review.xlsx --report review.md
     """
-    if report is not None and report.suffix.lower() not in SUFFIXES:
-        raise click.BadParameter(f"{report}: a review report is .html or .md",
-                                 param_hint="--report")
     ctx.check(output, *(files_of(report) if report is not None else []), inputs=sources)
     try:
         comparison = api.compare(
@@ -295,8 +291,9 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
               help="Grid points between the two anchors (dominated ones are removed).")
 @scenario_options
 @output_option("Write the frontier workbook (.xlsx, with a native scatter chart) here.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the plot here (.png or .svg; default: beside the workbook, as .png).")
+@file_option("--plot", suffixes=(".png", ".svg", ".pdf"),
+             help="Write the plot here (.png, .svg or .pdf; default: beside the workbook, as "
+                  ".png).")
 @click.option("--allocations", is_flag=True, help="Add each point's allocation (award per "
                                                    "project): a sheet, and in --json.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -323,8 +320,6 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
     if plot is None and output is not None:
         plot = output.with_suffix(".png")
     ctx.check(output, plot, inputs=(workbook,))
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise click.BadParameter(f"{plot}: a plot is .png, .svg or .pdf", param_hint="--plot")
     result = api.frontier(problem, scenario, x, y, points, allocations=allocations,
                           workers=workers, progress=ctx.progress)
     if not result.ok:
@@ -357,9 +352,9 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
 @execution_options
 @output_option("Write the workbook (.xlsx: selection_frequency, outcome_distribution, "
                "robust, draws, summary) here.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the histograms here (.png or .svg; default: beside the workbook, "
-                   "as .png).")
+@file_option("--plot", suffixes=(".png", ".svg"),
+             help="Write the histograms here (.png or .svg; default: beside the workbook, "
+                  "as .png).")
 @json_option("the results")
 @force_option
 @guarded
@@ -384,8 +379,6 @@ def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, ove
                                time_limit=time_limit, gap=gap)
     if plot is None and output is not None:
         plot = output.with_suffix(".png")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise click.BadParameter(f"{plot}: a plot is .png or .svg", param_hint="--plot")
     ctx.check(output, plot, inputs=(workbook,))
     u = api.monte_carlo(problem, scenario, samples=samples, seed=seed, gamma=gamma,
                         workers=workers, scheduler=scheduler, progress=ctx.progress)
