@@ -209,6 +209,8 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
                  backend, time_limit, gap, output, png, as_json):
     """Trace what the optimum achieves as the envelope varies, to see where money stops buying.
 
+    Exit 0 with at least one point that has an allocation, 1 with none, 2 on bad input.
+
     \b
     Example:
       allocator budget-curve scenarios/territoires-industrie.xlsx --from 50e6 --to 150e6 --steps 21 -o curve.xlsx
@@ -220,6 +222,10 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
                                time_limit=time_limit, gap=gap)
     ctx.check(output, png, inputs=(workbook,))
     curve = api.budget_curve(problem, scenario, start, stop, steps)
+    if curve["objective"].isna().all():
+        raise Failed("no budget curve: no point was solved within the time limit; give more "
+                     "time (--time-limit)" if (curve["note"] != "").any() else
+                     "no budget curve: no envelope from --from to --to lets every rule hold")
     ctx.write(output, write_budget_curve, curve, scenario, inputs=(workbook,))
     ctx.write(png, budget_curve_plot, curve)
     ctx.show(as_json, lambda: to_json.document("budget-curve", {
