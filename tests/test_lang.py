@@ -76,7 +76,18 @@ def test_a_filled_template_reads_back_into_its_french():
               "standing": "its jobs per €M are 12% below the cut-off of Grand Est",
               "others": "P-1, P-2", "rival": "P-0007", "price": "0.00012", "gap": "0.0001%",
               "gap_value": "0.0005", "entry": "€1 200 000", "left": "€300 000",
-              "cost": "€43 000", "step": "€1M more"}
+              "cost": "€43 000", "step": "€1M more",
+              # the diagnosis, the frontier, the sweep
+              "budget": "€7.00M", "absorb": "€500 000", "band": "10%",
+              "basis": "industrial_jobs", "capacity": "1 200", "ha": "3.5",
+              "project": "P-0007", "value": "€1.00M", "total": "€8.00M",
+              "statements": "the budget is €7.00M; region North has a floor of €5.00M; its "
+                            "eligible projects can absorb at most €4.00M under their aid-rate "
+                            "caps", "summary": "projects locked in need €7.00M, the budget "
+                                               "is €5.00M",
+              "by": "jobs", "name": "balanced", "x": "jobs", "y": "skills",
+              "figure": "objective", "keys": "budget", "stop": "spend_2026 ceiling",
+              "family": "territorial cap"}
     nb = lang.NBSP
     french = {**sample, "value": "0,02377", "cutoff": "0,009599", "need": f"12{nb}345{nb}€",
               "status": "infaisable", "amount": f"350{nb}000", "used": f"1{nb}234{nb}567{nb}€",
@@ -88,7 +99,17 @@ def test_a_filled_template_reads_back_into_its_french():
               "standing": f"ses emplois par M€ sont 12{nb}% sous le seuil de Grand Est",
               "price": "0,00012", "gap": f"0,0001{nb}%", "gap_value": "0,0005",
               "entry": f"1{nb}200{nb}000{nb}€", "left": f"300{nb}000{nb}€",
-              "cost": f"43{nb}000{nb}€", "step": lang.TERMS["€1M more"]}
+              "cost": f"43{nb}000{nb}€", "step": lang.TERMS["€1M more"],
+              "budget": f"7,00{nb}M€", "absorb": f"500{nb}000{nb}€", "band": f"10{nb}%",
+              "basis": "emplois industriels", "capacity": f"1{nb}200", "ha": "3,5",
+              "value": f"1,00{nb}M€", "total": f"8,00{nb}M€",
+              "statements": f"le budget est de 7,00{nb}M€ ; la région North a un plancher de "
+                            f"5,00{nb}M€ ; ses projets éligibles peuvent absorber au plus "
+                            f"4,00{nb}M€ sous leurs taux d'aide maximaux",
+              "summary": f"les projets imposés demandent 7,00{nb}M€, le budget est de "
+                         f"5,00{nb}M€", "by": "emplois", "x": "emplois", "y": "compétences",
+              "figure": "objectif", "stop": "plafond de spend_2026",
+              "family": "plafond territorial"}
     pairs = list(lang.PHRASES.values()) + [
         (lang.BLOCKED[0] + r.blocks + end[0], lang.BLOCKED[1] + r.blocks_fr + end[1])
         for r in RULES.values() if r.blocks for end in (("", ""), lang.LETS_IN)]

@@ -125,6 +125,19 @@ def money(v: float) -> str:
     return millions(v) if abs(v) >= 1e6 else euros(v)
 
 
+def setting(key: str, value) -> str:
+    """A scenario parameter's value as a scenario's name shows it: euros in millions to at
+    most two decimals ("€80M", "€62.5M"), other numbers short ("0.5", "30"), text as it is."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    kind = kind_of(key)
+    if kind == EURO and abs(v) >= 1e6:
+        return re.sub(r"\.?0*M$", "M", millions(v))
+    return show(v, kind)
+
+
 def signed_share(v) -> str:
     """A relative change: "+12.5%", "−3.0%", "n/a" when unknown."""
     if v is None or not np.isfinite(v):

@@ -42,7 +42,8 @@ LINE = 15  # points: the height of one line of text
 # language; others (titles, regions, themes) are the user's
 WORDED = frozenset({"status", "reason", "note", "displaces", "trust", "step", "lock",
                     "statement", "to_relax", "rule", "subject", "outcome", "metric",
-                    "ranking", "price_in_outcomes", "in_outcomes"})
+                    "ranking", "price_in_outcomes", "in_outcomes", "spending_stopped_by",
+                    "ranked_by", "allocation", "funded_in"})
 
 
 class Sheets:
@@ -87,7 +88,7 @@ class Sheets:
         ``widths`` caps a column's width (its text wraps); ``rows``: the kind of a row's
         numbers, by its value in column ``row_key`` (default: the first; a table of
         metrics)."""
-        ws = self.book.add_worksheet(self.words.term(name))
+        ws = self.book.add_worksheet(self.words.sheet(name))
         self.table(ws, 0, 0, frame, kinds=kinds, euros=euros, outcomes=outcomes, widths=widths,
                    rows=rows, row_key=row_key)
         ws.freeze_panes(1, freeze_columns)
@@ -156,7 +157,7 @@ class Sheets:
     def pairs(self, name: str, items: dict, header=("parameter", "value"), terms: bool = False):
         """A sheet of names and values, each value formatted by the kind its name says
         (``terms``: the names in the workbook's language)."""
-        ws = self.book.add_worksheet(self.words.term(name))
+        ws = self.book.add_worksheet(self.words.sheet(name))
         self.items(ws, 0, 0, items, header=tuple(map(self.words.term, header)), terms=terms)
         ws.freeze_panes(1, 0)
         self.print_setup(ws, repeat_header=True)
