@@ -204,7 +204,7 @@ def _relax_words(unit: Unit, amount: float | None, problem: Problem) -> str:
         value = number(amount * cap)
     else:
         value = money(amount * MEUR) if family.euros else f"{amount:,.4g}"
-    return phrase(f"relax.{family.relax}", value=value)
+    return phrase(f"relax.{family.relax}", amount=value)
 
 
 def diagnose(problem: Problem, scenario: Scenario, model: Model,

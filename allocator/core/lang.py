@@ -99,8 +99,9 @@ TERMS: dict[str, str] = {
 # comparison's column of optimal values, and a run's method)
 VALUES = {"optimal": "optimal", "greedy": "classement"}
 # outcome columns: what a project offered, what a re-solve adds
-PATTERNS = ((r"(?P<x>.+)_offered", "offre en {x}", "{x}_offered"),
-            (r"Δ\s*(?P<x>.+)", "Δ {x}", "Δ{x}"), (r"index (?P<x>.+)", "indice {x}", "index {x}"))
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    (r"(?P<x>.+)_offered", "offre en {x}", "{x}_offered"),
+    (r"Δ\s*(?P<x>.+)", "Δ {x}", "Δ{x}"), (r"index (?P<x>.+)", "indice {x}", "index {x}"))
 # the rule families by their French label (the ``rule`` column of shadow prices)
 TERMS |= {name: r.label_fr for name, r in RULES.items() if name not in TERMS}
 
@@ -238,8 +239,8 @@ PHRASES |= {
     "diagnosis.lock_in": ("{project} is locked in (it needs at least {need})",
                           "{project} est imposé (il lui faut au moins {need})"),
     "diagnosis.lock_out": ("{project} is locked out", "{project} est exclu d'office"),
-    "relax.raise": ("raise it by at least {value}", "la relever d'au moins {value}"),
-    "relax.lower": ("lower it by at least {value}", "l'abaisser d'au moins {value}"),
+    "relax.raise": ("raise it by at least {amount}", "la relever d'au moins {amount}"),
+    "relax.lower": ("lower it by at least {amount}", "l'abaisser d'au moins {amount}"),
     "relax.alone": ("relaxing this rule alone is not enough",
                     "assouplir cette seule règle ne suffit pas"),
     "relax.late": ("not computed: the time limit was reached",

@@ -17,13 +17,21 @@ from allocator.report.workbook import Sheets
 MAX_LINES = 12  # values of the second parameter a line chart still tells apart
 
 
+def varied(done: Sweep) -> list[str]:
+    """The parameters a sweep varies: those given more than one value (one value, as
+    ``--lang fr`` or ``--set coverage=1`` give, is the same in every scenario: no pivot's
+    axis), or all when none is."""
+    keys = [v.key for v in done.variations if len(v.values) > 1]
+    return keys or [v.key for v in done.variations]
+
+
 def pivots(done: Sweep, w: Words = Words()) -> dict[str, list[tuple[str, pd.DataFrame]]]:
     """By figure (objective, awarded, projects_funded, each outcome): its pivots, one per
     combination of the parameters beyond the first two (a title saying which, "" when there
     are none), rows = the first varied parameter's values, columns = the second's; titles
     and columns in the language of ``w``."""
     table = done.table
-    keys = [v.key for v in done.variations]
+    keys = varied(done)
     figures = ["objective", "awarded", "projects_funded", *sweep_outcomes(done)]
     figures = [f for f in figures if f in table]
     rest = keys[2:]
@@ -50,7 +58,7 @@ def write_sweep(done: Sweep, comparison: Comparison | None, path: str | Path, *,
     varied parameters, a line chart beside each), ``regions`` (euros per region, one row per
     scenario), ``base`` (the scenario the variations apply to)."""
     outcomes = sweep_outcomes(done)
-    keys = [v.key for v in done.variations]
+    keys = varied(done)
     lang = done.scenarios[0].lang if done.scenarios else "en"
     with atomic_output(path, inputs=inputs) as tmp:
         out = Sheets(tmp, lang)

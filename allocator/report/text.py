@@ -79,9 +79,11 @@ def result_summary(result: Result) -> str:
             bound=w.figure(f"{s.bound:.6g}"), gap=w.figure(fmt.percent(s.gap or 0.0)))
             if s.bound is not None else "")))
     if result.diagnosis is not None:
-        lines.append(line("conflict", "conflit", result.diagnosis.attrs.get('summary', '')))
+        lines.append(line("conflict", "conflit",
+                          w.sentence(result.diagnosis.attrs.get('summary', ''))))
         for r in result.diagnosis.itertuples():
-            lines.append(f"  - {r.statement}" + (f" → {r.to_relax}" if r.to_relax else ""))
+            lines.append(f"  - {w.sentence(r.statement)}"
+                         + (f" → {w.sentence(w.value(r.to_relax))}" if r.to_relax else ""))
     t = result.totals
     if t:
         assert result.outcomes is not None  # analysed with its totals

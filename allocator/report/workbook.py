@@ -43,7 +43,7 @@ LINE = 15  # points: the height of one line of text
 WORDED = frozenset({"status", "reason", "note", "displaces", "trust", "step", "lock",
                     "statement", "to_relax", "rule", "subject", "outcome", "metric",
                     "ranking", "price_in_outcomes", "in_outcomes", "spending_stopped_by",
-                    "ranked_by", "allocation", "funded_in"})
+                    "ranked_by", "allocation", "funded_in", "greedy_status"})
 
 
 class Sheets:
@@ -408,7 +408,7 @@ def write_summary(out: Sheets, result: Result) -> None:
     if s.diagnosis is not None:
         ws.write_string(row, 0, w.say("Why no allocation exists",
                                       "Pourquoi aucune répartition n'existe"), out.heading)
-        ws.write_string(row + 1, 0, str(s.diagnosis.attrs.get("summary", "")))
+        ws.write_string(row + 1, 0, w.sentence(str(s.diagnosis.attrs.get("summary", ""))))
         row = out.table(ws, row + 2, 0, s.diagnosis, set_widths=False, words=True) + 1
     if s.by_region is not None and s.by_region["fair_share"].notna().any():
         title = w.say("Funding by region against its fair share",
