@@ -195,6 +195,7 @@ def uncertainty_histograms(frequency: np.ndarray, outcomes: pd.DataFrame, path: 
     fig = figure(3.6 * panels, 3.6)
     axes = np.atleast_1d(fig.subplots(1, panels))
     f = np.asarray(frequency, float)
+    from matplotlib.ticker import MaxNLocator
     axes[0].hist(f[(f > 0) & (f < 1)], bins=np.linspace(0, 1, 21), color=PALETTE[0])
     axes[0].set(title=w.say("Selection frequency\n({always} always, {never} never funded)",
                             "Fréquence de sélection\n({always} toujours, {never} jamais "
@@ -204,6 +205,8 @@ def uncertainty_histograms(frequency: np.ndarray, outcomes: pd.DataFrame, path: 
                 ylabel=w.term("projects"))
     _in_french(axes[0].xaxis, lang)
     _in_french(axes[0].yaxis, lang)
+    for ax in axes:  # counts of projects or draws: no half project on an axis
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     for ax, (name, values) in zip(axes[1:], outcomes.items()):
         values = values.to_numpy(float)
         ax.hist(values, bins=30, color=PALETTE[1])

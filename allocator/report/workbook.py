@@ -150,7 +150,7 @@ class Sheets:
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&L&A&Rpage &P of &N")
+        ws.set_footer(self.words.say("&L&A&Rpage &P of &N", "&L&A&Rpage &P sur &N"))
         if repeat_header:
             ws.repeat_rows(0)
 
@@ -186,6 +186,9 @@ class Sheets:
             row += 1
         ws.set_column(left, left, min(widest[0] + 2, MAX_WIDTH))
         ws.set_column(left + 1, left + 1, min(widest[1] + 2, MAX_WIDTH), self.format(None, True))
+        # the names' width, for a sheet that sets its widths last (a summary)
+        key = (ws.name, left)
+        self.needed[key] = max(self.needed.get(key, 0), min(widest[0] + 2, MAX_WIDTH))
         return row
 
     def close(self):
