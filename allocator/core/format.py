@@ -25,7 +25,7 @@ _EXCEL = {EURO: '"€"#,##0;-"€"#,##0', MEUR: '"€"#,##0.0,,"M"', SHARE: "0.0
 
 _EUROS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_cost",
           "min_award", "budget", "fair_share", "largest_change", "limit_eur", "envelope",
-          "min_award_eur", "greedy_awarded", "optimal_awarded"}
+          "min_award_eur", "greedy_awarded", "optimal_awarded", "normalised_at"}
 _SHARES = {"share_of_request", "share_of_awarded", "share_of_ideal", "max_aid_rate",
            "territories_covered", "optimum_gain", "aid_rate", "share_of_fair",
            "selection_frequency", "share_of_budget", "probability"}
