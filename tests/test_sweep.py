@@ -41,9 +41,13 @@ def test_scenarios_of_the_product_are_checked_before_solving(small):
     problem, base = small
     scenarios = sweep_scenarios(problem, base, parse_variations(
         ["budget=1e6:3e6:3", "weight.jobs=1,2", "coverage=1"]))
-    assert [s.name for s in scenarios][:3] == ["budget=1e+06 weight.jobs=1",
-                                               "budget=1e+06 weight.jobs=2",
-                                               "budget=2e+06 weight.jobs=1"]
+    assert [s.name for s in scenarios][:3] == ["budget=€1M weight.jobs=1",
+                                               "budget=€1M weight.jobs=2",
+                                               "budget=€2M weight.jobs=1"]
+    french = sweep_scenarios(problem, base, parse_variations(
+        ["budget=1.5e6,2e6", "weight.jobs=0.5", "lang=fr", "coverage=1,2"]))
+    assert [s.name for s in french][:2] == ["budget = 1,5\u00a0M€, coverage = 1",
+                                            "budget = 1,5\u00a0M€, coverage = 2"]
     assert [(s.budget, s.weights["jobs"], s.coverage) for s in scenarios][-1] == (3e6, 2.0, 1)
     with pytest.raises(InputError) as caught:
         sweep_scenarios(problem, base, parse_variations(["weight.jobz=1,2", "budget=-1"]))

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from allocator.backends import SolveOptions, backend
 from allocator.core.format import money, number
+from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.core.rules import rule
 from allocator.core.scenario import Scenario
@@ -49,9 +50,9 @@ def units(problem: Problem, model: Model) -> list[Unit]:
     return out
 
 
-NOT_REDUCED = ("the time limit was reached before this set could be reduced: some of these "
-               "rules may not be needed for the conflict")
-NOT_COMPUTED = "not computed: the time limit was reached"
+# what the deadline leaves unsaid: the aside of a summary, and a relaxation not computed
+NOT_REDUCED = phrase("conflict.not_reduced", summary="").removeprefix(" (").removesuffix(")")
+NOT_COMPUTED = phrase("relax.late")
 
 
 class OutOfTime(Exception):
@@ -141,62 +142,52 @@ def relaxation(model: Model, unit: Unit, options: SolveOptions) -> float | None:
 
 
 def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> str:
-    """A unit in words, with the figures that matter."""
+    """A unit in words (a template of ``core.lang``), with the figures that matter."""
     p = problem.projects
     eligible = fundable(p)
     f, s = unit.family, unit.subject
     if f == "budget":
-        return f"the budget is {money(scenario.budget)}"
+        return phrase("diagnosis.budget", budget=money(scenario.budget))
     if f in ("region_floor", "region_cap", "territory_floor", "territory_cap"):
         level, bound = f.split("_")
         key = "region" if level == "region" else "territory_id"
         frame = problem.regions if level == "region" else problem.territories
         limit = frame.set_index(key)[bound][s]
         absorb = p.loc[eligible & (p[key] == s), "max_award"].sum()
-        text = f"{level} {s} has a {bound} of {money(limit)}"
-        if bound == "floor":
-            text += (f"; its eligible projects can absorb at most {money(absorb)} under their "
-                     "aid-rate caps")
-        return text
+        return phrase(f"diagnosis.{f}", subject=s, limit=money(limit), absorb=money(absorb))
     if f in ("theme_min", "theme_max"):
         share = (scenario.theme_min if f == "theme_min" else scenario.theme_max)[s]
         absorb = p.loc[eligible & (p["theme"] == s), "max_award"].sum()
-        word = "at least" if f == "theme_min" else "at most"
-        return (f"theme {s} must receive {word} {share:.0%} of the total awarded; its eligible "
-                f"projects can absorb at most {money(absorb)}")
+        return phrase(f"diagnosis.{f}", subject=s, share=f"{share:.0%}", absorb=money(absorb))
     if f in ("fairness_min", "fairness_max"):
-        word = "at least" if f == "fairness_min" else "at most"
-        return (f"region {s} must receive {word} its fair share "
-                f"{'−' if f == 'fairness_min' else '+'}{scenario.fairness_band:.0%} "
-                f"(by {scenario.fairness_basis})")
+        return phrase(f"diagnosis.{f}", subject=s, band=f"{scenario.fairness_band:.0%}",
+                      basis=scenario.fairness_basis)
     if f == "coverage":
         n = int((eligible & (p["territory_id"] == s)).sum())
         cheapest = p.loc[eligible & (p["territory_id"] == s)].pipe(
             lambda d: np.where(d["partial"], d["min_award"], d["max_award"]).min() if len(d)
             else np.nan)
-        return (f"territory {s} must have at least {min(scenario.coverage, n)} funded project(s); "
-                f"its cheapest eligible project needs {money(cheapest)}")
+        return phrase("diagnosis.coverage", subject=s, n=min(scenario.coverage, n),
+                      need=money(cheapest))
     if f == "resource":
         cap = problem.resources.set_index("resource")["capacity"][s]
-        return f"resource {s} has a capacity of {cap:,.0f}".replace(",", " ")
+        return phrase("diagnosis.resource", subject=s, capacity=number(cap))
     if f == "sites":
-        return f"at most {scenario.sites_max} sites clés en main may be funded"
+        return phrase("diagnosis.sites", n=scenario.sites_max)
     if f == "net_artificialisation":
-        return ("net artificialisation over funded projects must stay ≤ "
-                f"{scenario.sites_max_net_ha:g} ha")
+        return phrase("diagnosis.net_artificialisation", ha=f"{scenario.sites_max_net_ha:g}")
     if f == "min_outcome":
-        return (f"the allocation must reach at least {scenario.minimums[s]:,.0f} {s}"
-                .replace(",", " "))
+        return phrase("diagnosis.min_outcome", amounts=f"{number(scenario.minimums[s])} {s}")
     if f == "requires":
-        return s
+        return s  # the model's label of the row: "P-0007 requires P-0003" (diagnosis.requires)
     if f == "exclusive":
-        return f"at most one project of exclusive group {s} may be funded"
+        return phrase("diagnosis.exclusive", subject=s)
     if f == "lock_in":
         row = p.loc[p["project_id"] == s].iloc[0]
         need = row["min_award"] if row["partial"] else row["max_award"]
-        return f"{s} is locked in (it needs at least {money(need)})"
+        return phrase("diagnosis.lock_in", project=s, need=money(need))
     if f == "lock_out":
-        return f"{s} is locked out"
+        return phrase("diagnosis.lock_out", project=s)
     return f"{f}: {s}"
 
 
@@ -207,13 +198,13 @@ def _relax_words(unit: Unit, amount: float | None, problem: Problem) -> str:
     if unit.row is None:
         return ""
     if amount is None:
-        return "relaxing this rule alone is not enough"
+        return phrase("relax.alone")
     if unit.family == "resource":
         cap = problem.resources.set_index("resource")["capacity"][unit.subject]
         value = number(amount * cap)
     else:
         value = money(amount * MEUR) if family.euros else f"{amount:,.4g}"
-    return f"{family.relax} it by at least {value}"
+    return phrase(f"relax.{family.relax}", amount=value)
 
 
 def diagnose(problem: Problem, scenario: Scenario, model: Model,
@@ -232,8 +223,9 @@ def diagnose(problem: Problem, scenario: Scenario, model: Model,
     frame = pd.DataFrame(rows, columns=["rule", "subject", "statement", "to_relax"])
     frame.attrs["solves"] = solves
     frame.attrs["backend"] = options.backend
-    frame.attrs["summary"] = _summary(problem, scenario, found, frame) + (
-        "" if minimal else f" ({NOT_REDUCED})")
+    summary = _summary(problem, scenario, found, frame)
+    frame.attrs["summary"] = summary if minimal else phrase("conflict.not_reduced",
+                                                            summary=summary)
     return frame
 
 
@@ -246,12 +238,13 @@ def _to_relax(unit: Unit, model: Model, options: SolveOptions, problem: Problem)
 
 def _summary(problem: Problem, scenario: Scenario, found: list[Unit], frame: pd.DataFrame) -> str:
     if not found:
-        return "the rules conflict, but no smaller set of rules could be isolated"
+        return phrase("conflict.none")
+    budget = money(scenario.budget)
     floors = [u for u in found if u.family == "region_floor"]
     if floors and any(u.family == "budget" for u in found):
         total = problem.regions.set_index("region")["floor"][[u.subject for u in floors]].sum()
-        return (f"regional floors add up to {money(total)}, the budget is {money(scenario.budget)}"
-                + ("" if len(found) == len(floors) + 1 else " (with the other rules listed)"))
+        return phrase("conflict.floors" if len(found) == len(floors) + 1
+                      else "conflict.floors_more", total=money(total), budget=budget)
     cover = [u for u in found if u.family == "coverage"]
     if cover and any(u.family == "budget" for u in found) and len(found) == len(cover) + 1:
         p = problem.projects
@@ -259,13 +252,11 @@ def _summary(problem: Problem, scenario: Scenario, found: list[Unit], frame: pd.
         need = eligible.assign(entry=np.where(eligible["partial"], eligible["min_award"],
                                               eligible["max_award"])).groupby("territory_id")["entry"].min()
         total = need[[u.subject for u in cover]].sum()
-        return (f"{len(cover)} territories must each have a funded project; their cheapest "
-                f"eligible projects need {money(total)} in all, the budget is "
-                f"{money(scenario.budget)}")
+        return phrase("conflict.coverage", n=len(cover), need=money(total), budget=budget)
     locks = [u for u in found if u.family == "lock_in"]
     if locks and any(u.family == "budget" for u in found) and len(found) == len(locks) + 1:
         p = problem.projects.set_index("project_id")
         need = sum((p.loc[u.subject, "min_award"] if p.loc[u.subject, "partial"]
                     else p.loc[u.subject, "max_award"]) for u in locks)
-        return f"projects locked in need {money(need)}, the budget is {money(scenario.budget)}"
-    return "; ".join(frame["statement"]) + " — these cannot all hold"
+        return phrase("conflict.locks", need=money(need), budget=budget)
+    return phrase("conflict.all", statements="; ".join(frame["statement"]))

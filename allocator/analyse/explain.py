@@ -590,8 +590,9 @@ def rule_name(model: Model, row: int) -> str:
     g = next(g for g in model.groups if g.start <= row < g.stop)
     subject = g.labels[row - g.start]
     if g.name == "resource":
-        return f"{subject} ceiling"
-    return g.rule.label if len(g) == 1 else f"{g.rule.label} of {subject}"
+        return phrase("stopped.ceiling", subject=subject)
+    return g.rule.label if len(g) == 1 else phrase("stopped.of", family=g.rule.label,
+                                                   subject=subject)
 
 
 def spending_stopped_by(problem: Problem, model: Model, values: np.ndarray) -> str:
@@ -612,10 +613,12 @@ def spending_stopped_by(problem: Problem, model: Model, values: np.ndarray) -> s
                         ).replace("", "nothing (within the gap)")
     counts = stopped.value_counts(sort=False).sort_index()
     counts = counts.sort_values(ascending=False, kind="stable")
-    text = "; ".join(f"{rule_row} ({k} project{'s' if k > 1 else ''})"
-                     for rule_row, k in counts.head(3).items())
+    parts = [phrase("stopped.projects" if k > 1 else "stopped.project", stop=rule_row, n=k)
+             for rule_row, k in counts.head(3).items()]
     more = len(counts) - 3
-    return text + (f"; {more} more rule{'s' if more > 1 else ''}" if more > 0 else "")
+    if more > 0:
+        parts.append(phrase("stopped.more_rules" if more > 1 else "stopped.more_rule", n=more))
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from allocator.analyse.compare import PROJECT_KEYS
 from allocator.backends import SolveOptions
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
@@ -211,8 +212,7 @@ def references(problem: Problem, scenario: Scenario, model: Model, x: str, y: st
             _, s = greedy(problem, scenario, rank=rank, model=model, objective=objective)
             assert s.values is not None  # a ranking always allocates
             totals = model.totals(s.values)
-            per = "per €" if rank == "ratio" else "score"
-            rows.append({"label": f"greedy: {ranked_by} {per}",
+            rows.append({"label": phrase(f"greedy.{rank}", by=ranked_by),
                          "ranking": rank, "ranked_by": ranked_by, "status": s.status,
                          x: totals[x], y: totals[y], "awarded": totals["awarded"],
                          "projects_funded": totals["projects_funded"]})

@@ -28,7 +28,9 @@ import pandas as pd
 from allocator.analyse.allocation import solve_scenario
 from allocator.analyse.compare import compare_runs, run_of
 from allocator.analyse.explain import spending_stopped_by
+from allocator.core import format as fmt
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import LANGS, words
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario, build_scenario, parse_overrides
 from allocator.runtime.pool import Batch, collect
@@ -71,12 +73,14 @@ def _range(text: str) -> tuple[str, ...] | None:
     return tuple(repr(float(v)) for v in np.linspace(lo, hi, int(count)))
 
 
-def _show(value: str) -> str:
-    """A parameter value as it appears in a scenario name: numbers short (6e+07, 0.5)."""
-    try:
-        return f"{float(value):g}"
-    except ValueError:
-        return value
+def scenario_name(settings: Sequence[tuple[str, str]], lang: str = "en") -> str:
+    """A sweep scenario's name from the parameters it varies, figures as ``core.format``
+    writes them, in ``lang``: "budget=€80M weight.skills=0.5", in French
+    "budget = 80 M€, weight.skills = 0,5"."""
+    w = words(lang)
+    return w.say(" ", ", ").join(w.say("{key}={value}", "{key} = {value}", key=key,
+                                       value=w.figure(fmt.setting(key, value)))
+                                 for key, value in settings)
 
 
 def sweep_scenarios(problem: Problem, base: Scenario,
@@ -93,8 +97,10 @@ def sweep_scenarios(problem: Problem, base: Scenario,
     findings: list[Finding] = []
     for combo in itertools.product(*(v.values for v in variations)):
         pairs = [f"{v.key}={value}" for v, value in zip(variations, combo)]
-        name = " ".join(f"{v.key}={_show(value)}" for v, value in zip(variations, combo)
-                        if len(v.values) > 1) or base.name
+        # named in the language it is written in: its lang, perhaps set by --lang among the pairs
+        lang = dict(zip((v.key for v in variations), combo)).get("lang", base.lang)
+        varied = [(v.key, value) for v, value in zip(variations, combo) if len(v.values) > 1]
+        name = scenario_name(varied, lang if lang in LANGS else "en") if varied else base.name
         scenario, problems = build_scenario(name, parse_overrides(pairs), outcomes=outcomes,
                                             themes=themes, base=base)
         scenarios.append(scenario)

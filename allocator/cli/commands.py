@@ -227,7 +227,7 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
                      "time (--time-limit)" if (curve["note"] != "").any() else
                      "no budget curve: no envelope from --from to --to lets every rule hold")
     ctx.write(output, write_budget_curve, curve, scenario, inputs=(workbook,))
-    ctx.write(png, budget_curve_plot, curve)
+    ctx.write(png, functools.partial(budget_curve_plot, lang=scenario.lang), curve)
     ctx.show(as_json, lambda: to_json.document("budget-curve", {
         "scenario": scenario.name, "points": to_json.records(curve)}),
         lambda: text.table(curve, lang=scenario.lang), output)
@@ -340,7 +340,7 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
     ctx.show(as_json, lambda: to_json.document("frontier", to_json.frontier_json(result)),
              lambda: text.table(
         result.points[["point", x, y, "awarded", "projects_funded", "status"]],
-        outcomes=(x, y)), output)
+        outcomes=(x, y), lang=scenario.lang), output)
 
 
 @main.command("uncertainty")

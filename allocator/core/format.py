@@ -25,7 +25,7 @@ _EXCEL = {EURO: '"€"#,##0;-"€"#,##0', MEUR: '"€"#,##0.0,,"M"', SHARE: "0.0
 
 _EUROS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_cost",
           "min_award", "budget", "fair_share", "largest_change", "limit_eur", "envelope",
-          "min_award_eur", "greedy_awarded", "optimal_awarded"}
+          "min_award_eur", "greedy_awarded", "optimal_awarded", "normalised_at"}
 _SHARES = {"share_of_request", "share_of_awarded", "share_of_ideal", "max_aid_rate",
            "territories_covered", "optimum_gain", "aid_rate", "share_of_fair",
            "selection_frequency", "share_of_budget", "probability"}
@@ -123,6 +123,19 @@ def millions(v: float, digits: int = 2) -> str:
 def money(v: float) -> str:
     """Euros in millions from €1M up, to the euro below."""
     return millions(v) if abs(v) >= 1e6 else euros(v)
+
+
+def setting(key: str, value) -> str:
+    """A scenario parameter's value as a scenario's name shows it: euros in millions to at
+    most two decimals ("€80M", "€62.5M"), other numbers short ("0.5", "30"), text as it is."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    kind = kind_of(key)
+    if kind == EURO and abs(v) >= 1e6:
+        return re.sub(r"\.?0*M$", "M", millions(v))
+    return show(v, kind)
 
 
 def signed_share(v) -> str:

@@ -99,8 +99,9 @@ TERMS: dict[str, str] = {
 # comparison's column of optimal values, and a run's method)
 VALUES = {"optimal": "optimal", "greedy": "classement"}
 # outcome columns: what a project offered, what a re-solve adds
-PATTERNS = ((r"(?P<x>.+)_offered", "offre en {x}", "{x}_offered"),
-            (r"Δ\s*(?P<x>.+)", "Δ {x}", "Δ{x}"), (r"index (?P<x>.+)", "indice {x}", "index {x}"))
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    (r"(?P<x>.+)_offered", "offre en {x}", "{x}_offered"),
+    (r"Δ\s*(?P<x>.+)", "Δ {x}", "Δ{x}"), (r"index (?P<x>.+)", "indice {x}", "index {x}"))
 # the rule families by their French label (the ``rule`` column of shadow prices)
 TERMS |= {name: r.label_fr for name, r in RULES.items() if name not in TERMS}
 
@@ -177,12 +178,171 @@ PHRASES: dict[str, tuple[str, str]] = {
     "no_allocation": ("no allocation: {why}", "aucune répartition : {why}"),
     "problem_is": ("the problem is {label}", "le problème est {label}"),
 }
+# ----------------------------------------------------------------------------- 14d: statuses,
+# the diagnosis, and the frontier, sweep and uncertainty workbooks
+
+# a solve's status as ``Solution.label`` writes it, and the statuses a batch adds
+TERMS |= {"feasible, gap unknown": "réalisable, écart inconnu", "no solution": "pas de solution",
+          "not run (interrupted)": "non exécuté (interrompu)"}
+PHRASES |= {"status.within": ("feasible, within {gap}", "réalisable, à {gap} près")}
+
+# the diagnosis of rules that cannot all hold (``analyse.diagnose``): each rule in words, what
+# relaxing it takes, and one sentence for the whole conflict
+TERMS |= {"drop the requirement": "supprimer le prérequis",
+          "allow more than one": "en autoriser plus d'un", "remove the lock": "retirer le verrou"}
+PHRASES |= {
+    "diagnosis.budget": ("the budget is {budget}", "le budget est de {budget}"),
+    "diagnosis.region_floor": (
+        "region {subject} has a floor of {limit}; its eligible projects can absorb at most "
+        "{absorb} under their aid-rate caps", "la région {subject} a un plancher de {limit} ; "
+        "ses projets éligibles peuvent absorber au plus {absorb} sous leurs taux d'aide "
+        "maximaux"),
+    "diagnosis.territory_floor": (
+        "territory {subject} has a floor of {limit}; its eligible projects can absorb at most "
+        "{absorb} under their aid-rate caps", "le territoire {subject} a un plancher de {limit} ; "
+        "ses projets éligibles peuvent absorber au plus {absorb} sous leurs taux d'aide "
+        "maximaux"),
+    "diagnosis.region_cap": ("region {subject} has a cap of {limit}",
+                             "la région {subject} a un plafond de {limit}"),
+    "diagnosis.territory_cap": ("territory {subject} has a cap of {limit}",
+                                "le territoire {subject} a un plafond de {limit}"),
+    "diagnosis.theme_min": (
+        "theme {subject} must receive at least {share} of the total awarded; its eligible "
+        "projects can absorb at most {absorb}", "le thème {subject} doit recevoir au moins "
+        "{share} du total accordé ; ses projets éligibles peuvent absorber au plus {absorb}"),
+    "diagnosis.theme_max": (
+        "theme {subject} must receive at most {share} of the total awarded; its eligible "
+        "projects can absorb at most {absorb}", "le thème {subject} doit recevoir au plus "
+        "{share} du total accordé ; ses projets éligibles peuvent absorber au plus {absorb}"),
+    "diagnosis.fairness_min": (
+        "region {subject} must receive at least its fair share −{band} (by {basis})",
+        "la région {subject} doit recevoir au moins sa part équitable −{band} (selon {basis})"),
+    "diagnosis.fairness_max": (
+        "region {subject} must receive at most its fair share +{band} (by {basis})",
+        "la région {subject} doit recevoir au plus sa part équitable +{band} (selon {basis})"),
+    "diagnosis.coverage": (
+        "territory {subject} must have at least {n} funded project(s); its cheapest eligible "
+        "project needs {need}", "le territoire {subject} doit avoir au moins {n} projet(s) "
+        "financé(s) ; son projet éligible le moins cher demande {need}"),
+    "diagnosis.resource": ("resource {subject} has a capacity of {capacity}",
+                           "la ressource {subject} a une capacité de {capacity}"),
+    "diagnosis.sites": ("at most {n} sites clés en main may be funded",
+                        "au plus {n} sites clés en main peuvent être financés"),
+    "diagnosis.net_artificialisation": (
+        "net artificialisation over funded projects must stay ≤ {ha} ha",
+        "l'artificialisation nette des projets financés doit rester ≤ {ha} ha"),
+    "diagnosis.min_outcome": ("the allocation must reach at least {amounts}",
+                              "la répartition doit atteindre au moins {amounts}"),
+    "diagnosis.requires": ("{project} requires {other}", "{project} requiert {other}"),
+    "diagnosis.exclusive": ("at most one project of exclusive group {subject} may be funded",
+                            "au plus un projet du groupe exclusif {subject} peut être financé"),
+    "diagnosis.lock_in": ("{project} is locked in (it needs at least {need})",
+                          "{project} est imposé (il lui faut au moins {need})"),
+    "diagnosis.lock_out": ("{project} is locked out", "{project} est exclu d'office"),
+    "relax.raise": ("raise it by at least {amount}", "relever d'au moins {amount}"),
+    "relax.lower": ("lower it by at least {amount}", "abaisser d'au moins {amount}"),
+    "relax.alone": ("relaxing this rule alone is not enough",
+                    "assouplir cette seule règle ne suffit pas"),
+    "relax.late": ("not computed: the time limit was reached",
+                   "non calculé : la limite de temps a été atteinte"),
+    "conflict.none": ("the rules conflict, but no smaller set of rules could be isolated",
+                      "les règles se contredisent, mais aucun ensemble plus petit de règles n'a "
+                      "pu être isolé"),
+    "conflict.floors": ("regional floors add up to {total}, the budget is {budget}",
+                        "les planchers régionaux totalisent {total}, le budget est de {budget}"),
+    "conflict.floors_more": ("regional floors add up to {total}, the budget is {budget} (with "
+                             "the other rules listed)", "les planchers régionaux totalisent "
+                             "{total}, le budget est de {budget} (avec les autres règles "
+                             "listées)"),
+    "conflict.coverage": ("{n} territories must each have a funded project; their cheapest "
+                          "eligible projects need {need} in all, the budget is {budget}",
+                          "{n} territoires doivent chacun avoir un projet financé ; leurs projets "
+                          "éligibles les moins chers demandent {need} en tout, le budget est de "
+                          "{budget}"),
+    "conflict.locks": ("projects locked in need {need}, the budget is {budget}",
+                       "les projets imposés demandent {need}, le budget est de {budget}"),
+    "conflict.all": ("{statements} — these cannot all hold",
+                     "{statements} — elles ne peuvent toutes tenir"),
+    "conflict.not_reduced": ("{summary} (the time limit was reached before this set could be "
+                             "reduced: some of these rules may not be needed for the conflict)",
+                             "{summary} (la limite de temps a été atteinte avant que cet "
+                             "ensemble puisse être réduit : certaines de ces règles peuvent ne "
+                             "pas être nécessaires au conflit)"),
+}
+
+# what stops spending before the envelope does (``explain.spending_stopped_by``): the rules,
+# by their labels, each with the projects it stops
+TERMS |= {r.label: r.label_fr for r in RULES.values() if r.label not in TERMS}
+TERMS |= {"nothing (within the gap)": "rien (à l'écart près)"}
+PHRASES |= {
+    "stopped.ceiling": ("{subject} ceiling", "plafond de {subject}"),
+    "stopped.of": ("{family} of {subject}", "{family} de {subject}"),
+    "stopped.project": ("{stop} ({n} project)", "{stop} ({n} projet)"),
+    "stopped.projects": ("{stop} ({n} projects)", "{stop} ({n} projets)"),
+    "stopped.more_rule": ("{n} more rule", "{n} autre règle"),
+    "stopped.more_rules": ("{n} more rules", "{n} autres règles"),
+}
+
+# the frontier workbook
+TERMS |= {"frontier": "frontière", "scenario_point": "point du scénario", "point": "point",
+          "epsilon": "epsilon", "ranked_by": "classé selon", "score": "score",
+          "ratio": "ratio"}
+PHRASES |= {
+    "greedy.score": ("greedy: {by} score", "classement : {by}, par score"),
+    "greedy.ratio": ("greedy: {by} per €", "classement : {by}, par €"),
+    "own_optimum": ("{name}'s optimum", "optimum de {name}"),
+    "pareto": ("Pareto frontier (optimal)", "frontière de Pareto (optimale)"),
+    "trade_off": ("Trade-off between {x} and {y}", "Arbitrage entre {x} et {y}"),
+}
+# the sweep workbook
+TERMS |= {"scenarios": "scénarios", "pivots": "tableaux croisés", "base": "base",
+          "varied": "paramètres variés"}
+PHRASES |= {"by_keys": ("{figure} by {keys}", "{figure} selon {keys}"),
+            "against": ("{figure} against {x}", "{figure} selon {x}")}
+# the uncertainty workbook and its plot
+TERMS |= {
+    "selection_frequency": "fréquence de sélection",
+    "outcome_distribution": "distribution des résultats", "robust": "robuste",
+    "draws": "tirages", "draw": "tirage", "estimate": "estimation",
+    "at_estimate": "à l'estimation", "worst_case": "pire cas", "mean": "moyenne",
+    "p5": "p5", "p50": "p50", "p95": "p95", "funded_only_here": "financés ici seulement",
+    "objective_at_estimate": "objectif à l'estimation",
+    "objective_worst_case": "objectif au pire cas", "objective_mean": "objectif moyen",
+    "objective_p5": "objectif p5", "every draw": "chaque tirage",
+    "some draws": "certains tirages", "no draw": "aucun tirage", "never": "jamais",
+    "always": "toujours", "funded in": "financé dans", "samples": "tirages demandés",
+    "samples_done": "tirages résolus", "seed": "graine", "distribution": "loi",
+    "uncertain_outcomes": "résultats incertains", "robust_gamma": "Γ robuste",
+    "executor": "exécuteur", "interrupted": "interrompu", "draw_statuses": "statuts des tirages",
+    "this process": "ce processus", "none": "aucun",
+    "projects funded in every draw": "projets financés à chaque tirage",
+    "projects funded in some draws": "projets financés dans certains tirages",
+    "projects funded in no draw": "projets financés dans aucun tirage",
+    "draws solved": "tirages résolus", "draw statuses": "statuts des tirages",
+    "funded in every draw": "financés à chaque tirage",
+    "funded in some draws": "financés dans certains tirages",
+    "funded in no draw": "financés dans aucun tirage",
+    "triangular(low, estimate, high) per project and outcome":
+        "triangulaire (bas, estimation, haut) par projet et résultat"}
+PATTERNS += ((r"estimate:(?P<x>.+)", "{x} (estimation)", "estimate:{x}"),
+             (r"robust:(?P<x>.+)", "{x} (robuste)", "robust:{x}"),
+             (r"(?P<x>award|funded)_estimate", "{x} (estimation)", "{x}_estimate"),
+             (r"(?P<x>award|funded)_robust", "{x} (robuste)", "{x}_robust"))
+# sheet names whose French differs from the same English word as a header
+SHEETS = {"greedy": "classements"}
+
 # what a rule's ``blocks`` follows, as an unfunded project's reason, and what follows it when
 # a step of the rule was shown to let the project in
 BLOCKED = ("not funded: ", "non financé : ")
 LETS_IN = (" — {step} lets it in", " — {step} le fait entrer")
 # fields of one form, so that a template's fields split where they should
 FIELDS = {"share": r"\d[\d.]*%"}
+# 14d: the diagnosis's sums of euros ("the budget is {budget}" must not take a whole list of
+# statements that begins with it as its budget)
+FIELDS |= dict.fromkeys(("budget", "total", "absorb"), r"−?€\d[\d ]*(?:\.\d+)?M?")
+# a rule family by its label, and counts: "{family} of {subject}" and "{n} more rules" must
+# not read any text with " of " or a figure in it
+FIELDS |= {"family": "|".join(re.escape(r.label) for r in RULES.values()), "n": r"\d[\d ]*"}
 # a list of amounts of outcomes ("+95.6 jobs, −12 people trained and 3 innovation points")
 _FIGURE = r"[+−-]?\d[\d ]*(?:\.\d+)?(?:e[+-]?\d+)?"
 _AMOUNT = _FIGURE + r" [^\d,;()]+?"
@@ -253,8 +413,18 @@ class Words:
         return name
 
     def value(self, text: str) -> str:
-        """A fixed word in a cell (a status, a method, a metric) in this language."""
-        return VALUES.get(text, self.term(text)) if self.french else text
+        """A fixed word in a cell (a status, a method, a metric) in this language, or a
+        status of a template ("feasible, within 0.42%")."""
+        if not self.french:
+            return text
+        if text in VALUES:
+            return VALUES[text]
+        termed = self.term(text)
+        return termed if termed != text else self.sentence(text)
+
+    def sheet(self, name: str) -> str:
+        """A sheet's name in this language."""
+        return SHEETS.get(name, self.term(name)) if self.french else name
 
     def header(self, name: str) -> str:
         """A column as a header of a table for reading: its term ("share of ideal" in
@@ -272,10 +442,10 @@ class Words:
         language, its figures and known terms too; any other text as it is."""
         if not self.french or not isinstance(text, str) or not text:
             return text
-        french = translate(text)
-        if french is None:
-            french = amounts_fr(text)
-        return text if french is None else french
+        for read in (translate, amounts_fr, statements_fr):
+            if (french := read(text)) is not None:
+                return french
+        return text
 
     def phrase(self, key: str, **fields) -> str:
         """Template ``key`` of ``PHRASES`` in this language, its fields as given."""
@@ -323,10 +493,27 @@ def _field(name: str, value: str) -> str:
     text with figures."""
     if name == "amounts":
         return amounts_fr(value) or figure_fr(value)
+    if name == "statements":
+        return statements_fr(value) or figure_fr(value)
     if value in TERMS:
         return TERMS[value]
     inner = translate(value)
     return inner if inner is not None else figure_fr(value)
+
+
+def statements_fr(text: str) -> str | None:
+    """Sentences of templates joined by "; " in French, each read back by its template (a
+    sentence may hold "; " itself, so parts are joined until they make one); None when some
+    part is of no template."""
+    if "; " not in text:
+        return None
+    out, part = [], ""
+    for piece in text.split("; "):
+        part = f"{part}; {piece}" if part else piece
+        if (french := translate(part)) is not None:
+            out.append(french)
+            part = ""
+    return None if part else " ; ".join(out)
 
 
 def words(lang: str | None = "en") -> Words:
@@ -347,5 +534,5 @@ def english(name: str) -> str:
     return name
 
 
-_ENGLISH = {fr: en for en, fr in TERMS.items()}
+_ENGLISH = {fr: en for en, fr in (TERMS | SHEETS).items()}
 _SINGULAR = {many: one for one, many in OUTCOME_UNITS.values()}

@@ -7,6 +7,7 @@ import pandas as pd
 
 from allocator.analyse.frontier import Frontier
 from allocator.core import format as fmt
+from allocator.core.lang import words
 from allocator.core.status import Status
 from allocator.report.files import atomic_output
 from allocator.report.plots import frontier_scatter
@@ -15,41 +16,46 @@ from allocator.report.workbook import Sheets
 
 def write_frontier(f: Frontier, path: str | Path, *, inputs: tuple = ()) -> None:
     """The frontier workbook: the points with a native scatter chart, the greedy references,
-    the allocations when computed, and the scenario as run."""
+    the allocations when computed, and the scenario as run; in the scenario's language."""
     with atomic_output(path, inputs=inputs) as tmp:
-        out = Sheets(tmp)
+        out = Sheets(tmp, f.scenario.lang)
+        w = out.words
         outcomes = (f.x, f.y, *[c for c in f.points.columns if c not in (
             "point", "epsilon", "awarded", "projects_funded", "status", "gap", f.x, f.y)])
         ws = out.frame("frontier", f.points, outcomes=outcomes,
                        kinds={"epsilon": fmt.OUTCOME})
-        out.frame("greedy", f.references, outcomes=outcomes)
+        refs = f.references.assign(label=[w.sentence(t) for t in f.references["label"]])
+        greedy = out.frame("greedy", refs, outcomes=outcomes)
         chart = out.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         n = len(f.points)
         cx, cy = f.points.columns.get_loc(f.x), f.points.columns.get_loc(f.y)
-        chart.add_series({"name": "Pareto frontier (optimal)",
-                          "categories": ["frontier", 1, cx, n, cx],
-                          "values": ["frontier", 1, cy, n, cy], "marker": {"type": "circle"}})
-        rx, ry = f.references.columns.get_loc(f.x), f.references.columns.get_loc(f.y)
-        for i, status in enumerate(f.references["status"], start=1):
+        chart.add_series({"name": w.phrase("pareto"),
+                          "categories": [ws.name, 1, cx, n, cx],
+                          "values": [ws.name, 1, cy, n, cy], "marker": {"type": "circle"}})
+        rx, ry = refs.columns.get_loc(f.x), refs.columns.get_loc(f.y)
+        for i, status in enumerate(refs["status"], start=1):
             if status not in (Status.OPTIMAL, Status.FEASIBLE):
                 continue
-            chart.add_series({"name": ["greedy", i, 0], "categories": ["greedy", i, rx, i, rx],
-                              "values": ["greedy", i, ry, i, ry],
+            chart.add_series({"name": [greedy.name, i, 0],
+                              "categories": [greedy.name, i, rx, i, rx],
+                              "values": [greedy.name, i, ry, i, ry],
                               "line": {"none": True}, "marker": {"type": "diamond", "size": 8}})
         if f.scenario_point is not None:
-            own = pd.DataFrame([{"label": f"{f.scenario.name}'s optimum", **f.scenario_point}])
-            ws2 = out.book.add_worksheet("scenario_point")
+            own = pd.DataFrame([{"label": w.phrase("own_optimum", name=f.scenario.name),
+                                 **f.scenario_point}])
+            ws2 = out.book.add_worksheet(w.sheet("scenario_point"))
             out.table(ws2, 0, 0, own, outcomes=(f.x, f.y))
             ox, oy = own.columns.get_loc(f.x), own.columns.get_loc(f.y)
-            chart.add_series({"name": ["scenario_point", 1, 0],
-                              "categories": ["scenario_point", 1, ox, 1, ox],
-                              "values": ["scenario_point", 1, oy, 1, oy], "line": {"none": True},
+            chart.add_series({"name": [ws2.name, 1, 0],
+                              "categories": [ws2.name, 1, ox, 1, ox],
+                              "values": [ws2.name, 1, oy, 1, oy], "line": {"none": True},
                               "marker": {"type": "star", "size": 11,
                                          "fill": {"color": "#E15759"}}})
-        chart.set_title({"name": f"Trade-off between {f.x} and {f.y}"})
-        chart.set_x_axis({"name": f.x, "major_gridlines": {"visible": True},
+        x, y = w.term(f.x), w.term(f.y)
+        chart.set_title({"name": w.phrase("trade_off", x=x, y=y)})
+        chart.set_x_axis({"name": x, "major_gridlines": {"visible": True},
                           "num_format": fmt.excel_format(fmt.OUTCOME)})
-        chart.set_y_axis({"name": f.y, "major_gridlines": {"visible": True},
+        chart.set_y_axis({"name": y, "major_gridlines": {"visible": True},
                           "num_format": fmt.excel_format(fmt.OUTCOME)})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 760, "height": 480})
@@ -63,6 +69,9 @@ def write_frontier(f: Frontier, path: str | Path, *, inputs: tuple = ()) -> None
 
 
 def plot_frontier(f: Frontier, path: str | Path) -> Path:
+    """The frontier's plot, in the scenario's language."""
+    w = words(f.scenario.lang)
     refs = f.references[f.references["status"].isin([Status.OPTIMAL, Status.FEASIBLE])]
     return frontier_scatter(f.points, path, x=f.x, y=f.y, references=refs,
-                            own=f.scenario_point, own_label=f"{f.scenario.name}'s optimum")
+                            own=f.scenario_point, lang=w.lang,
+                            own_label=w.phrase("own_optimum", name=f.scenario.name))

@@ -45,17 +45,27 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
-def _in_millions(axis) -> None:
-    """Tick labels of a euro axis in millions: €1.5M."""
+def _in_millions(axis, lang: str = "en") -> None:
+    """Tick labels of a euro axis in millions: €1.5M (French: 1,5 M€)."""
     from matplotlib.ticker import FuncFormatter
-    axis.set_major_formatter(FuncFormatter(lambda v, _: millions(v, 1)))
+    w = words(lang)
+    axis.set_major_formatter(FuncFormatter(lambda v, _: w.figure(millions(v, 1))))
 
 
-def _in_units(axis) -> None:
-    """Tick labels of an outcome axis to the unit, thousands spaced: 12 000."""
+def _in_units(axis, lang: str = "en") -> None:
+    """Tick labels of an outcome axis to the unit, thousands spaced: 12 000 (French: a
+    decimal comma below 10)."""
     from matplotlib.ticker import FuncFormatter
-    axis.set_major_formatter(FuncFormatter(lambda v, _: number(v) if abs(v) >= 10
-                                           else f"{v:g}"))
+    w = words(lang)
+    axis.set_major_formatter(FuncFormatter(lambda v, _: w.figure(
+        number(v) if abs(v) >= 10 else f"{v:g}")))
+
+
+def _in_french(axis, lang: str) -> None:
+    """An axis of plain numbers: matplotlib's own ticks in English, a decimal comma and
+    spaced thousands in French."""
+    if words(lang).french:
+        _in_units(axis, lang)
 
 
 def save(fig: Figure, path: str | Path) -> Path:
@@ -73,9 +83,10 @@ def save(fig: Figure, path: str | Path) -> Path:
 
 
 def grouped_bars(frame: pd.DataFrame, path: str | Path, *, title: str, label: str,
-                 horizontal: bool = False, euros: bool = False, reference: float | None = None
-                 ) -> Path:
-    """Clustered bars: one group per row of ``frame`` (its index), one bar per column."""
+                 horizontal: bool = False, euros: bool = False, reference: float | None = None,
+                 lang: str = "en") -> Path:
+    """Clustered bars: one group per row of ``frame`` (its index), one bar per column;
+    figures on the value axis in ``lang``."""
     groups, series = list(map(str, frame.index)), list(map(str, frame.columns))
     k = max(len(series), 1)
     width = 0.8 / k
@@ -89,7 +100,9 @@ def grouped_bars(frame: pd.DataFrame, path: str | Path, *, title: str, label: st
         draw(offset, values, width, label=name, color=PALETTE[j % len(PALETTE)])
     value_axis = ax.xaxis if horizontal else ax.yaxis
     if euros:
-        _in_millions(value_axis)
+        _in_millions(value_axis, lang)
+    else:
+        _in_french(value_axis, lang)
     if horizontal:
         ax.set_yticks(positions, groups)
         ax.invert_yaxis()  # first group on top, as in the table
@@ -118,14 +131,14 @@ def outcome_bars(index: pd.DataFrame, path: str | Path, lang: str = "en") -> Pat
     return grouped_bars(index.rename(index=w.term), path, title=w.say(
         "Outcomes per scenario ({first} = 100)", "Résultats par scénario ({first} = 100)",
         first=first), label=w.say("% of {first}", "% de {first}", first=first),
-        reference=100.0)
+        reference=100.0, lang=lang)
 
 
 def regional_bars(euros: pd.DataFrame, path: str | Path, lang: str = "en") -> Path:
     """Euros per region and scenario: one row per region, one column per scenario."""
     w = words(lang)
     return grouped_bars(euros, path, title=w.say("Funding by region", "Financement par région"),
-                        label=w.term("awarded"), horizontal=True, euros=True)
+                        label=w.term("awarded"), horizontal=True, euros=True, lang=lang)
 
 
 def fair_share_bars(ratios: pd.DataFrame, path: str | Path, lang: str = "en") -> Path:
@@ -137,76 +150,96 @@ def fair_share_bars(ratios: pd.DataFrame, path: str | Path, lang: str = "en") ->
         "Financement rapporté à la part équitable (1 = exactement équitable)"),
         label=w.say("share of the euros / share of the fairness basis",
                     "part des euros / part de la base d'équité"),
-        horizontal=True, reference=1.0)
+        horizontal=True, reference=1.0, lang=lang)
 
 
 def frontier_scatter(points: pd.DataFrame, path: str | Path, *, x: str, y: str,
                      references: pd.DataFrame | None = None, own: dict | None = None,
-                     own_label: str = "the scenario's optimum") -> Path:
+                     own_label: str = "the scenario's optimum", lang: str = "en") -> Path:
     """A trade-off frontier: ``points`` with columns ``x`` and ``y`` (one row per point, in
     order of x), optional ``references`` (columns ``label``, ``x``, ``y``: allocations
     to compare with, e.g. greedy rankings) drawn as separate markers, and ``own`` (``x``,
-    ``y``: the scenario's own optimum) as a star."""
+    ``y``: the scenario's own optimum) as a star; words and figures in ``lang``."""
+    w = words(lang)
     fig, ax = new_figure(7.5, 5.0)
     ordered = points.sort_values(x)
-    ax.plot(ordered[x], ordered[y], "-o", color=PALETTE[0], label="Pareto frontier (optimal)",
+    ax.plot(ordered[x], ordered[y], "-o", color=PALETTE[0], label=w.phrase("pareto"),
             markersize=5, zorder=3)
     if references is not None and len(references):
         markers = "sDv^P<>X"
         for k, (_, row) in enumerate(references.iterrows()):
             ax.scatter(row[x], row[y], marker=markers[k % len(markers)], s=50, zorder=4,
-                       color=PALETTE[(k + 1) % len(PALETTE)], label=str(row["label"]))
+                       color=PALETTE[(k + 1) % len(PALETTE)], label=w.sentence(str(row["label"])))
     if own is not None:
         ax.scatter(own[x], own[y], marker="*", s=220, zorder=5, color="black",
                    edgecolor="black", linewidth=0.6, label=own_label)
-    _in_units(ax.xaxis)
-    _in_units(ax.yaxis)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"Trade-off between {x} and {y}")
+    _in_units(ax.xaxis, lang)
+    _in_units(ax.yaxis, lang)
+    ax.set_xlabel(w.term(x))
+    ax.set_ylabel(w.term(y))
+    ax.set_title(w.phrase("trade_off", x=w.term(x), y=w.term(y)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="best")
     return save(fig, path)
 
 
 def uncertainty_histograms(frequency: np.ndarray, outcomes: pd.DataFrame, path: str | Path, *,
-                           title: str) -> Path:
+                           title: str, lang: str = "en") -> Path:
     """Monte Carlo at a glance: the histogram of selection frequencies (``frequency``, one per
     project, 0–1; projects funded in every draw or in none are counted in the title, not
     drawn) and, for each column of ``outcomes`` (one row per draw: an outcome achieved by the
-    allocation of the estimate), its histogram with the 5th and 95th percentiles dashed."""
+    allocation of the estimate), its histogram with the 5th and 95th percentiles dashed;
+    words and figures in ``lang``."""
+    w = words(lang)
     panels = 1 + outcomes.shape[1]
     fig = figure(3.6 * panels, 3.6)
     axes = np.atleast_1d(fig.subplots(1, panels))
     f = np.asarray(frequency, float)
+    from matplotlib.ticker import MaxNLocator
     axes[0].hist(f[(f > 0) & (f < 1)], bins=np.linspace(0, 1, 21), color=PALETTE[0])
-    axes[0].set(title=f"Selection frequency\n({(f >= 1).sum()} always, {(f <= 0).sum()} never "
-                      "funded)", xlabel="share of draws funding the project", ylabel="projects")
+    axes[0].set(title=w.say("Selection frequency\n({always} always, {never} never funded)",
+                            "Fréquence de sélection\n({always} toujours, {never} jamais "
+                            "financés)", always=(f >= 1).sum(), never=(f <= 0).sum()),
+                xlabel=w.say("share of draws funding the project",
+                             "part des tirages qui financent le projet"),
+                ylabel=w.term("projects"))
+    _in_french(axes[0].xaxis, lang)
+    _in_french(axes[0].yaxis, lang)
+    for ax in axes:  # counts of projects or draws: no half project on an axis
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     for ax, (name, values) in zip(axes[1:], outcomes.items()):
         values = values.to_numpy(float)
         ax.hist(values, bins=30, color=PALETTE[1])
         for q in (5, 95):
             ax.axvline(np.percentile(values, q), color=PALETTE[2], linestyle="--")
-        _in_units(ax.xaxis)
-        ax.set(title=name, xlabel="achieved by the allocation of the estimate\n"
-                                  "(5th and 95th percentiles dashed)", ylabel="draws")
+        _in_units(ax.xaxis, lang)
+        _in_french(ax.yaxis, lang)
+        ax.set(title=w.term(name), xlabel=w.say(
+            "achieved by the allocation of the estimate\n(5th and 95th percentiles dashed)",
+            "atteint par la répartition de l'estimation\n(5e et 95e centiles en tirets)"),
+            ylabel=w.term("draws"))
     fig.suptitle(title)
     return save(fig, path)
 
 
-def budget_curve_plot(curve: pd.DataFrame, path: str | Path) -> Path:
-    """The optimum against the envelope (a budget_curve frame), marginal value beneath."""
+def budget_curve_plot(curve: pd.DataFrame, path: str | Path, lang: str = "en") -> Path:
+    """The optimum against the envelope (a budget_curve frame), marginal value beneath;
+    words and figures in ``lang``."""
+    w = words(lang)
     fig = figure(8.0, 6.0)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     top.plot(curve["budget"], curve["objective"], marker="o", color=PALETTE[0])
-    top.set_ylabel("objective")
-    top.set_title("What the optimum achieves as the envelope varies")
+    top.set_ylabel(w.term("objective"))
+    top.set_title(w.say("What the optimum achieves as the envelope varies",
+                        "Ce que l'optimum atteint selon l'enveloppe"))
+    _in_french(top.yaxis, lang)
     top.grid(alpha=0.3)
     bottom.bar(curve["budget"], curve["marginal_per_meur"].fillna(0.0),
                width=0.8 * float(np.diff(curve["budget"]).min()) if len(curve) > 1 else 1e6,
                color=PALETTE[1])
-    bottom.set_ylabel("gain per extra €M")
-    bottom.set_xlabel("envelope")
-    _in_millions(bottom.xaxis)
+    bottom.set_ylabel(w.say("gain per extra €M", "gain par M€ de plus"))
+    bottom.set_xlabel(w.term("envelope"))
+    _in_millions(bottom.xaxis, lang)
+    _in_french(bottom.yaxis, lang)
     bottom.grid(axis="y", alpha=0.3)
     return save(fig, path)

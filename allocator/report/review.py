@@ -137,7 +137,8 @@ def review_blocks(c: Comparison, lang: str = "en") -> list[Block]:
     if missing:
         blocks.append(Block("text", w.say("Without an allocation, so left out: ",
                                           "Sans répartition, donc écartés : ") + "; ".join(
-            f"{r.name} ({r.status}{': ' + r.message if r.message else ''})" for r in missing)))
+            f"{r.name} ({w.value(r.status)}{': ' + r.message if r.message else ''})"
+            for r in missing)))
 
     outcomes = c.outcomes.set_index("metric")
     blocks.append(Block("heading", w.say("What each scenario achieves",
@@ -302,7 +303,8 @@ def _table(frame: pd.DataFrame, formats: dict[str, str], rows: dict[str, str] | 
 
 # columns of fixed words (the first column's are names of metrics, written in the report's
 # language too); others hold the user's names
-WORDED = frozenset({"ranking", "ranking meets every rule", "fairness_basis", "method"})
+WORDED = frozenset({"ranking", "ranking meets every rule", "fairness_basis", "method",
+                    "status"})
 # a ranking as the report names it, in English and French
 RANKINGS = {"greedy by score": ("ranking by score", "classement par score"),
             "greedy by ratio": ("ranking by score per euro", "classement par score par euro")}

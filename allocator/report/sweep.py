@@ -9,6 +9,7 @@ import pandas as pd
 from allocator.analyse.compare import Comparison
 from allocator.analyse.sweep import Sweep
 from allocator.core import format as fmt
+from allocator.core.lang import Words
 from allocator.report.files import atomic_output
 from allocator.report.text import sweep_outcomes
 from allocator.report.workbook import Sheets
@@ -16,17 +17,26 @@ from allocator.report.workbook import Sheets
 MAX_LINES = 12  # values of the second parameter a line chart still tells apart
 
 
-def pivots(done: Sweep) -> dict[str, list[tuple[str, pd.DataFrame]]]:
+def varied(done: Sweep) -> list[str]:
+    """The parameters a sweep varies: those given more than one value (one value, as
+    ``--lang fr`` or ``--set coverage=1`` give, is the same in every scenario: no pivot's
+    axis), or all when none is."""
+    keys = [v.key for v in done.variations if len(v.values) > 1]
+    return keys or [v.key for v in done.variations]
+
+
+def pivots(done: Sweep, w: Words = Words()) -> dict[str, list[tuple[str, pd.DataFrame]]]:
     """By figure (objective, awarded, projects_funded, each outcome): its pivots, one per
     combination of the parameters beyond the first two (a title saying which, "" when there
-    are none), rows = the first varied parameter's values, columns = the second's."""
+    are none), rows = the first varied parameter's values, columns = the second's; titles
+    and columns in the language of ``w``."""
     table = done.table
-    keys = [v.key for v in done.variations]
+    keys = varied(done)
     figures = ["objective", "awarded", "projects_funded", *sweep_outcomes(done)]
     figures = [f for f in figures if f in table]
     rest = keys[2:]
     groups = [("", table)] if not rest else [
-        (", ".join(f"{k} = {fmt.show(v)}" for k, v in zip(rest, values if isinstance(
+        (", ".join(_setting(w, k, v) for k, v in zip(rest, values if isinstance(
             values, tuple) else (values,))), frame)
         for values, frame in table.groupby(rest, sort=False)]
     out: dict[str, list[tuple[str, pd.DataFrame]]] = {}
@@ -37,7 +47,7 @@ def pivots(done: Sweep) -> dict[str, list[tuple[str, pd.DataFrame]]]:
             else:
                 pivot = frame.pivot_table(index=keys[0], columns=keys[1], values=figure,
                                           aggfunc="first", sort=False)
-                pivot.columns = [f"{keys[1]} = {fmt.show(c)}" for c in pivot.columns]
+                pivot.columns = [_setting(w, keys[1], c) for c in pivot.columns]
             out.setdefault(figure, []).append((title, pivot.reset_index()))
     return out
 
@@ -48,17 +58,20 @@ def write_sweep(done: Sweep, comparison: Comparison | None, path: str | Path, *,
     varied parameters, a line chart beside each), ``regions`` (euros per region, one row per
     scenario), ``base`` (the scenario the variations apply to)."""
     outcomes = sweep_outcomes(done)
-    keys = [v.key for v in done.variations]
+    keys = varied(done)
+    lang = done.scenarios[0].lang if done.scenarios else "en"
     with atomic_output(path, inputs=inputs) as tmp:
-        out = Sheets(tmp)
+        out = Sheets(tmp, lang)
+        w = out.words
         out.frame("scenarios", done.table, outcomes=outcomes, freeze_columns=1)
-        ws = out.book.add_worksheet("pivots")
+        ws = out.book.add_worksheet(w.sheet("pivots"))
         row = 0
-        for figure, blocks in pivots(done).items():
+        for figure, blocks in pivots(done, w).items():
             kind = fmt.kind_of(figure, outcomes) or fmt.OBJECTIVE
             for title, pivot in blocks:
-                ws.write_string(row, 0, figure + (f" ({title})" if title else "")
-                                + f" by {' and '.join(keys[:2])}", out.heading)
+                ws.write_string(row, 0, w.phrase(
+                    "by_keys", figure=w.term(figure) + (f" ({title})" if title else ""),
+                    keys=w.say(" and ", " et ").join(keys[:2])), out.heading)
                 top = row + 1
                 values = [c for c in pivot.columns if c != keys[0]]
                 end = out.table(ws, top, 0, pivot, kinds={c: kind for c in values},
@@ -66,7 +79,7 @@ def write_sweep(done: Sweep, comparison: Comparison | None, path: str | Path, *,
                 _line_chart(out, ws, pivot, keys[0], values, figure, kind, top)
                 row = max(end + 1, top + 17)
         for (sheet, j), width in out.needed.items():
-            if sheet == "pivots":
+            if sheet == ws.name:
                 ws.set_column(j, j, width)
         out.print_setup(ws)
         if comparison is not None:
@@ -78,8 +91,13 @@ def write_sweep(done: Sweep, comparison: Comparison | None, path: str | Path, *,
         base = done.scenarios[0] if done.scenarios else None
         if base is not None:
             params = {k: v for k, v in base.parameters().items() if k not in keys}
-            out.pairs("base", {"varied": ", ".join(keys), **params})
+            out.pairs("base", {w.term("varied"): ", ".join(keys), **params})
         out.close()
+
+
+def _setting(w: Words, key: str, value) -> str:
+    """A parameter and its value, as a pivot's column and title: "weight.skills = 0.5"."""
+    return f"{key} = {w.figure(fmt.setting(key, value))}"
 
 
 def _line_chart(out: Sheets, ws, pivot: pd.DataFrame, x: str, series: list[str], figure: str,
@@ -91,15 +109,18 @@ def _line_chart(out: Sheets, ws, pivot: pd.DataFrame, x: str, series: list[str],
     n = len(pivot)
     for name in series:
         j = list(pivot.columns).index(name)
-        chart.add_series({"name": ["pivots", top, j],
-                          "categories": ["pivots", top + 1, 0, top + n, 0],
-                          "values": ["pivots", top + 1, j, top + n, j],
+        chart.add_series({"name": [ws.name, top, j],
+                          "categories": [ws.name, top + 1, 0, top + n, 0],
+                          "values": [ws.name, top + 1, j, top + n, j],
                           "marker": {"type": "circle", "size": 5}})
     x_kind = fmt.MEUR if fmt.kind_of(x) == fmt.EURO else None
-    chart.set_title({"name": f"{figure} against {x}", "name_font": {"size": 11}})
-    chart.set_x_axis({"name": x, **({"num_format": fmt.excel_format(x_kind)} if x_kind else {}),
+    w = out.words
+    chart.set_title({"name": w.phrase("against", figure=w.term(figure), x=w.term(x)),
+                     "name_font": {"size": 11}})
+    chart.set_x_axis({"name": w.term(x),
+                      **({"num_format": fmt.excel_format(x_kind)} if x_kind else {}),
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_y_axis({"name": figure, "num_format": fmt.excel_format(
+    chart.set_y_axis({"name": w.term(figure), "num_format": fmt.excel_format(
         fmt.MEUR if kind == fmt.EURO else kind) or "General",
         "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_legend({"position": "right" if len(series) > 1 else "none"})

@@ -13,6 +13,7 @@ from allocator.analyse.uncertainty import NOT_IN_TIME, Uncertainty, robust_compa
 from allocator.analyse.voters import VoterMeasures
 from allocator.core import format as fmt
 from allocator.core.lang import words
+from allocator.report.workbook import WORDED
 
 
 def table(frame: pd.DataFrame, *, kinds: Mapping[str, str | None] = {},
@@ -29,8 +30,10 @@ def table(frame: pd.DataFrame, *, kinds: Mapping[str, str | None] = {},
         values = frame[column].tolist()
         numeric = pd.api.types.is_numeric_dtype(frame[column]) and \
             not pd.api.types.is_bool_dtype(frame[column])
-        cells.append([w.figure(fmt.show(v, rows.get(keys[i], kind) if j and numeric else kind))
-                      if j or not isinstance(v, str) else w.term(v)
+        worded = j == 0 or column in WORDED
+        cells.append([w.sentence(w.value(v)) if worded and isinstance(v, str)
+                      else w.figure(fmt.show(v, rows.get(keys[i], kind) if j and numeric
+                                             else kind))
                       for i, v in enumerate(values)])
         right.append(numeric)
     widths = [max([len(c), *map(len, col)]) for c, col in zip(columns, cells)]
@@ -49,9 +52,10 @@ def sweep_outcomes(done: Sweep) -> tuple[str, ...]:
 
 
 def sweep_table(done: Sweep) -> str:
-    """One line per scenario of a sweep."""
+    """One line per scenario of a sweep, in the language of its scenarios."""
     return table(done.table.drop(columns=["solve_seconds"], errors="ignore"),
-                 outcomes=sweep_outcomes(done))
+                 outcomes=sweep_outcomes(done),
+                 lang=done.scenarios[0].lang if done.scenarios else "en")
 
 
 def result_summary(result: Result) -> str:
@@ -75,9 +79,11 @@ def result_summary(result: Result) -> str:
             bound=w.figure(f"{s.bound:.6g}"), gap=w.figure(fmt.percent(s.gap or 0.0)))
             if s.bound is not None else "")))
     if result.diagnosis is not None:
-        lines.append(line("conflict", "conflit", result.diagnosis.attrs.get('summary', '')))
+        lines.append(line("conflict", "conflit",
+                          w.sentence(result.diagnosis.attrs.get('summary', ''))))
         for r in result.diagnosis.itertuples():
-            lines.append(f"  - {r.statement}" + (f" → {r.to_relax}" if r.to_relax else ""))
+            lines.append(f"  - {w.sentence(r.statement)}"
+                         + (f" → {w.sentence(w.value(r.to_relax))}" if r.to_relax else ""))
     t = result.totals
     if t:
         assert result.outcomes is not None  # analysed with its totals
@@ -124,31 +130,50 @@ def voters_lines(v: VoterMeasures) -> list[str]:
 
 
 def uncertainty_summary(u: Uncertainty) -> str:
-    """A few lines for the terminal."""
-    s = u.summary
-    lines = [f"scenario   {u.scenario.name}",
-             f"draws      {s.get('samples_done', 0)} of {u.samples} (seed {u.seed}, "
-             f"{u.scenario.backend}, {s.get('executor', '-')}, {s.get('seconds', 0):.1f} s)"
-             + ("  INTERRUPTED" if s.get("interrupted") else "")]
+    """A few lines for the terminal, in the scenario's language."""
+    s, w = u.summary, words(u.scenario.lang)
+
+    def show(v, kind=None) -> str:
+        return w.figure(fmt.show(v, kind))
+
+    width = 12 if w.french else 10  # "compétences", "non résolus"
+    lines = [f"{w.term('scenario'):<{width}} {u.scenario.name}",
+             f"{w.term('draws'):<{width}} " + w.say(
+                 "{n} of {of} (seed {seed}, {backend}, {executor}, {seconds} s)",
+                 "{n} sur {of} (graine {seed}, {backend}, {executor}, {seconds} s)",
+                 n=s.get("samples_done", 0), of=u.samples, seed=u.seed,
+                 backend=u.scenario.backend, executor=w.term(str(s.get("executor", "-"))),
+                 seconds=show(s.get("seconds", 0), fmt.TENTHS))
+             + (w.say("  INTERRUPTED", "  INTERROMPU") if s.get("interrupted") else "")]
     late = 0 if u.draws is None else int((u.draws["status"] == NOT_IN_TIME).sum())
     if late:
-        lines.append(f"not solved {late} draw(s): the time limit was reached; the figures "
-                     "below are of the others (--time-limit)")
+        lines.append(w.say("not solved {n} draw(s): the time limit was reached; the figures "
+                           "below are of the others (--time-limit)", "non résolus {n} "
+                           "tirage(s) : la limite de temps a été atteinte ; les chiffres "
+                           "ci-dessous sont ceux des autres (--time-limit)", n=late))
     if u.frequency is not None:
-        lines.append(f"projects   {s['projects funded in every draw']} funded in every draw, "
-                     f"{s['projects funded in some draws']} in some, "
-                     f"{s['projects funded in no draw']} in none")
+        lines.append(f"{w.term('projects'):<{width}} " + w.say(
+            "{every} funded in every draw, {some} in some, {none} in none",
+            "{every} financés à chaque tirage, {some} dans certains, {none} dans aucun",
+            every=s["projects funded in every draw"], some=s["projects funded in some draws"],
+            none=s["projects funded in no draw"]))
         assert u.distribution is not None  # made with the frequencies
         d = u.distribution[u.distribution["allocation"] == "estimate"]
         for r in d.itertuples():
             kind = fmt.OBJECTIVE if r.outcome == "objective" else fmt.OUTCOME
-            lines.append(f"{r.outcome:<10} estimate {fmt.show(r.at_estimate, kind)}, mean "
-                         f"{fmt.show(r.mean, kind)}, p5 {fmt.show(r.p5, kind)}, p95 "
-                         f"{fmt.show(r.p95, kind)}")
+            lines.append(f"{w.term(r.outcome):<{width}} " + w.say(
+                "estimate {at}, mean {mean}, p5 {p5}, p95 {p95}",
+                "estimation {at}, moyenne {mean}, p5 {p5}, p95 {p95}",
+                at=show(r.at_estimate, kind), mean=show(r.mean, kind), p5=show(r.p5, kind),
+                p95=show(r.p95, kind)))
         if u.robust is not None:
             for r in robust_comparison(u).itertuples():
-                lines.append(f"{r.allocation:<10} objective {r.objective_at_estimate:.4f} "
-                             f"(Γ worst {r.objective_worst_case:.4f}, p5 {r.objective_p5:.4f})")
+                lines.append(f"{w.term(r.allocation):<{width}} " + w.say(
+                    "objective {at} (Γ worst {worst}, p5 {p5})",
+                    "objectif {at} (pire cas Γ {worst}, p5 {p5})",
+                    at=show(r.objective_at_estimate, fmt.OBJECTIVE),
+                    worst=show(r.objective_worst_case, fmt.OBJECTIVE),
+                    p5=show(r.objective_p5, fmt.OBJECTIVE)))
     return "\n".join(lines)
 
 

@@ -42,7 +42,8 @@ LINE = 15  # points: the height of one line of text
 # language; others (titles, regions, themes) are the user's
 WORDED = frozenset({"status", "reason", "note", "displaces", "trust", "step", "lock",
                     "statement", "to_relax", "rule", "subject", "outcome", "metric",
-                    "ranking", "price_in_outcomes", "in_outcomes"})
+                    "ranking", "price_in_outcomes", "in_outcomes", "spending_stopped_by",
+                    "ranked_by", "allocation", "funded_in", "greedy_status"})
 
 
 class Sheets:
@@ -87,7 +88,7 @@ class Sheets:
         ``widths`` caps a column's width (its text wraps); ``rows``: the kind of a row's
         numbers, by its value in column ``row_key`` (default: the first; a table of
         metrics)."""
-        ws = self.book.add_worksheet(self.words.term(name))
+        ws = self.book.add_worksheet(self.words.sheet(name))
         self.table(ws, 0, 0, frame, kinds=kinds, euros=euros, outcomes=outcomes, widths=widths,
                    rows=rows, row_key=row_key)
         ws.freeze_panes(1, freeze_columns)
@@ -149,14 +150,14 @@ class Sheets:
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&L&A&Rpage &P of &N")
+        ws.set_footer(self.words.say("&L&A&Rpage &P of &N", "&L&A&Rpage &P sur &N"))
         if repeat_header:
             ws.repeat_rows(0)
 
     def pairs(self, name: str, items: dict, header=("parameter", "value"), terms: bool = False):
         """A sheet of names and values, each value formatted by the kind its name says
         (``terms``: the names in the workbook's language)."""
-        ws = self.book.add_worksheet(self.words.term(name))
+        ws = self.book.add_worksheet(self.words.sheet(name))
         self.items(ws, 0, 0, items, header=tuple(map(self.words.term, header)), terms=terms)
         ws.freeze_panes(1, 0)
         self.print_setup(ws, repeat_header=True)
@@ -185,6 +186,9 @@ class Sheets:
             row += 1
         ws.set_column(left, left, min(widest[0] + 2, MAX_WIDTH))
         ws.set_column(left + 1, left + 1, min(widest[1] + 2, MAX_WIDTH), self.format(None, True))
+        # the names' width, for a sheet that sets its widths last (a summary)
+        key = (ws.name, left)
+        self.needed[key] = max(self.needed.get(key, 0), min(widest[0] + 2, MAX_WIDTH))
         return row
 
     def close(self):
@@ -407,7 +411,7 @@ def write_summary(out: Sheets, result: Result) -> None:
     if s.diagnosis is not None:
         ws.write_string(row, 0, w.say("Why no allocation exists",
                                       "Pourquoi aucune répartition n'existe"), out.heading)
-        ws.write_string(row + 1, 0, str(s.diagnosis.attrs.get("summary", "")))
+        ws.write_string(row + 1, 0, w.sentence(str(s.diagnosis.attrs.get("summary", ""))))
         row = out.table(ws, row + 2, 0, s.diagnosis, set_widths=False, words=True) + 1
     if s.by_region is not None and s.by_region["fair_share"].notna().any():
         title = w.say("Funding by region against its fair share",
