@@ -434,7 +434,8 @@ def test_a_pb_file_missing_what_it_needs_says_all_of_it(tmp_path, text, said):
 
 
 @pytest.mark.parametrize("gap, shown", [(7.6e-5, "0.0076%"), (4.3e-7, "0.000043%"),
-                                        (0.001, "0.10%"), (0.5, "50.00%"), (0.0, "0.00%")])
+                                        (0.001, "0.10%"), (0.5, "50.00%"), (0.0, "0.00%"),
+                                        (1.4e-14, "0.00%"), (-2e-17, "0.00%")])
 def test_a_gap_is_shown_with_two_significant_digits_below_one_percent(gap, shown):
     from allocator.core.format import percent
     assert percent(gap) == shown

@@ -99,8 +99,11 @@ def outcome_kind(values) -> str:
 
 def percent(gap: float) -> str:
     """A gap as a percentage with two significant digits below 1% ("0.0043%"), so that an
-    unproven allocation never reads "gap 0.00%"."""
-    if gap >= 0.01 or gap <= 0:
+    unproven allocation never reads "gap 0.00%"; below 1e-9, rounding of the sums (a bound
+    and an objective equal to their last digits), which reads 0.00%, not "0.000000000000014%"."""
+    if gap < 1e-9:
+        return f"{0:.2%}"
+    if gap >= 0.01:
         return f"{gap:.2%}"
     return f"{gap * 100:.{max(2, 1 - math.floor(math.log10(gap * 100)))}f}%"
 
