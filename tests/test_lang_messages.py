@@ -127,10 +127,19 @@ def _run(case, folder, *lang_args):
     path = case.build(folder)
     fill = {"input": path, "folder": folder}
     args = [a.format(**fill) for a in case.args]
-    return CliRunner().invoke(main, [case.command, str(path), *lang_args, *args])
+    given = [] if case.command == "template" else [str(path)]
+    return CliRunner().invoke(main, [case.command, *given, *lang_args, *args])
 
 
-SAID = [c for c in BAD_INPUTS if c.code == 2 and c.command != "template"]
+def _said_in_french(english: str, french: str) -> None:
+    en_lines, fr_lines = english.splitlines(), french.splitlines()
+    assert len(en_lines) == len(fr_lines) > 0, (english, french)
+    for en, fr in zip(en_lines, fr_lines):
+        assert _said_alike(en, fr), f"not said in French:\n{en}\n{fr}"
+        assert not _english_in(fr), (fr, _english_in(fr))
+
+
+SAID = [c for c in BAD_INPUTS if c.code == 2]
 
 
 @pytest.mark.parametrize("case", SAID, ids=[c.id for c in SAID])
@@ -140,13 +149,37 @@ def test_every_refusal_of_the_bad_input_corpus_is_said_in_french(case, tmp_path)
     assert english.exit_code == french.exit_code == 2, (english.output, french.output)
     assert isinstance(french.exception, SystemExit), french.exception
     assert "Traceback" not in french.output and "internal error" not in english.stderr
-    en_lines, fr_lines = english.stderr.splitlines(), french.stderr.splitlines()
-    assert len(en_lines) == len(fr_lines) > 0, (english.stderr, french.stderr)
-    for en, fr in zip(en_lines, fr_lines):
-        # paths differ between the two runs' folders
-        en, fr = en.replace(str(tmp_path / "en"), "DIR"), fr.replace(str(tmp_path / "fr"), "DIR")
-        assert _said_alike(en, fr), f"not said in French:\n{en}\n{fr}"
-        assert not _english_in(fr), (fr, _english_in(fr))
+    # paths differ between the two runs' folders
+    _said_in_french(english.stderr.replace(str(tmp_path / "en"), "DIR"),
+                    french.stderr.replace(str(tmp_path / "fr"), "DIR"))
+
+
+# Pabulib files with what allocator cannot read, each line a finding
+PB = {
+    "no_budget_no_cost": "META\nkey;value\nvote_type;approval\nPROJECTS\nproject_id;name\n1;a\n",
+    "bad_cells": "META\nkey;value\nbudget;lots\nbudget_per_category;1,2\n"
+                 "min_project_score_threshold;high\nPROJECTS\nproject_id;cost;votes\n1;-5;\n"
+                 "2;x;3\nVOTES\nvoter_id;vote\n1;1,9\n2;\n3;2,2\n",
+    "vote_type": "META\nkey;value\nbudget;10\nvote_type;quadratic\nPROJECTS\n"
+                 "project_id;cost;votes\n1;5;1\n",
+    "ordinal": "META\nkey;value\nbudget;10\nvote_type;ordinal\nscoring_fn;cubic\nPROJECTS\n"
+               "project_id;cost;score\n1;5;9\n2;5;1\nVOTES\nvoter_id;vote\n1;1,2\n",
+    "cumulative": "META\nkey;value\nbudget;10\nvote_type;cumulative\nnum_projects;1\n"
+                  "PROJECTS\nproject_id;cost;votes\n1;5;1\nVOTES\nvoter_id;vote\n1;1\n",
+    "count": "META\nkey;value\nbudget;10\nnum_projects;3\nPROJECTS\nproject_id;cost;votes\n"
+             "1;5;1\n",
+}
+
+
+@pytest.mark.parametrize("text", PB.values(), ids=PB)
+def test_a_pabulib_file_refused_is_said_in_french(text, tmp_path):
+    path = tmp_path / "election.pb"
+    path.write_text(text, encoding="utf-8")
+    english = CliRunner().invoke(main, ["validate", str(path)])
+    french = CliRunner().invoke(main, ["validate", str(path), "--lang", "fr"])
+    assert english.exit_code == french.exit_code == 2, english.output
+    assert "Traceback" not in french.output
+    _said_in_french(english.stderr, french.stderr)
 
 
 @pytest.mark.parametrize("case", [c for c in SAID if c.id in (

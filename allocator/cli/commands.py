@@ -51,6 +51,7 @@ def _interrupted(done: int, total: int, what: str) -> Failed:
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @force_option
+@lang_option
 @guarded
 def template(ctx: Context, out: Path):
     """Write a blank input workbook to OUT, ready to fill in Excel.

@@ -251,7 +251,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "sheet is required: `allocator template` writes one", "feuille "
                           "« projects » absente (feuilles trouvées : {sheets}) ; elle est "
                           "obligatoire : `allocator template` en écrit une"),
-    "sheet.none": ("missing sheet 'projects' (no sheet found); the projects sheet is "
+    "sheet.none": ("missing sheet 'projects' (sheets found: none); the projects sheet is "
                    "required: `allocator template` writes one", "feuille « projects » absente "
                    "(aucune feuille trouvée) ; elle est obligatoire : `allocator template` en "
                    "écrit une"),
@@ -350,9 +350,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scenario.unknown": ("no scenario '{name}' in the workbook (scenarios: {known}); give a "
                          "name or a .toml file", "pas de scénario « {name} » dans le classeur "
                          "(scénarios : {known}) ; donnez un de ces noms ou un fichier .toml"),
-    "scenario.none": ("no scenario '{name}' in the workbook, which has none; give a .toml "
-                      "file", "pas de scénario « {name} » : le classeur n'en a aucun ; donnez "
-                      "un fichier .toml"),
+    "scenario.none": ("no scenario '{name}' in the workbook (scenarios: none); give a name or "
+                      "a .toml file", "pas de scénario « {name} » : le classeur n'en a aucun ; "
+                      "donnez un fichier .toml"),
     "scenario.file": ("cannot read the scenario file: {error}", "le fichier de scénario ne peut "
                       "être lu : {error}"),
     "scenario.priorities": ("scenario '{name}' has lexicographic priorities; uncertainty "
@@ -467,6 +467,100 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "results.not_ours": ("not a result workbook of `allocator solve` (no sheet {sheets})",
                          "pas un classeur de résultats d'`allocator solve` (pas de feuille "
                          "{sheets})"),
+    # Pabulib files (.pb)
+    "pb.unreadable": ("cannot read the Pabulib file: {error}", "le fichier Pabulib ne peut être "
+                      "lu : {error}"),
+    "pb.not_pb": ("not a Pabulib file: no PROJECTS section with a project_id column (sections "
+                  "META, PROJECTS, VOTES expected)", "pas un fichier Pabulib : pas de section "
+                  "PROJECTS avec une colonne project_id (sections META, PROJECTS, VOTES "
+                  "attendues)"),
+    "pb.count": ("META says num_projects {declared} but the PROJECTS section lists {listed}: the "
+                 "file is cut short or was edited by hand; correct num_projects or the list",
+                 "META indique num_projects {declared} mais la section PROJECTS en liste "
+                 "{listed} : le fichier est tronqué ou a été modifié à la main ; corrigez "
+                 "num_projects ou la liste"),
+    "pb.more": ("and {n} more lines like these", "et {n} autres lignes semblables"),
+    "pb.no_cost": ("PROJECTS has no cost column (the header starts project_id;cost)",
+                   "PROJECTS n'a pas de colonne cost (l'en-tête commence par project_id;cost)"),
+    "pb.vote_type": ("vote_type '{given}' is not one allocator reads ({known})", "vote_type "
+                     "« {given} » n'est pas un type qu'allocator lit ({known})"),
+    "pb.category_budgets": ("per-category budgets ({given}) bound only the first round of this "
+                            "election (leftover_budget: {leftover}): allocator applies the one "
+                            "budget, {amount}, to every category", "les budgets par catégorie "
+                            "({given}) ne bornent que le premier tour de cette élection "
+                            "(leftover_budget : {leftover}) : allocator applique le budget "
+                            "unique, {amount}, à toutes les catégories"),
+    "pb.category_refused": ("per-category budgets are not applied by allocator (its themes "
+                            "carry shares of the total, not envelopes): remove the line to solve "
+                            "the election with one budget, or split the file into one per "
+                            "category", "les budgets par catégorie ne sont pas appliqués par "
+                            "allocator (ses thèmes portent des parts du total, pas des "
+                            "enveloppes) : retirez la ligne pour résoudre l'élection avec un "
+                            "seul budget, ou découpez le fichier en un par catégorie"),
+    "pb.amount": ("found '{given}': expected a number, 0 or more", "valeur lue « {given} » : il "
+                  "faut un nombre, 0 ou plus"),
+    "pb.no_budget": ("META has no budget (a line 'budget;<amount>' under META)", "META n'a pas "
+                     "de budget (une ligne « budget;<montant> » sous META)"),
+    "pb.budget": ("found '{given}': expected the budget, a number, 0 or more", "valeur lue "
+                  "« {given} » : il faut le budget, un nombre, 0 ou plus"),
+    "pb.no_outcome": ("PROJECTS has neither a votes nor a score column, and there is no VOTES "
+                      "section to count them from", "PROJECTS n'a ni colonne votes ni colonne "
+                      "score, et il n'y a pas de section VOTES pour les compter"),
+    "pb.counted": ("no {column} column: each project's {column} is counted from the VOTES "
+                   "section", "pas de colonne {column} : la valeur {column} de chaque projet est "
+                   "comptée dans la section VOTES"),
+    "pb.empty_counted": ("empty: taken from the VOTES section ({n})", "vide : pris dans la "
+                         "section VOTES ({n})"),
+    "pb.empty": ("empty, and the file has no VOTES to count it from: write the project's "
+                 "{column}", "vide, et le fichier n'a pas de VOTES pour le compter : écrivez la "
+                 "valeur {column} du projet"),
+    "pb.differ": ("the {column} column differs from the VOTES section for {n} project(s): "
+                  "{projects}; the file's {column} is used", "la colonne {column} diffère de la "
+                  "section VOTES pour {n} projet(s) : {projects} ; la valeur {column} du "
+                  "fichier est retenue"),
+    "pb.no_vote": ("no vote column (the header must name voter_id;vote)", "pas de colonne vote "
+                   "(l'en-tête doit nommer voter_id;vote)"),
+    "pb.points_needed": ("{given} ballots need a points column", "les bulletins {given} "
+                         "demandent une colonne points"),
+    "pb.empty_ballot": ("empty ballot: a voter who supports no project", "bulletin vide : un "
+                        "votant qui ne soutient aucun projet"),
+    "pb.unknown": ("project {given} is not in PROJECTS", "le projet {given} n'est pas dans "
+                   "PROJECTS"),
+    "pb.twice": ("a project named twice in one ballot", "un projet nommé deux fois dans un "
+                 "même bulletin"),
+    "pb.points": ("'{given}': expected one whole number of points, 0 or more, per project of "
+                  "the vote column", "« {given} » : il faut un nombre entier de points, 0 ou "
+                  "plus, par projet de la colonne vote"),
+    "pb.scoring_fn": ("scoring_fn '{given}' is not one allocator reads (Borda, or points by "
+                      "position such as 3,2,1): give a points column in VOTES", "scoring_fn "
+                      "« {given} » n'est pas une règle qu'allocator lit (Borda, ou des points "
+                      "par position comme 3,2,1) : donnez une colonne points dans VOTES"),
+    "pb.ranks": ("ordinal ballots without points or scoring_fn: ranks scored {scoring}",
+                 "bulletins ordinaux sans points ni scoring_fn : rangs comptés selon "
+                 "{scoring}"),
+    "pb.borda": ("ordinal ballots without points or scoring_fn: their ranks, scored {scoring}, "
+                 "do not add up to the score column (project {given}: {scored} against "
+                 "{figure}); add a points column to VOTES or a scoring_fn line to META",
+                 "bulletins ordinaux sans points ni scoring_fn : leurs rangs, comptés selon "
+                 "{scoring}, ne donnent pas la colonne score (projet {given} : {scored} contre "
+                 "{figure}) ; ajoutez une colonne points à VOTES ou une ligne scoring_fn à "
+                 "META"),
+    "mes.ballots": ("equal shares and Phragmén need the voters' ballots: give a Pabulib .pb file "
+                    "with a VOTES section", "les parts égales et Phragmén demandent les "
+                    "bulletins des votants : donnez un fichier Pabulib .pb avec une section "
+                    "VOTES"),
+    "mes.add1": ("add1 raises each voter's share one currency unit at a time, for the voters of "
+                 "an election; territories take --completion greedy or none", "add1 augmente "
+                 "la part de chaque votant d'une unité monétaire à la fois, pour les votants "
+                 "d'une élection ; des territoires prennent --completion greedy ou none"),
+    "mes.phragmen": ("sequential Phragmén needs approval ballots, and these are {given}: use "
+                     "--method mes", "Phragmén séquentiel demande des bulletins d'approbation, "
+                     "et ceux-ci sont de type {given} : utilisez --method mes"),
+    "scoring.points": ("the points column", "la colonne points"),
+    "scoring.fn": ("scoring_fn {given}", "la fonction scoring_fn {given}"),
+    "scoring.borda": ("Borda: {top} points for the first position, one less for each next",
+                      "Borda : {top} points pour la première position, un de moins pour chaque "
+                      "suivante"),
     # outputs
     "output.long_name": ("{given}…: a file name is at most 255 bytes; choose a shorter one",
                          "{given}… : un nom de fichier fait au plus 255 octets ; choisissez-en "
@@ -595,6 +689,7 @@ DATA = frozenset({"given", "column", "header", "letter", "sheet", "sheets", "sou
                   "param", "theme", "outcome", "near", "first", "choices", "known", "aliases",
                   "columns", "cycle", "file", "files", "path", "folder", "example", "part",
                   "error", "suffix", "suffixes", "address", "method", "package", "pip", "names",
+                  "declared", "leftover", "projects",
                   "solver"})
 # the words around a finding (``Finding.said``)
 TERMS |= {"error": "erreur", "warning": "avertissement"}
@@ -605,8 +700,9 @@ BLOCKED = ("not funded: ", "non financé : ")
 LETS_IN = (" — {step} lets it in", " — {step} le fait entrer")
 # fields of one form, so that a template's fields split where they should
 FIELDS = {"share": r"\d[\d.]*%",
-          # a list of names holds no "; ", which ends the message it is in
-          "known": r"[^;]+?", "choices": r"[^;]+?"}
+          # a list of names holds no "; ", which ends the message it is in; an empty one is
+          # said "none", in a template of its own
+          "known": r"(?!none\))[^;]+?", "choices": r"[^;]+?", "sheets": r"(?!none\)).+?"}
 # a list of amounts of outcomes ("+95.6 jobs, −12 people trained and 3 innovation points")
 _FIGURE = r"[+−-]?\d[\d ]*(?:\.\d+)?(?:e[+-]?\d+)?"
 _AMOUNT = _FIGURE + r" [^\d,;()]+?"
