@@ -8,12 +8,12 @@ line) are said in both languages: a message of no French template fails here."""
 from __future__ import annotations
 
 import re
-import string
 
 import pytest
 from bad_inputs import CASES as BAD_INPUTS
 from click.testing import CliRunner
 from corpus import CASES, base, write
+from test_lang import _fields
 
 import allocator
 from allocator.cli import main
@@ -22,10 +22,6 @@ from allocator.core.findings import ERROR, Finding, InputError
 
 FR = lang.words("fr")
 NB = lang.NBSP
-
-
-def _fields(template: str) -> set[str]:
-    return {f for _, f, _, _ in string.Formatter().parse(template) if f}
 
 
 # the fixed words of the English templates, a few words long, that no French template holds:

@@ -177,6 +177,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "no_allocation": ("no allocation: {why}", "aucune répartition : {why}"),
     "problem_is": ("the problem is {label}", "le problème est {label}"),
 }
+
 # ----------------------------------------------------------------------------- messages
 # What the user is told when the input is bad or a command cannot run: each raising site
 # writes ``phrase(key, …)``, one English sentence, and the command line says it through
