@@ -34,6 +34,7 @@ from allocator.analyse.uncertainty import Uncertainty
 from allocator.analyse.uncertainty import monte_carlo as _monte_carlo
 from allocator.backends import SolveOptions
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.core.run import Run
 from allocator.core.scenario import Scenario, choose_scenario
@@ -108,8 +109,9 @@ def explain(problem: Problem, scenario: Scenario, project_ids: Sequence[str], *,
     known = set(problem.projects["project_id"])
     unknown = [pid for pid in project_ids if pid not in known]
     if unknown:
-        raise InputError([Finding(ERROR, "projects", f"no project '{pid}' in "
-                                  f"{problem.source or 'the workbook'}") for pid in unknown])
+        raise InputError([Finding(ERROR, "projects", phrase(
+            "option.project", given=pid, source=problem.source or "the workbook"))
+            for pid in unknown])
     options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
         **overrides).with_deadline()
     model, solution = solve(problem, scenario, options=options.for_main_solve())
@@ -123,9 +125,8 @@ def budget_curve(problem: Problem, scenario: Scenario, start: float, stop: float
     it left no time for: "not solved in time" in ``note``)."""
     bounds = np.array([start, stop], float)
     if not np.all(np.isfinite(bounds)) or start < 0 or stop < start or steps < 2:
-        raise InputError([Finding(ERROR, "--from/--to", "a budget curve runs from a "
-                                  "non-negative envelope up to a larger one, in 2 or more steps "
-                                  f"(not {start:g} to {stop:g} in {steps})")])
+        raise InputError([Finding(ERROR, "--from/--to", phrase(
+            "option.budgets", start=f"{start:g}", stop=f"{stop:g}", steps=steps))])
     return _curve(problem, scenario, np.linspace(start, stop, steps), workers,
                   SolveOptions.from_scenario(scenario).with_deadline())
 

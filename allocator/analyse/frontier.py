@@ -91,12 +91,12 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
     and ``gap`` apply to each solve; every solve ends by ``deadline`` (a
     ``time.monotonic()`` instant) when given.
     """
-    bad = [f"'{o}' is not an outcome of this input (outcomes: {', '.join(problem.outcomes)})"
+    bad = [phrase("option.outcome", given=o, known=", ".join(problem.outcomes))
            for o in dict.fromkeys((x, y)) if o not in problem.outcomes]
     if x == y:
-        bad.append(f"--x and --y are both '{x}': give two different outcomes")
+        bad.append(phrase("option.same_axes", given=x))
     if points < 2:
-        bad.append("at least 2 points are needed")
+        bad.append(phrase("option.points"))
     if bad:
         raise InputError([Finding(ERROR, "frontier", m) for m in bad])
     base = scenario.with_values(priorities=MappingProxyType({}))

@@ -30,7 +30,7 @@ from allocator.analyse.compare import compare_runs, run_of
 from allocator.analyse.explain import spending_stopped_by
 from allocator.core import format as fmt
 from allocator.core.findings import ERROR, Finding, InputError
-from allocator.core.lang import LANGS, words
+from allocator.core.lang import LANGS, phrase, words
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario, build_scenario, parse_overrides
 from allocator.runtime.pool import Batch, collect
@@ -53,8 +53,8 @@ def parse_variations(pairs: Sequence[str]) -> tuple[Variation, ...]:
         if values is None:
             values = tuple(v.strip() for v in text.split(",")) if "," in text else (text,)
         if any(not v for v in values):
-            raise InputError([Finding(ERROR, "--set", f"'{key}={text}': an empty value in the "
-                                      "list")])
+            raise InputError([Finding(ERROR, "--set", phrase("option.set_empty",
+                                                             given=f"{key}={text}"))])
         out.append(Variation(key, values))
     return tuple(out)
 
@@ -68,8 +68,7 @@ def _range(text: str) -> tuple[str, ...] | None:
     except ValueError:
         return None
     if count != int(count) or count < 1 or not (math.isfinite(lo) and math.isfinite(hi)):
-        raise InputError([Finding(ERROR, "--set", f"'{text}': a range is start:stop:count, "
-                                  "with count a whole number ≥ 1 (e.g. 60e6:140e6:9)")])
+        raise InputError([Finding(ERROR, "--set", phrase("option.set_range", given=text))])
     return tuple(repr(float(v)) for v in np.linspace(lo, hi, int(count)))
 
 

@@ -55,6 +55,8 @@ import scipy.sparse as sp
 from allocator.analyse.allocation import Result, analyse
 from allocator.backends import OUT_OF_TIME, Resolver, SolveOptions, backend
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.format import number
+from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.formulate import (
@@ -131,8 +133,7 @@ def share_map(problem: Problem, model: Model) -> sp.csr_array:
 def robust_model(problem: Problem, model: Model, ranges: Ranges, gamma: float) -> Model:
     """The Bertsimas–Sim counterpart of ``model`` (see the module docstring)."""
     if gamma < 0 or not math.isfinite(gamma):
-        raise InputError([Finding(ERROR, "--robust-gamma",
-                                  f"Γ must be a number ≥ 0, not {gamma}")])
+        raise InputError([Finding(ERROR, "--robust-gamma", phrase("option.gamma", given=gamma))])
     w = model.weights
     fall = np.clip(ranges.central - ranges.low, 0.0, None) * np.clip(w, 0.0, None)[:, None]
     ks, projects = np.nonzero(fall > 0)
@@ -319,13 +320,11 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, samples: int, seed: int
     this machine's, each draw has the scenario's time limit instead).
     """
     if scenario.priorities:
-        raise InputError([Finding(ERROR, "scenarios", f"scenario '{scenario.name}' has "
-                                  "lexicographic priorities; uncertainty analysis needs a "
-                                  "weighted objective (remove the priority.<outcome> rows)")])
+        raise InputError([Finding(ERROR, "scenarios", phrase("scenario.priorities",
+                                                             name=scenario.name))])
     if not 1 <= samples <= MAX_SAMPLES:
-        raise InputError([Finding(ERROR, "--samples", f"need at least one sample and at most "
-                                  f"{MAX_SAMPLES:,} (each draw keeps who it funds), not "
-                                  f"{samples:,}")])
+        raise InputError([Finding(ERROR, "--samples", phrase(
+            "option.samples", most=number(MAX_SAMPLES), samples=number(samples)))])
     if seed is None:
         # drawn from the OS when none is given: an int, not the sequence it may be given as
         seed = int(cast(int, np.random.SeedSequence().entropy) % 2**32)

@@ -36,6 +36,7 @@ from allocator.backends.base import (
     settled,
     stopping_gaps,
 )
+from allocator.core.lang import phrase
 from allocator.core.status import Status
 
 if TYPE_CHECKING:
@@ -68,8 +69,8 @@ class Backend:
         try:
             out = self._impl().solve(model, self.solver, options.bounded())
         except BackendUnavailable as exc:  # the user needs to know what to ask for instead
-            raise BackendUnavailable(f"{exc}; backends available here: "
-                                     f"{', '.join(available())}") from None
+            raise BackendUnavailable(phrase("backend.missing", why=exc,
+                                            known=", ".join(available()))) from None
         return out if options.relax else settled(out, objective_step(model))
 
     def resolver(self, model: "Model", options: SolveOptions) -> Resolver:
@@ -100,7 +101,7 @@ def backend(name: str) -> Backend:
         return Backend(name, *BACKENDS["cbc"])
     if name in BACKENDS:
         return Backend(name, *BACKENDS[name])
-    raise BackendUnavailable(f"unknown backend '{name}'; available: {', '.join(available())}")
+    raise BackendUnavailable(phrase("backend.unknown", given=name, known=", ".join(available())))
 
 
 def solve_model(model: "Model", name: str, options: SolveOptions) -> SolverOutput:

@@ -13,6 +13,7 @@ from allocator.backends.base import (
     objective_step,
     stopping_gaps,
 )
+from allocator.core.lang import phrase
 from allocator.core.status import Status
 
 
@@ -49,7 +50,8 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
         import ortools
         from ortools.linear_solver.python import model_builder_helper as mbh
     except ImportError:
-        raise BackendUnavailable("OR-Tools is not installed (pip install ortools)") from None
+        raise BackendUnavailable(phrase("backend.not_installed", package="OR-Tools",
+                                        pip="ortools")) from None
     helper = mbh.ModelBuilderHelper()
     col_lo, col_hi, row_lo, row_hi = _finite_bounds(model)
     # the stub spells its arrays ndarray[float64[m, 1]] (pybind11), which numpy's typing reads
@@ -68,7 +70,7 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     name = "glop" if options.relax and solver == "scip" else solver
     runner = mbh.ModelSolverHelper(name)
     if not runner.solver_is_supported():
-        raise BackendUnavailable(f"OR-Tools here does not include {solver}")
+        raise BackendUnavailable(phrase("backend.no_solver", solver=solver))
     runner.set_time_limit_in_seconds(float(options.time_limit))
     rel, absolute = stopping_gaps(options, objective_step(model))
     params = {"scip": f"limits/gap = {rel}\nlimits/absgap = {absolute}\n"

@@ -17,6 +17,7 @@ from allocator.backends.base import (
     objective_step,
     stopping_gaps,
 )
+from allocator.core.lang import phrase
 from allocator.core.status import Status
 
 
@@ -85,13 +86,14 @@ def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
     try:
         import pulp
     except ImportError:
-        raise BackendUnavailable("PuLP is not installed (pip install pulp)") from None
+        raise BackendUnavailable(phrase("backend.not_installed", package="PuLP",
+                                        pip="pulp")) from None
     if solver not in pulp.listSolvers():
-        raise BackendUnavailable(f"PuLP knows no solver '{solver}'; it knows: "
-                                 f"{', '.join(pulp.listSolvers(onlyAvailable=True))}")
+        raise BackendUnavailable(phrase("backend.pulp_unknown", solver=solver,
+                                        known=", ".join(pulp.listSolvers(onlyAvailable=True))))
     if solver not in pulp.listSolvers(onlyAvailable=True):
-        raise BackendUnavailable(f"PuLP's solver '{solver}' is not installed here; available: "
-                                 f"{', '.join(pulp.listSolvers(onlyAvailable=True))}")
+        raise BackendUnavailable(phrase("backend.pulp_missing", solver=solver,
+                                        known=", ".join(pulp.listSolvers(onlyAvailable=True))))
     prob, variables, rows = to_pulp(model, options.relax)
     kwargs: dict[str, object] = {"msg": bool(options.verbose),
                                  "timeLimit": float(options.time_limit)}

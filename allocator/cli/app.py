@@ -4,7 +4,8 @@ one mapping from failures to messages and exit codes, and the output tail.
 Exit codes: 0 success; 1 solved but infeasible, or no solution in time; 2 bad input or usage;
 3 an internal error (a bug: please report it with the output of ``--debug``); 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM).
-Data and ``--json`` go to stdout; messages go to stderr.
+Data and ``--json`` go to stdout; messages go to stderr, in the language of ``--lang``, else
+of the scenario once one is chosen, else English.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import click
 from allocator.backends import BackendUnavailable, SolverRefused
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.format import printable
-from allocator.core.lang import LANGS, words
+from allocator.core.lang import LANGS, Words, phrase, words
+from allocator.core.scenario import Scenario, choose_scenario
 from allocator.core.version import __version__
 from allocator.report.files import OutputError, check_output
 
@@ -46,7 +48,7 @@ def _terminate(signum, frame):
 
 class Context:
     force = False  # --force: replace existing outputs that allocator did not write
-    lang: str | None = None  # --lang: the language of the outputs, when given
+    lang: str | None = None  # --lang, else the chosen scenario's: the language of messages
 
     def __init__(self, quiet=False, verbose=False, debug=False):
         self.quiet, self.verbose, self.debug = quiet, verbose, debug
@@ -54,6 +56,17 @@ class Context:
     def say(self, message: str) -> None:
         if not self.quiet:
             click.echo(printable(message), err=True)
+
+    @property
+    def words(self) -> Words:
+        return words(self.lang)
+
+    def scenario(self, problem, name, overrides, **flags) -> Scenario:
+        """The scenario to run (``choose_scenario``); messages speak its language from here
+        on, unless --lang said otherwise."""
+        scenario = choose_scenario(problem, name, overrides, **flags)
+        self.lang = self.lang or scenario.lang
+        return scenario
 
     @property
     def progress(self) -> bool | None:
@@ -68,7 +81,7 @@ class Context:
             if path is not None:
                 check_output(path, inputs=inputs, force=self.force)
                 if path.resolve() in seen:
-                    raise OutputError(f"{path} is given for two outputs; give each its own path")
+                    raise OutputError(phrase("output.twice", path=path))
                 seen.add(path.resolve())
 
     def write(self, path: Path | None, writer: Callable, *args, inputs: tuple | None = None
@@ -78,7 +91,7 @@ class Context:
             return
         written = writer(*args, path) if inputs is None else writer(*args, path, inputs=inputs)
         for p in written if isinstance(written, list) else [path]:
-            self.say(words(self.lang).phrase("wrote", path=p))
+            self.say(self.words.phrase("wrote", path=p))
 
     def show(self, as_json: bool, data: Callable[[], object], text: Callable[[], str],
              output: Path | None = None) -> None:
@@ -93,13 +106,23 @@ def show_findings(ctx: Context, findings: list[Finding]) -> None:
     errors = [f for f in findings if f.severity == ERROR]
     warnings = [f for f in findings if f.severity != ERROR]
     shown = errors + ([] if ctx.quiet else warnings)
+    w = ctx.words
     for f in shown[:MAX_SHOWN]:
-        click.echo(printable(str(f)), err=True)
+        click.echo(printable(f.said(w)), err=True)
     if len(shown) > MAX_SHOWN:
-        click.echo(f"… and {len(shown) - MAX_SHOWN} more (use --json for the full list)", err=True)
+        click.echo(w.phrase("cli.more", n=len(shown) - MAX_SHOWN), err=True)
     if errors:
-        click.echo(f"{len(errors)} error(s), {len(warnings)} warning(s): fix the errors and run "
-                   "again", err=True)
+        click.echo(w.phrase("cli.fix", errors=len(errors), warnings=len(warnings)), err=True)
+
+
+def lang_option(command, help="Language of the messages (default: en)."):
+    """--lang, for every command that reads input; it reaches ``Context.lang``."""
+    def remember(click_ctx, param, value):
+        if value is not None:
+            click_ctx.find_object(Context).lang = value
+        return value
+    return click.option("--lang", type=click.Choice(LANGS), expose_value=False,
+                        callback=remember, help=help)(command)
 
 
 def force_option(command):
@@ -130,13 +153,17 @@ def guarded(command):
         ctx.debug = ctx.debug or debug
         code, message = 0, None
         try:
+            for param in click.get_current_context().command.params:
+                if isinstance(param, WrittenFile) and param.name is not None:
+                    refuse_unless_ending_in(kwargs.get(param.name), param.opts[-1],
+                                            param.suffixes)
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
-            code, message = 130, "interrupted"
+            code, message = 130, ctx.words.phrase("cli.interrupted")
         except Terminated:
-            code, message = 143, "terminated"
+            code, message = 143, ctx.words.phrase("cli.terminated")
         except Exception as exc:
             if ctx.debug:
                 raise
@@ -149,39 +176,42 @@ def guarded(command):
 
 def _failure(ctx: Context, exc: Exception) -> tuple[int, str | None]:
     """The exit code and message of a failure: the one mapping of the command line."""
+    w = ctx.words
     if isinstance(exc, InputError):
         show_findings(ctx, exc.findings)
         return 2, None
     if isinstance(exc, (OutputError, BackendUnavailable)):
-        return 2, f"error: {exc}"
+        return 2, w.phrase("cli.error", message=w.sentence(str(exc)))
     if isinstance(exc, SolverRefused):
-        return 2, (f"error: {exc}\nthe model's numbers are out of the solver's range: bring "
-                   "the weights closer together (normalise = ideal puts outcomes on one "
-                   "scale), or try another backend (--backend NAME)")
+        return 2, w.phrase("cli.solver_range", message=exc)
     if isinstance(exc, Failed):
-        return exc.code, None if ctx.quiet else str(exc)
-    return 3, (f"internal error: {type(exc).__name__}: {exc}\nrerun with --debug for the "
-               "traceback, and please report it")
+        return exc.code, None if ctx.quiet else w.sentence(str(exc))
+    return 3, w.phrase("cli.internal", error=f"{type(exc).__name__}: {exc}")
 
 
-def ending_in(*suffixes: str):
-    """A click callback refusing, before any work, a file name that does not end in one of
+class WrittenFile(click.Option):
+    """An option naming a file the command writes, whose name must end in one of
     ``suffixes``: the writer would otherwise write its own format under the name given (a
-    workbook called out.txt)."""
-    kinds = ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+    workbook called out.txt). ``guarded`` refuses any other name before the command runs."""
 
-    def check(ctx, param, path: Path | None) -> Path | None:
-        if path is not None and path.suffix.lower() not in suffixes:
-            raise click.BadParameter(f"{path}: give a {kinds} file")
-        return path
-    return check
+    def __init__(self, *args, suffixes: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suffixes = suffixes
 
 
 def file_option(*names: str, suffixes: tuple[str, ...], help: str):
-    """An option naming a file the command writes, whose name must end in one of
-    ``suffixes``."""
-    return click.option(*names, type=click.Path(dir_okay=False, path_type=Path),
-                        callback=ending_in(*suffixes), help=help)
+    return click.option(*names, cls=WrittenFile, suffixes=suffixes, help=help,
+                        type=click.Path(dir_okay=False, path_type=Path))
+
+
+def refuse_unless_ending_in(path: Path | None, name: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse, as an input's value is refused (a finding, exit 2), a file name ``path`` given
+    as ``name`` that ends in none of ``suffixes``."""
+    if path is not None and path.suffix.lower() not in suffixes:
+        said = phrase("output.kind", path=path, suffix=suffixes[0]) if len(suffixes) == 1 \
+            else phrase("output.kinds", path=path, suffixes=", ".join(suffixes[:-1]),
+                        suffix=suffixes[-1])
+        raise InputError([Finding(ERROR, name, said)])
 
 
 def output_option(help: str, suffixes: tuple[str, ...] = (".xlsx",)):
@@ -201,7 +231,8 @@ def scenario_options(command=None, *, many=False):
     which the writers read) and as ``Context.lang`` (for what no scenario carries)."""
     if command is None:
         return functools.partial(scenario_options, many=many)
-    command = _with_lang(command)
+    command = lang_option(_with_lang(command), help="Language of the outputs and messages "
+                          "(default: the scenario's lang parameter, else en).")
     for option in reversed([
         click.option("-s", "--scenario", "scenario_name", metavar="NAME|FILE.toml",
                      multiple=many,
@@ -219,18 +250,17 @@ def scenario_options(command=None, *, many=False):
         click.option("--gap", type=float,
                      help="Relative gap at which the solver stops (default 1e-6); "
                           "\"optimal\" only when proven within 1e-6."),
-        click.option("--lang", type=click.Choice(LANGS), help="Language of the outputs "
-                     "(default: the scenario's lang parameter, else en)."),
     ]):
         command = option(command)
     return command
 
 
 def _with_lang(command):
+    """--lang as the override ``lang=…`` of the scenario, which the writers read."""
     @functools.wraps(command)
-    def wrapper(*args, lang=None, overrides=(), **kwargs):
+    def wrapper(*args, overrides=(), **kwargs):
+        lang = click.get_current_context().find_object(Context).lang
         if lang is not None:
-            click.get_current_context().find_object(Context).lang = lang
             overrides = (*overrides, f"lang={lang}")
         return command(*args, overrides=overrides, **kwargs)
     return wrapper

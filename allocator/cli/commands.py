@@ -11,20 +11,20 @@ from allocator import api
 from allocator.cli.app import (
     Context,
     Failed,
-    ending_in,
     execution_options,
     file_option,
     force_option,
     guarded,
     json_option,
+    lang_option,
     main,
     output_option,
+    refuse_unless_ending_in,
     scenario_options,
     show_findings,
 )
-from allocator.core.findings import InputError
-from allocator.core.lang import words
-from allocator.core.scenario import choose_scenario
+from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.status import Status
 from allocator.report import json as to_json
 from allocator.report import text
@@ -41,13 +41,19 @@ from allocator.report.workbook import write_allocation_csv, write_budget_curve, 
 WORKBOOK = click.argument("workbook", type=click.Path(exists=False, path_type=Path))
 
 
+def _bad_option(option: str, key: str, **fields):
+    """Refuse an option's value as the input's are refused: a finding, exit 2."""
+    raise InputError([Finding(ERROR, option, phrase(key, **fields))])
+
+
 def _interrupted(done: int, total: int, what: str) -> Failed:
-    return Failed(f"interrupted: kept the {done} of {total} {what} that were done", 130)
+    return Failed(phrase(f"cli.interrupted_{what}", done=done, total=total), 130)
 
 
 @main.command()
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path), callback=ending_in(".xlsx"))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @force_option
+@lang_option
 @guarded
 def template(ctx: Context, out: Path):
     """Write a blank input workbook to OUT, ready to fill in Excel.
@@ -59,6 +65,7 @@ def template(ctx: Context, out: Path):
     Example:
       allocator template projets-2026.xlsx
     """
+    refuse_unless_ending_in(out, "OUT", (".xlsx",))
     ctx.check(out)  # a filled-in workbook is not replaced without --force
     ctx.write(out, write_template)
 
@@ -66,6 +73,7 @@ def template(ctx: Context, out: Path):
 @main.command()
 @WORKBOOK
 @json_option("the findings")
+@lang_option
 @guarded
 def validate(ctx: Context, workbook: Path, as_json: bool):
     """Check WORKBOOK (.xlsx, or a folder of .csv) and list every problem at once.
@@ -92,9 +100,10 @@ def validate(ctx: Context, workbook: Path, as_json: bool):
                  "valid": True, "projects": problem.n,
                  "scenarios": [s.name for s in problem.scenarios],
                  "findings": [f.to_dict() for f in findings]}),
-             lambda: f"{workbook}: valid — {problem.n} projects, {len(problem.territories)} "
-                     f"territories, {len(problem.scenarios)} scenario(s)"
-                     f"{f', {len(findings)} warning(s)' if findings else ''}")
+             lambda: ctx.words.phrase(
+                 "cli.valid_warnings" if findings else "cli.valid", path=workbook,
+                 projects=problem.n, territories=len(problem.territories),
+                 scenarios=len(problem.scenarios), warnings=len(findings)))
 
 
 @main.command()
@@ -140,8 +149,8 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     problem = api.load(workbook)
     if ctx.verbose:
         show_findings(ctx, list(problem.warnings))
-    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
-                               time_limit=time_limit, gap=gap)
+    scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
+                            time_limit=time_limit, gap=gap)
     inputs = (workbook,)
     ctx.check(output, export_model, inputs=inputs)
     result = api.optimise(problem, scenario, method=method, rank=rank, completion=completion,
@@ -158,11 +167,10 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     ctx.show(as_json, lambda: to_json.document("solve", to_json.result_json(result)),
              lambda: text.result_summary(result), output)
     if not solution.ok:
-        raise Failed(words(scenario.lang).sentence(
-            f"no allocation: {solution.message}" if method != "optimal" else
-            f"no allocation: the problem is {solution.label}"
-            if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
-            f"no allocation: {solution.message or solution.label}"))
+        raise Failed(f"no allocation: {solution.message}" if method != "optimal" else
+                     f"no allocation: the problem is {solution.label}"
+                     if solution.status in (Status.INFEASIBLE, Status.UNBOUNDED) else
+                     f"no allocation: {solution.message or solution.label}")
 
 
 @main.command()
@@ -181,8 +189,8 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
       allocator explain scenarios/territoires-industrie.xlsx --project P-0412
     """
     problem = api.load(workbook)
-    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
-                               time_limit=time_limit, gap=gap)
+    scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
+                            time_limit=time_limit, gap=gap)
     why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose)
     if not why.ok:
         raise Failed(f"no allocation: the problem is {why.solution.label}")
@@ -216,16 +224,16 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
       allocator budget-curve scenarios/territoires-industrie.xlsx --from 50e6 --to 150e6 --steps 21 -o curve.xlsx
     """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if stop < start:
-        raise click.BadParameter("--to must not be below --from")
+        _bad_option("--from/--to", "option.budgets", start=f"{start:g}", stop=f"{stop:g}",
+                    steps=steps)
     problem = api.load(workbook)
-    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
-                               time_limit=time_limit, gap=gap)
+    scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
+                            time_limit=time_limit, gap=gap)
     ctx.check(output, png, inputs=(workbook,))
     curve = api.budget_curve(problem, scenario, start, stop, steps)
     if curve["objective"].isna().all():
-        raise Failed("no budget curve: no point was solved within the time limit; give more "
-                     "time (--time-limit)" if (curve["note"] != "").any() else
-                     "no budget curve: no envelope from --from to --to lets every rule hold")
+        raise Failed(phrase("cli.no_curve_time" if (curve["note"] != "").any()
+                            else "cli.no_curve"))
     ctx.write(output, write_budget_curve, curve, scenario, inputs=(workbook,))
     ctx.write(png, functools.partial(budget_curve_plot, lang=scenario.lang), curve)
     ctx.show(as_json, lambda: to_json.document("budget-curve", {
@@ -321,17 +329,15 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
       allocator frontier IN.xlsx --x jobs --y innovation --points 8 --allocations --json
     """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     problem = api.load(workbook)
-    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
-                               time_limit=time_limit, gap=gap)
+    scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
+                            time_limit=time_limit, gap=gap)
     if plot is None and output is not None:
         plot = output.with_suffix(".png")
     ctx.check(output, plot, inputs=(workbook,))
     result = api.frontier(problem, scenario, x, y, points, allocations=allocations,
                           workers=workers, progress=ctx.progress)
     if not result.ok:
-        raise Failed("no frontier: no point was solved within the time limit; give more time "
-                     "(--time-limit)" if result.unsolved else
-                     "no frontier: no allocation satisfies the scenario's rules")
+        raise Failed(phrase("cli.no_frontier_time" if result.unsolved else "cli.no_frontier"))
     if result.unsolved:
         ctx.say(f"{result.unsolved} point(s) not solved within the time limit: the frontier "
                 "is coarser (--time-limit)")
@@ -381,8 +387,8 @@ def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, ove
       allocator uncertainty IN.xlsx --samples 1000 --robust-gamma 10 --scheduler tcp://host:8786
     """
     problem = api.load(workbook)
-    scenario = choose_scenario(problem, scenario_name, overrides, backend=backend,
-                               time_limit=time_limit, gap=gap)
+    scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
+                            time_limit=time_limit, gap=gap)
     if plot is None and output is not None:
         plot = output.with_suffix(".png")
     ctx.check(output, plot, inputs=(workbook,))
@@ -426,10 +432,10 @@ def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
       allocator sweep IN.xlsx -s jobs_first --set sites.max=30,40,50 --scheduler tcp://host:8786 --json
     """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if not overrides:
-        raise click.UsageError("give at least one --set KEY=VALUES to vary")
+        _bad_option("--set", "option.vary")
     problem = api.load(workbook)
-    base = choose_scenario(problem, scenario_name, (), backend=backend, time_limit=time_limit,
-                           gap=gap)
+    base = ctx.scenario(problem, scenario_name, (), backend=backend, time_limit=time_limit,
+                        gap=gap)
     ctx.check(output, inputs=(workbook,))
     done = api.sweep(problem, base, overrides, workers=workers, scheduler=scheduler,
                      progress=ctx.progress)
@@ -443,4 +449,4 @@ def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     missing = [s.name for s, r in zip(done.scenarios, done.results)
                if r is not None and not r.solution.ok]
     if missing:
-        raise Failed(f"no allocation for {len(missing)} scenario(s): {', '.join(missing[:10])}")
+        raise Failed(phrase("cli.no_allocations", n=len(missing), names=", ".join(missing[:10])))

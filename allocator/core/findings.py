@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from allocator.core.lang import Words, words
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -22,14 +24,21 @@ class Finding:
     value: object = None
 
     def __str__(self) -> str:
+        return self.said(words())
+
+    def said(self, w: Words) -> str:
+        """The finding in the words of ``w``: its place as written (sheet, Excel cell or row,
+        header), its message in that language."""
         where = self.sheet
         if self.cell:
             where += f"!{self.cell}"
         elif self.row is not None:
-            where += f" row {self.row}"
+            where += w.say(" row {row}", " ligne {row}", row=self.row)
         if self.column:
             where += f" ({self.column})"
-        return f"{self.severity}: {where}: {self.message}"
+        return w.say("{severity}: {where}: {message}", "{severity} : {where} : {message}",
+                     severity=w.term(self.severity), where=where,
+                     message=w.sentence(self.message))
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -331,12 +331,537 @@ PATTERNS += ((r"estimate:(?P<x>.+)", "{x} (estimation)", "estimate:{x}"),
 # sheet names whose French differs from the same English word as a header
 SHEETS = {"greedy": "classements"}
 
+# ----------------------------------------------------------------------------- messages
+# What the user is told when the input is bad or a command cannot run: each raising site
+# writes ``phrase(key, …)``, one English sentence, and the command line says it through
+# ``Words.sentence`` (a finding with its place: ``Finding.said``). Fields named in ``DATA``
+# are the user's own text — a cell as written, a header, a sheet, an id, a path, a list of
+# names — and stay as written; other fields are figures, or sentences of their own.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # what a valid value looks like (``core.schema.Column.expectation``)
+    "expect.number": ("a number", "un nombre"),
+    "expect.whole": ("a whole number", "un nombre entier"),
+    "expect.number_from": ("a number ≥ {lo}", "un nombre ≥ {lo}"),
+    "expect.whole_from": ("a whole number ≥ {lo}", "un nombre entier ≥ {lo}"),
+    "expect.number_between": ("a number between {lo} and {hi}", "un nombre entre {lo} et {hi}"),
+    "expect.whole_between": ("a whole number between {lo} and {hi}",
+                             "un nombre entier entre {lo} et {hi}"),
+    "expect.boolean": ("yes/no, oui/non, true/false, 1/0 or x",
+                       "oui/non, yes/no, vrai/faux, 1/0 ou x"),
+    "expect.choice": ("one of {choices}", "l'une des valeurs {choices}"),
+    "expect.ids": ("project ids separated by ';'",
+                   "des identifiants de projets séparés par « ; »"),
+    "expect.id": ("a non-empty identifier", "un identifiant non vide"),
+    "expect.text": ("text", "du texte"),
+    # cells
+    "cell.long": ("{chars} characters: an Excel cell holds {most}, so the result workbooks "
+                  "show the start of it only", "{chars} caractères : une cellule Excel en "
+                  "contient au plus {most}, les classeurs de résultats n'en montrent donc que "
+                  "le début"),
+    "cell.not_allowed": ("'{given}' is not allowed: expected {expected}, or empty",
+                         "« {given} » n'est pas admis : il faut {expected}, ou une cellule "
+                         "vide"),
+    "cell.number_as_text": ("number stored as text ({given}); read as {figure}",
+                            "nombre enregistré comme texte ({given}) ; lu comme {figure}"),
+    "cell.true_false": ("found {given} (a true/false cell): expected {expected}",
+                        "valeur lue {given} (une cellule vrai/faux) : il faut {expected}"),
+    "cell.date": ("found a date ({given}): expected {expected}; format the cell as a number",
+                  "valeur lue : une date ({given}) ; il faut {expected} : mettez la cellule "
+                  "au format nombre"),
+    "cell.french_number": ("number written in French format ({given}); read as {figure}",
+                           "nombre écrit au format français ({given}) ; lu comme {figure}"),
+    "cell.unit_number": ("number written with its unit ({given}); read as {figure}",
+                         "nombre écrit avec son unité ({given}) ; lu comme {figure}"),
+    "cell.found": ("found {given}: expected {expected}", "valeur lue {given} : il faut "
+                   "{expected}"),
+    "cell.implausible": ("found {figure}: expected {expected} of a plausible size",
+                         "valeur lue {figure} : il faut {expected} d'une taille plausible"),
+    "cell.empty": ("empty: expected {expected}", "vide : il faut {expected}"),
+    "cell.formula": ("formula cell with no saved value: open the workbook in Excel or "
+                     "LibreOffice, let it recalculate, and save it", "formule sans valeur "
+                     "enregistrée : ouvrez le classeur dans Excel ou LibreOffice, laissez-le "
+                     "recalculer et enregistrez-le"),
+    "cell.nan": ("found {given} (not a number), which Excel never writes: type the value",
+                 "valeur lue {given} (pas un nombre), qu'Excel n'écrit jamais : saisissez la "
+                 "valeur"),
+    "cell.excel_error": ("Excel error value {given}: fix the formula or type the value",
+                         "valeur d'erreur Excel {given} : corrigez la formule ou saisissez la "
+                         "valeur"),
+    # columns, headers and sheets
+    "column.missing": ("missing required column '{column}' (also accepted: {aliases}); add it "
+                       "to the header row", "colonne obligatoire « {column} » absente (noms "
+                       "admis aussi : {aliases}) ; ajoutez-la à la ligne d'en-tête"),
+    "header.below": ("the header is on row {row}: the rows above it are not read",
+                     "l'en-tête est à la ligne {row} : les lignes au-dessus ne sont pas lues"),
+    "header.twice": ("duplicate header '{given}': column {letter} already holds '{header}'; "
+                     "rename or delete one of them", "en-tête « {given} » en double : la "
+                     "colonne {letter} porte déjà « {header} » ; renommez ou supprimez l'une "
+                     "des deux"),
+    "header.none": ("column {letter} holds values but has no header (merged header cells?); "
+                    "it is ignored: give it a header", "la colonne {letter} contient des "
+                    "valeurs mais n'a pas d'en-tête (cellules d'en-tête fusionnées ?) ; elle "
+                    "est ignorée : donnez-lui un en-tête"),
+    "sheet.no_projects": ("missing sheet 'projects' (sheets found: {sheets}); the projects "
+                          "sheet is required: `allocator template` writes one", "feuille "
+                          "« projects » absente (feuilles trouvées : {sheets}) ; elle est "
+                          "obligatoire : `allocator template` en écrit une"),
+    "sheet.none": ("missing sheet 'projects' (sheets found: none); the projects sheet is "
+                   "required: `allocator template` writes one", "feuille « projects » absente "
+                   "(aucune feuille trouvée) ; elle est obligatoire : `allocator template` en "
+                   "écrit une"),
+    "sheet.empty": ("no projects: the sheet has a header but no rows", "aucun projet : la "
+                    "feuille a une ligne d'en-tête mais aucune ligne de données"),
+    "sheet.twice": ("a second sheet for '{sheet}' (already read from '{source}'); keep one",
+                    "une deuxième feuille pour « {sheet} » (déjà lue dans « {source} ») ; "
+                    "gardez-en une"),
+    "sheet.hidden": ("this sheet is hidden in Excel; it is read all the same",
+                     "cette feuille est masquée dans Excel ; elle est lue quand même"),
+    "sheet.no_territories": ("no territories sheet: regional rules cannot apply to projects",
+                             "pas de feuille territories : les règles régionales ne peuvent "
+                             "s'appliquer aux projets"),
+    "sheet.scenarios": ("expected parameter names in column A and one column per scenario",
+                        "il faut les noms des paramètres en colonne A et une colonne par "
+                        "scénario"),
+    # rows: what a row says against itself or the other sheets
+    "id.twice": ("'{given}' is a duplicate of row {row}", "« {given} » est un doublon de la "
+                 "ligne {row}"),
+    "id.near": ("'{given}' differs only by case, spaces or width from '{first}' on row {row}; "
+                "ids must be unique", "« {given} » ne diffère de « {first} », ligne {row}, que "
+                "par la casse, les espaces ou la largeur ; les identifiants doivent être "
+                "uniques"),
+    "floor.cap": ("floor ({floor}) exceeds cap ({cap})", "floor ({floor}) dépasse cap ({cap})"),
+    "region.unknown": ("unknown region '{given}': add it to the regions sheet or correct the "
+                       "name", "région « {given} » inconnue : ajoutez-la à la feuille regions "
+                       "ou corrigez le nom"),
+    "requested.cost": ("requested ({requested}) exceeds total_cost ({cost})",
+                       "requested ({requested}) dépasse total_cost ({cost})"),
+    "min_award.requested": ("min_award ({min_award}) exceeds requested ({requested})",
+                            "min_award ({min_award}) dépasse requested ({requested})"),
+    "rate.min_award": ("max_aid_rate {rate} × total_cost allows at most {cap}, less than "
+                       "min_award ({min_award})", "max_aid_rate {rate} × total_cost permet au "
+                       "plus {cap}, moins que min_award ({min_award})"),
+    "rate.capped": ("requested ({requested}) is above max_aid_rate × total_cost; the award is "
+                    "capped at {cap}", "requested ({requested}) dépasse max_aid_rate × "
+                    "total_cost ; l'aide est plafonnée à {cap}"),
+    "theme.unknown": ("unknown theme '{given}': expected one of {choices}", "thème « {given} » "
+                      "inconnu : il faut l'une des valeurs {choices}"),
+    "territory.near": ("unknown territory '{given}': did you mean '{near}'? ids differ by case "
+                       "and spaces", "territoire « {given} » inconnu : vouliez-vous dire "
+                       "« {near} » ? les identifiants diffèrent par la casse et les espaces"),
+    "territory.unknown": ("unknown territory '{given}': add it to the territories sheet or "
+                          "correct the id", "territoire « {given} » inconnu : ajoutez-le à la "
+                          "feuille territories ou corrigez l'identifiant"),
+    "requires.near": ("requires unknown project '{given}': did you mean '{near}'? ids differ by "
+                      "case and spaces", "requiert un projet inconnu, « {given} » : vouliez-"
+                      "vous dire « {near} » ? les identifiants diffèrent par la casse et les "
+                      "espaces"),
+    "requires.unknown": ("requires unknown project '{given}'", "requiert un projet inconnu, "
+                         "« {given} »"),
+    "requires.itself": ("project '{given}' requires itself", "le projet « {given} » se "
+                        "requiert lui-même"),
+    "requires.cycle": ("requirements form a cycle: {cycle}; remove one of them",
+                       "les prérequis forment un cycle : {cycle} ; retirez-en un"),
+    "resource.no_capacity": ("resource columns {columns} have no capacity: add a resources "
+                             "sheet, or they are ignored", "les colonnes de ressources "
+                             "{columns} n'ont pas de capacité : ajoutez une feuille resources, "
+                             "sinon elles sont ignorées"),
+    "resource.unused": ("no projects column 'use:{given}' or 'spend_<year>' for resource "
+                        "'{given}'; it limits nothing", "aucune colonne « use:{given} » ou "
+                        "« spend_<year> » dans projects pour la ressource « {given} » ; elle ne "
+                        "limite rien"),
+    "range.low": ("{column} ({figure}) is above {outcome} ({central})",
+                  "{column} ({figure}) est au-dessus de {outcome} ({central})"),
+    "range.high": ("{column} ({figure}) is below {outcome} ({central})",
+                   "{column} ({figure}) est en dessous de {outcome} ({central})"),
+    # scenarios and parameters
+    "parameter": ("scenario '{name}', parameter '{param}': {problem}", "scénario « {name} », "
+                  "paramètre « {param} » : {problem}"),
+    "parameter.unknown": ("unknown parameter; known ones are: {known}", "paramètre inconnu ; "
+                          "ceux qui existent : {known}"),
+    "parameter.number": ("'{given}' is not a number", "« {given} » n'est pas un nombre"),
+    "parameter.whole": ("'{given}' is not a whole number", "« {given} » n'est pas un nombre "
+                        "entier"),
+    "parameter.between": ("{figure} is out of range (expected between {lo} and {hi})",
+                          "{figure} est hors limites (il faut une valeur entre {lo} et {hi})"),
+    "parameter.from": ("{figure} is out of range (expected ≥ {lo})", "{figure} est hors "
+                       "limites (il faut une valeur ≥ {lo})"),
+    "parameter.choice": ("'{given}' is not one of {choices}", "« {given} » n'est pas l'une "
+                         "des valeurs {choices}"),
+    "parameter.outcome": ("unknown outcome '{given}'; known: {known}", "résultat « {given} » "
+                          "inconnu ; ceux qui existent : {known}"),
+    "parameter.theme": ("unknown theme '{given}'; known: {known}", "thème « {given} » "
+                        "inconnu ; ceux qui existent : {known}"),
+    "scenario.themes": ("scenario '{name}': theme_min.{theme} ({low}) exceeds theme_max.{theme} "
+                        "({high})", "scénario « {name} » : theme_min.{theme} ({low}) dépasse "
+                        "theme_max.{theme} ({high})"),
+    "scenario.theme_shares": ("scenario '{name}': theme minimum shares add up to {total} > 1",
+                              "scénario « {name} » : les parts minimales des thèmes font "
+                              "{total} > 1"),
+    "scenario.no_weight": ("scenario '{name}': every outcome weight is zero; give at least one "
+                           "outcome a positive weight", "scénario « {name} » : tous les poids "
+                           "des résultats sont nuls ; donnez un poids positif à au moins un "
+                           "résultat"),
+    "scenario.unknown": ("no scenario '{name}' in the workbook (scenarios: {known}); give a "
+                         "name or a .toml file", "pas de scénario « {name} » dans le classeur "
+                         "(scénarios : {known}) ; donnez un de ces noms ou un fichier .toml"),
+    "scenario.none": ("no scenario '{name}' in the workbook (scenarios: none); give a name or "
+                      "a .toml file", "pas de scénario « {name} » : le classeur n'en a aucun ; "
+                      "donnez un fichier .toml"),
+    "scenario.file": ("cannot read the scenario file: {error}", "le fichier de scénario ne peut "
+                      "être lu : {error}"),
+    "scenario.priorities": ("scenario '{name}' has lexicographic priorities; uncertainty "
+                            "analysis needs a weighted objective (remove the priority.<outcome> "
+                            "rows)", "le scénario « {name} » a des priorités lexicographiques ; "
+                            "l'analyse d'incertitude demande un objectif pondéré (retirez les "
+                            "lignes priority.<outcome>)"),
+    # files and folders
+    "file.missing": ("no such file or folder", "fichier ou dossier introuvable"),
+    "file.device": ("is a pipe or a device, not a file: save the workbook to a file and give "
+                    "its path", "est un tube ou un périphérique, pas un fichier : enregistrez le "
+                    "classeur dans un fichier et donnez son chemin"),
+    "file.suffix": ("{suffix} files are not supported: save the workbook as .xlsx (Excel "
+                    "Workbook) or as .csv files; supported: .xlsx, .csv, a folder of .csv "
+                    "files, .pb", "les fichiers {suffix} ne sont pas pris en charge : "
+                    "enregistrez le classeur au format .xlsx (Classeur Excel) ou en fichiers "
+                    ".csv ; pris en charge : .xlsx, .csv, un dossier de fichiers .csv, .pb"),
+    "file.unreadable": ("cannot be read as an Excel workbook ({error}); save it again from "
+                        "Excel as .xlsx", "ne peut être lu comme un classeur Excel ({error}) ; "
+                        "enregistrez-le de nouveau depuis Excel au format .xlsx"),
+    "file.unopened": ("cannot be opened: {why}", "ne peut être ouvert : {why}"),
+    "file.cannot_read": ("it cannot be read ({error})", "il ne peut être lu ({error})"),
+    "file.empty": ("the file is empty", "le fichier est vide"),
+    "file.password": ("it is password-protected (encrypted): open it in Excel, remove the "
+                      "password (File › Info › Protect Workbook) and save it again", "il est "
+                      "protégé par un mot de passe (chiffré) : ouvrez-le dans Excel, retirez le "
+                      "mot de passe (Fichier › Informations › Protéger le classeur) et "
+                      "enregistrez-le de nouveau"),
+    "file.xls": ("it is an old Excel 97-2003 .xls workbook: save it as .xlsx (Excel Workbook)",
+                 "c'est un ancien classeur Excel 97-2003 .xls : enregistrez-le au format .xlsx "
+                 "(Classeur Excel)"),
+    "file.damaged": ("the archive is damaged or incomplete (a copy cut short?); save it again "
+                     "from Excel", "l'archive est endommagée ou incomplète (une copie "
+                     "interrompue ?) ; enregistrez-la de nouveau depuis Excel"),
+    "file.text": ("it is a text file (a CSV renamed .xlsx?): give it the .csv extension, or "
+                  "save it from Excel as .xlsx", "c'est un fichier texte (un CSV renommé "
+                  ".xlsx ?) : donnez-lui l'extension .csv, ou enregistrez-le depuis Excel au "
+                  "format .xlsx"),
+    "file.not_xlsx": ("it is not an Excel .xlsx file: save it from Excel as .xlsx (Excel "
+                      "Workbook)", "ce n'est pas un fichier Excel .xlsx : enregistrez-le depuis "
+                      "Excel au format .xlsx (Classeur Excel)"),
+    "file.ods": ("an OpenDocument spreadsheet (.ods) renamed .xlsx: save it as .xlsx (Excel "
+                 "Workbook) or as .csv files", "un classeur OpenDocument (.ods) renommé .xlsx : "
+                 "enregistrez-le au format .xlsx (Classeur Excel) ou en fichiers .csv"),
+    "file.xlsb": ("an Excel binary workbook (.xlsb): save it as .xlsx (Excel Workbook)",
+                  "un classeur binaire Excel (.xlsb) : enregistrez-le au format .xlsx (Classeur "
+                  "Excel)"),
+    "file.no_workbook": ("not an Excel workbook (no xl/workbook.xml); save it from Excel as "
+                         ".xlsx", "pas un classeur Excel (pas de xl/workbook.xml) ; "
+                         "enregistrez-le depuis Excel au format .xlsx"),
+    "file.bomb": ("refused: its {parts} parts would inflate to {size} MB from {packed} MB (a "
+                  "zip bomb, or not a workbook)", "refusé : ses {parts} parties feraient "
+                  "{size} Mo une fois décompressées, pour {packed} Mo (une bombe zip, ou pas un "
+                  "classeur)"),
+    "file.part_twice": ("refused: its part {part} appears more than once in the archive, which "
+                        "Excel never writes (a damaged or tampered file); save it again from "
+                        "Excel as .xlsx", "refusé : sa partie {part} figure plusieurs fois dans "
+                        "l'archive, ce qu'Excel n'écrit jamais (un fichier endommagé ou "
+                        "altéré) ; enregistrez-le de nouveau depuis Excel au format .xlsx"),
+    "file.entities": ("refused: part {part} declares a DOCTYPE or entities, which Excel never "
+                      "writes (an XML bomb?)", "refusé : la partie {part} déclare un DOCTYPE ou "
+                      "des entités, ce qu'Excel n'écrit jamais (une bombe XML ?)"),
+    "file.span": ("refused: its cells span {cells} cells (more than {most}): a cell far from "
+                  "the data, or not a workbook; delete the rows and columns past the data and "
+                  "save again", "refusé : ses cellules s'étendent sur {cells} cellules (plus de "
+                  "{most}) : une cellule loin des données, ou pas un classeur ; supprimez les "
+                  "lignes et colonnes après les données et enregistrez de nouveau"),
+    "part.encrypted": ("refused: part {part} is encrypted; save the workbook again from Excel",
+                       "refusé : la partie {part} est chiffrée ; enregistrez le classeur de "
+                       "nouveau depuis Excel"),
+    "part.no_header": ("refused: part {part} is damaged (no local header); save the workbook "
+                       "again from Excel", "refusé : la partie {part} est endommagée (pas "
+                       "d'en-tête local) ; enregistrez le classeur de nouveau depuis Excel"),
+    "part.cut": ("refused: part {part} is cut short; save the workbook again from Excel",
+                 "refusé : la partie {part} est tronquée ; enregistrez le classeur de nouveau "
+                 "depuis Excel"),
+    "part.not_deflate": ("refused: part {part} is damaged (not a deflate stream); save the "
+                         "workbook again from Excel", "refusé : la partie {part} est "
+                         "endommagée (pas un flux deflate) ; enregistrez le classeur de nouveau "
+                         "depuis Excel"),
+    "part.inflates": ("refused: part {part} inflates beyond its declared {size} bytes (a zip "
+                      "bomb?); save the workbook again from Excel", "refusé : la partie {part} "
+                      "dépasse une fois décompressée les {size} octets déclarés (une bombe "
+                      "zip ?) ; enregistrez le classeur de nouveau depuis Excel"),
+    "part.method": ("refused: part {part} uses compression method {method}, which Excel never "
+                    "uses; save the workbook again from Excel", "refusé : la partie {part} "
+                    "utilise la méthode de compression {method}, qu'Excel n'emploie jamais ; "
+                    "enregistrez le classeur de nouveau depuis Excel"),
+    "part.checksum": ("refused: part {part} is damaged (its size or checksum does not match); "
+                      "save the workbook again from Excel", "refusé : la partie {part} est "
+                      "endommagée (sa taille ou sa somme de contrôle ne correspond pas) ; "
+                      "enregistrez le classeur de nouveau depuis Excel"),
+    "csv.name": ("a .csv file is read as the sheet its name says (projects.csv, "
+                 "territories.csv, scenarios.csv…); rename it, or give its folder",
+                 "un fichier .csv est lu comme la feuille que dit son nom (projects.csv, "
+                 "territories.csv, scenarios.csv…) ; renommez-le, ou donnez son dossier"),
+    "csv.not_read": ("not read: {file}, given, holds the sheet '{sheet}'", "non lu : {file}, "
+                     "donné, porte la feuille « {sheet} »"),
+    "csv.twice": ("a second file for the sheet '{sheet}' (with {file}); keep one",
+                  "un deuxième fichier pour la feuille « {sheet} » (avec {file}) ; gardez-en "
+                  "un"),
+    "csv.folder": ("read with the other sheets of its folder: {files}", "lu avec les autres "
+                   "feuilles de son dossier : {files}"),
+    "csv.encodings": ("the file mixes encodings (part UTF-8, part Windows): accented ids and "
+                      "names may read wrong (é as Ã©); save it again from Excel as CSV UTF-8",
+                      "le fichier mélange deux encodages (UTF-8 et Windows) : les identifiants "
+                      "et noms accentués peuvent être mal lus (é lu Ã©) ; enregistrez-le de "
+                      "nouveau depuis Excel au format CSV UTF-8"),
+    "csv.unreadable": ("cannot be read as CSV ({error}); save it again from Excel as CSV UTF-8",
+                       "ne peut être lu comme CSV ({error}) ; enregistrez-le de nouveau depuis "
+                       "Excel au format CSV UTF-8"),
+    "results.not_ours": ("not a result workbook of `allocator solve` (no sheet {sheets})",
+                         "pas un classeur de résultats d'`allocator solve` (pas de feuille "
+                         "{sheets})"),
+    # Pabulib files (.pb)
+    "pb.unreadable": ("cannot read the Pabulib file: {error}", "le fichier Pabulib ne peut être "
+                      "lu : {error}"),
+    "pb.not_pb": ("not a Pabulib file: no PROJECTS section with a project_id column (sections "
+                  "META, PROJECTS, VOTES expected)", "pas un fichier Pabulib : pas de section "
+                  "PROJECTS avec une colonne project_id (sections META, PROJECTS, VOTES "
+                  "attendues)"),
+    "pb.count": ("META says num_projects {declared} but the PROJECTS section lists {listed}: the "
+                 "file is cut short or was edited by hand; correct num_projects or the list",
+                 "META indique num_projects {declared} mais la section PROJECTS en liste "
+                 "{listed} : le fichier est tronqué ou a été modifié à la main ; corrigez "
+                 "num_projects ou la liste"),
+    "pb.more": ("and {n} more lines like these", "et {n} autres lignes semblables"),
+    "pb.no_cost": ("PROJECTS has no cost column (the header starts project_id;cost)",
+                   "PROJECTS n'a pas de colonne cost (l'en-tête commence par project_id;cost)"),
+    "pb.vote_type": ("vote_type '{given}' is not one allocator reads ({known})", "vote_type "
+                     "« {given} » n'est pas un type qu'allocator lit ({known})"),
+    "pb.category_budgets": ("per-category budgets ({given}) bound only the first round of this "
+                            "election (leftover_budget: {leftover}): allocator applies the one "
+                            "budget, {amount}, to every category", "les budgets par catégorie "
+                            "({given}) ne bornent que le premier tour de cette élection "
+                            "(leftover_budget : {leftover}) : allocator applique le budget "
+                            "unique, {amount}, à toutes les catégories"),
+    "pb.category_refused": ("per-category budgets are not applied by allocator (its themes "
+                            "carry shares of the total, not envelopes): remove the line to solve "
+                            "the election with one budget, or split the file into one per "
+                            "category", "les budgets par catégorie ne sont pas appliqués par "
+                            "allocator (ses thèmes portent des parts du total, pas des "
+                            "enveloppes) : retirez la ligne pour résoudre l'élection avec un "
+                            "seul budget, ou découpez le fichier en un par catégorie"),
+    "pb.amount": ("found '{given}': expected a number, 0 or more", "valeur lue « {given} » : il "
+                  "faut un nombre, 0 ou plus"),
+    "pb.no_budget": ("META has no budget (a line 'budget;<amount>' under META)", "META n'a pas "
+                     "de budget (une ligne « budget;<montant> » sous META)"),
+    "pb.budget": ("found '{given}': expected the budget, a number, 0 or more", "valeur lue "
+                  "« {given} » : il faut le budget, un nombre, 0 ou plus"),
+    "pb.no_outcome": ("PROJECTS has neither a votes nor a score column, and there is no VOTES "
+                      "section to count them from", "PROJECTS n'a ni colonne votes ni colonne "
+                      "score, et il n'y a pas de section VOTES pour les compter"),
+    "pb.counted": ("no {column} column: each project's {column} is counted from the VOTES "
+                   "section", "pas de colonne {column} : la valeur {column} de chaque projet est "
+                   "comptée dans la section VOTES"),
+    "pb.empty_counted": ("empty: taken from the VOTES section ({n})", "vide : pris dans la "
+                         "section VOTES ({n})"),
+    "pb.empty": ("empty, and the file has no VOTES to count it from: write the project's "
+                 "{column}", "vide, et le fichier n'a pas de VOTES pour le compter : écrivez la "
+                 "valeur {column} du projet"),
+    "pb.differ": ("the {column} column differs from the VOTES section for {n} project(s): "
+                  "{projects}; the file's {column} is used", "la colonne {column} diffère de la "
+                  "section VOTES pour {n} projet(s) : {projects} ; la valeur {column} du "
+                  "fichier est retenue"),
+    "pb.no_vote": ("no vote column (the header must name voter_id;vote)", "pas de colonne vote "
+                   "(l'en-tête doit nommer voter_id;vote)"),
+    "pb.points_needed": ("{given} ballots need a points column", "les bulletins {given} "
+                         "demandent une colonne points"),
+    "pb.empty_ballot": ("empty ballot: a voter who supports no project", "bulletin vide : un "
+                        "votant qui ne soutient aucun projet"),
+    "pb.unknown": ("project {given} is not in PROJECTS", "le projet {given} n'est pas dans "
+                   "PROJECTS"),
+    "pb.twice": ("a project named twice in one ballot", "un projet nommé deux fois dans un "
+                 "même bulletin"),
+    "pb.points": ("'{given}': expected one whole number of points, 0 or more, per project of "
+                  "the vote column", "« {given} » : il faut un nombre entier de points, 0 ou "
+                  "plus, par projet de la colonne vote"),
+    "pb.scoring_fn": ("scoring_fn '{given}' is not one allocator reads (Borda, or points by "
+                      "position such as 3,2,1): give a points column in VOTES", "scoring_fn "
+                      "« {given} » n'est pas une règle qu'allocator lit (Borda, ou des points "
+                      "par position comme 3,2,1) : donnez une colonne points dans VOTES"),
+    "pb.ranks": ("ordinal ballots without points or scoring_fn: ranks scored {scoring}",
+                 "bulletins ordinaux sans points ni scoring_fn : rangs comptés selon "
+                 "{scoring}"),
+    "pb.borda": ("ordinal ballots without points or scoring_fn: their ranks, scored {scoring}, "
+                 "do not add up to the score column (project {given}: {scored} against "
+                 "{figure}); add a points column to VOTES or a scoring_fn line to META",
+                 "bulletins ordinaux sans points ni scoring_fn : leurs rangs, comptés selon "
+                 "{scoring}, ne donnent pas la colonne score (projet {given} : {scored} contre "
+                 "{figure}) ; ajoutez une colonne points à VOTES ou une ligne scoring_fn à "
+                 "META"),
+    "mes.ballots": ("equal shares and Phragmén need the voters' ballots: give a Pabulib .pb file "
+                    "with a VOTES section", "les parts égales et Phragmén demandent les "
+                    "bulletins des votants : donnez un fichier Pabulib .pb avec une section "
+                    "VOTES"),
+    "mes.add1": ("add1 raises each voter's share one currency unit at a time, for the voters of "
+                 "an election; territories take --completion greedy or none", "add1 augmente "
+                 "la part de chaque votant d'une unité monétaire à la fois, pour les votants "
+                 "d'une élection ; des territoires prennent --completion greedy ou none"),
+    "mes.phragmen": ("sequential Phragmén needs approval ballots, and these are {given}: use "
+                     "--method mes", "Phragmén séquentiel demande des bulletins d'approbation, "
+                     "et ceux-ci sont de type {given} : utilisez --method mes"),
+    "scoring.points": ("the points column", "la colonne points"),
+    "scoring.fn": ("scoring_fn {given}", "la fonction scoring_fn {given}"),
+    "scoring.borda": ("Borda: {top} points for the first position, one less for each next",
+                      "Borda : {top} points pour la première position, un de moins pour chaque "
+                      "suivante"),
+    # outputs
+    "output.long_name": ("{given}…: a file name is at most 255 bytes; choose a shorter one",
+                         "{given}… : un nom de fichier fait au plus 255 octets ; choisissez-en "
+                         "un plus court"),
+    "output.is_input": ("{path}: the output would overwrite the input; choose another path",
+                        "{path} : la sortie écraserait l'entrée ; choisissez un autre chemin"),
+    "output.among_csv": ("{path}: the output would land among the input's .csv files in "
+                         "{folder}; choose another folder", "{path} : la sortie tomberait parmi "
+                         "les fichiers .csv de l'entrée dans {folder} ; choisissez un autre "
+                         "dossier"),
+    "output.not_ours": ("{path} exists and was not written by allocator; pass --force to "
+                        "replace it, or choose another path", "{path} existe et n'a pas été "
+                        "écrit par allocator ; passez --force pour le remplacer, ou choisissez "
+                        "un autre chemin"),
+    "output.folder_is_file": ("{path}: {folder} is a file, not a folder; choose a path in a "
+                              "folder", "{path} : {folder} est un fichier, pas un dossier ; "
+                              "choisissez un chemin dans un dossier"),
+    "output.no_folder": ("{path}: folder {folder} does not exist; create it or choose another "
+                         "path", "{path} : le dossier {folder} n'existe pas ; créez-le ou "
+                         "choisissez un autre chemin"),
+    "output.is_folder": ("{path} is a folder; give a file name such as {example}", "{path} est "
+                         "un dossier ; donnez un nom de fichier, par exemple {example}"),
+    "output.not_file": ("{path} is not a regular file (a device, pipe or socket); give the name "
+                        "of a file to write", "{path} n'est pas un fichier ordinaire (un "
+                        "périphérique, un tube ou un socket) ; donnez le nom d'un fichier à "
+                        "écrire"),
+    "output.full": ("{path}: cannot be written ({error}); free some space or choose another "
+                    "folder", "{path} : ne peut être écrit ({error}) ; libérez de la place ou "
+                    "choisissez un autre dossier"),
+    "output.refused": ("{path}: cannot be written in {folder} ({error}); choose a folder you "
+                       "may write to", "{path} : ne peut être écrit dans {folder} ({error}) ; "
+                       "choisissez un dossier où vous pouvez écrire"),
+    "output.twice": ("{path} is given for two outputs; give each its own path", "{path} est "
+                     "donné pour deux sorties ; donnez à chacune son chemin"),
+    "output.kind": ("{path}: give a {suffix} file", "{path} : donnez un fichier {suffix}"),
+    "output.kinds": ("{path}: give a {suffixes} or {suffix} file", "{path} : donnez un "
+                     "fichier {suffixes} ou {suffix}"),
+    # options of the command line
+    "option.budgets": ("a budget curve runs from a non-negative envelope up to a larger one, in "
+                       "2 or more steps (not {start} to {stop} in {steps})", "une courbe "
+                       "budgétaire va d'une enveloppe positive ou nulle à une plus grande, en 2 "
+                       "pas ou plus (pas de {start} à {stop} en {steps})"),
+    "option.set": ("'{given}' is not key=value (e.g. --set budget=80e6)", "« {given} » n'est "
+                   "pas de la forme clé=valeur (par exemple --set budget=80e6)"),
+    "option.set_empty": ("'{given}': an empty value in the list", "« {given} » : une valeur "
+                         "vide dans la liste"),
+    "option.set_range": ("'{given}': a range is start:stop:count, with count a whole number ≥ 1 "
+                         "(e.g. 60e6:140e6:9)", "« {given} » : une plage s'écrit "
+                         "début:fin:nombre, le nombre entier ≥ 1 (par exemple 60e6:140e6:9)"),
+    "option.vary": ("give at least one --set KEY=VALUES to vary", "donnez au moins un --set "
+                    "CLÉ=VALEURS à faire varier"),
+    "option.samples": ("need at least one sample and at most {most} (each draw keeps who it "
+                       "funds), not {samples}", "il faut au moins un tirage et au plus {most} "
+                       "(chaque tirage garde qui il finance), pas {samples}"),
+    "option.gamma": ("Γ must be a number ≥ 0, not {given}", "Γ doit être un nombre ≥ 0, pas "
+                     "{given}"),
+    "option.same_axes": ("--x and --y are both '{given}': give two different outcomes",
+                         "--x et --y valent tous deux « {given} » : donnez deux résultats "
+                         "différents"),
+    "option.points": ("at least 2 points are needed", "il faut au moins 2 points"),
+    "option.outcome": ("'{given}' is not an outcome of this input (outcomes: {known})",
+                       "« {given} » n'est pas un résultat de cette entrée (résultats : {known})"),
+    "option.project": ("no project '{given}' in {source}", "pas de projet « {given} » dans "
+                       "{source}"),
+    "option.dask": ("running on a Dask cluster needs the dask extra: pip install "
+                    "'allocator[dask]'", "le calcul sur un cluster Dask demande l'extra dask : "
+                    "pip install 'allocator[dask]'"),
+    "option.scheduler": ("cannot reach the Dask scheduler at {address}: {error}",
+                         "impossible de joindre l'ordonnanceur Dask à {address} : {error}"),
+    "backend.unknown": ("unknown backend '{given}'; available: {known}", "moteur « {given} » "
+                        "inconnu ; disponibles : {known}"),
+    "backend.missing": ("{why}; backends available here: {known}", "{why} ; moteurs "
+                        "disponibles ici : {known}"),
+    "backend.not_installed": ("{package} is not installed (pip install {pip})", "{package} "
+                              "n'est pas installé (pip install {pip})"),
+    "backend.no_solver": ("OR-Tools here does not include {solver}", "l'OR-Tools installé ici "
+                          "n'inclut pas {solver}"),
+    "backend.pulp_unknown": ("PuLP knows no solver '{solver}'; it knows: {known}", "PuLP ne "
+                             "connaît pas de solveur « {solver} » ; il connaît : {known}"),
+    "backend.pulp_missing": ("PuLP's solver '{solver}' is not installed here; available: "
+                             "{known}", "le solveur « {solver} » de PuLP n'est pas installé "
+                             "ici ; disponibles : {known}"),
+    # the command line's own words around them
+    "cli.error": ("error: {message}", "erreur : {message}"),
+    "cli.more": ("… and {n} more (use --json for the full list)", "… et {n} de plus (--json "
+                 "pour la liste complète)"),
+    "cli.fix": ("{errors} error(s), {warnings} warning(s): fix the errors and run again",
+                "{errors} erreur(s), {warnings} avertissement(s) : corrigez les erreurs et "
+                "relancez"),
+    "cli.solver_range": ("error: {message}\nthe model's numbers are out of the solver's range: "
+                         "bring the weights closer together (normalise = ideal puts outcomes on "
+                         "one scale), or try another backend (--backend NAME)", "erreur : "
+                         "{message}\nles nombres du modèle sortent de la plage du solveur : "
+                         "rapprochez les poids (normalise = ideal met les résultats à la même "
+                         "échelle), ou essayez un autre moteur (--backend NOM)"),
+    "cli.internal": ("internal error: {error}\nrerun with --debug for the traceback, and please "
+                     "report it", "erreur interne : {error}\nrelancez avec --debug pour voir la "
+                     "trace, et signalez-la s'il vous plaît"),
+    "cli.interrupted": ("interrupted", "interrompu"),
+    "cli.interrupted_draws": ("interrupted: kept the {done} of {total} draws that were done",
+                              "interrompu : les {done} tirages faits sur {total} sont gardés"),
+    "cli.interrupted_scenarios": ("interrupted: kept the {done} of {total} scenarios that were "
+                                  "done", "interrompu : les {done} scénarios faits sur {total} "
+                                  "sont gardés"),
+    "cli.valid": ("{path}: valid — {projects} projects, {territories} territories, {scenarios} "
+                  "scenario(s)", "{path} : valide — {projects} projets, {territories} "
+                  "territoires, {scenarios} scénario(s)"),
+    "cli.valid_warnings": ("{path}: valid — {projects} projects, {territories} territories, "
+                           "{scenarios} scenario(s), {warnings} warning(s)", "{path} : valide — "
+                           "{projects} projets, {territories} territoires, {scenarios} "
+                           "scénario(s), {warnings} avertissement(s)"),
+    "cli.no_frontier_time": ("no frontier: no point was solved within the time limit; give more "
+                             "time (--time-limit)", "pas de frontière : aucun point n'a été "
+                             "résolu dans la limite de temps ; donnez plus de temps "
+                             "(--time-limit)"),
+    "cli.no_frontier": ("no frontier: no allocation satisfies the scenario's rules", "pas de "
+                        "frontière : aucune répartition ne respecte les règles du scénario"),
+    "cli.no_curve_time": ("no budget curve: no point was solved within the time limit; give "
+                          "more time (--time-limit)", "pas de courbe budgétaire : aucun point "
+                          "n'a été résolu dans la limite de temps ; donnez plus de temps "
+                          "(--time-limit)"),
+    "cli.no_curve": ("no budget curve: no envelope from --from to --to lets every rule hold",
+                     "pas de courbe budgétaire : aucune enveloppe de --from à --to ne permet "
+                     "de respecter toutes les règles"),
+    "cli.no_allocations": ("no allocation for {n} scenario(s): {names}", "aucune répartition "
+                           "pour {n} scénario(s) : {names}"),
+    "cli.terminated": ("terminated", "arrêté"),
+}
+# the fields of MESSAGES that hold the user's own text
+DATA = frozenset({"given", "column", "header", "letter", "sheet", "sheets", "source", "name",
+                  "param", "theme", "outcome", "near", "first", "choices", "known", "aliases",
+                  "columns", "cycle", "file", "files", "path", "folder", "example", "part",
+                  "error", "suffix", "suffixes", "address", "method", "package", "pip", "names",
+                  "declared", "leftover", "projects",
+                  "solver"})
+# the words around a finding (``Finding.said``)
+TERMS |= {"error": "erreur", "warning": "avertissement"}
+
 # what a rule's ``blocks`` follows, as an unfunded project's reason, and what follows it when
 # a step of the rule was shown to let the project in
 BLOCKED = ("not funded: ", "non financé : ")
 LETS_IN = (" — {step} lets it in", " — {step} le fait entrer")
 # fields of one form, so that a template's fields split where they should
-FIELDS = {"share": r"\d[\d.]*%"}
+FIELDS = {"share": r"\d[\d.]*%",
+          # a list of names holds no "; ", which ends the message it is in; an empty one is
+          # said "none", in a template of its own
+          "known": r"(?!none\))[^;]+?", "choices": r"[^;]+?", "sheets": r"(?!none\)).+?"}
 # 14d: the diagnosis's sums of euros ("the budget is {budget}" must not take a whole list of
 # statements that begins with it as its budget)
 FIELDS |= dict.fromkeys(("budget", "total", "absorb"), r"−?€\d[\d ]*(?:\.\d+)?M?")
@@ -352,7 +877,7 @@ AMOUNTS = re.compile(rf"{_AMOUNT}(?:(?:, | and ){_AMOUNT})*")
 @cache
 def _templates() -> tuple[tuple[re.Pattern, str], ...]:
     """Every English template as a pattern with its French."""
-    pairs = list(PHRASES.values()) + [
+    pairs = list(PHRASES.values()) + list(MESSAGES.values()) + [
         (BLOCKED[0] + r.blocks + end[0], BLOCKED[1] + r.blocks_fr + end[1])
         for r in RULES.values() if r.blocks for end in (("", ""), LETS_IN)]
     # sentences before the phrases that fill their fields (those begin with a field, and
@@ -375,8 +900,13 @@ def _pattern(template: str) -> re.Pattern:
 
 
 def phrase(key: str, **fields) -> str:
-    """The English sentence of template ``key``, its fields filled."""
-    return PHRASES[key][0].format(**fields)
+    """The English sentence of template ``key`` (of ``PHRASES`` or ``MESSAGES``), its fields
+    filled."""
+    return _wordings(key)[0].format(**fields)
+
+
+def _wordings(key: str) -> tuple[str, str]:
+    return PHRASES[key] if key in PHRASES else MESSAGES[key]
 
 
 def figure_fr(text: str) -> str:
@@ -448,8 +978,9 @@ class Words:
         return text
 
     def phrase(self, key: str, **fields) -> str:
-        """Template ``key`` of ``PHRASES`` in this language, its fields as given."""
-        return PHRASES[key][self.french].format(**fields)
+        """Template ``key`` of ``PHRASES`` or ``MESSAGES`` in this language, its fields as
+        given."""
+        return _wordings(key)[self.french].format(**fields)
 
     def say(self, english: str, french: str, **fields) -> str:
         """A sentence written here, with its two wordings side by side."""
@@ -489,8 +1020,10 @@ def amounts_fr(text: str) -> str | None:
 
 
 def _field(name: str, value: str) -> str:
-    """A field of a sentence in French: a known term, or a phrase, or a list of amounts, or
-    text with figures."""
+    """A field of a sentence in French: the user's own text as it is, a known term, or a
+    phrase, or a list of amounts, or text with figures."""
+    if name in DATA:
+        return value
     if name == "amounts":
         return amounts_fr(value) or figure_fr(value)
     if name == "statements":

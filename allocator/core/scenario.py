@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, SupportsFloat, cast
 
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.schema import (
     BOOLEAN,
     CHOICE,
@@ -166,34 +167,34 @@ def build_scenario(name: str, raw: Mapping[str, tuple[object, Where]], *,
     families = {f: dict(getattr(scenario, attr)) for f, attr in _FAMILIES.items()}
     for key, (value, where) in raw.items():
         def bad(message):
-            findings.append(Finding(ERROR, where.sheet, f"scenario '{name}', parameter "
-                                    f"'{key}': {message}", row=where.row, column=name,
-                                    cell=where.cell, value=value))
+            findings.append(Finding(ERROR, where.sheet, phrase("parameter", name=name, param=key,
+                                                               problem=message),
+                                    row=where.row, column=name, cell=where.cell, value=value))
         found = parameter(key.strip())
         if found is None:
-            bad(f"unknown parameter; known ones are: {', '.join(p.name for p in PARAMETERS)}")
+            bad(phrase("parameter.unknown", known=", ".join(p.name for p in PARAMETERS)))
             continue
         p, member = found
         try:
             typed = parse_value(value, p.kind)
         except (ValueError, TypeError, OverflowError):
-            bad(f"'{value}' is not {'a whole number' if p.kind == INTEGER else 'a number'}")
+            bad(phrase("parameter.whole" if p.kind == INTEGER else "parameter.number",
+                       given=value))
             continue
         if typed is not None and p.kind in (NUMBER, INTEGER) and (
                 (p.lo is not None and typed < p.lo) or (p.hi is not None and typed > p.hi)):
             lo = "" if p.lo is None else f"{p.lo:g}"
-            hi = "" if p.hi is None else f"{p.hi:g}"
-            expected = f"between {lo} and {hi}" if hi else f"≥ {lo}"
-            bad(f"{typed:g} is out of range (expected {expected})")
+            bad(phrase("parameter.between", figure=f"{typed:g}", lo=lo, hi=f"{p.hi:g}")
+                if p.hi is not None else phrase("parameter.from", figure=f"{typed:g}", lo=lo))
             continue
         if typed is not None and p.kind == CHOICE and typed not in p.choices and not (
                 p.name == "backend" and str(typed).startswith("pulp:")):  # any PuLP solver
-            bad(f"'{typed}' is not one of {', '.join(p.choices)}")
+            bad(phrase("parameter.choice", given=typed, choices=", ".join(p.choices)))
             continue
         if member is not None:
             known = outcomes if p.family == "outcome" else themes
             if member not in known:
-                bad(f"unknown {p.family} '{member}'; known: {', '.join(known)}")
+                bad(phrase(f"parameter.{p.family}", given=member, known=", ".join(known)))
                 continue
             if typed is None:
                 families[p.name].pop(member, None)
@@ -211,15 +212,15 @@ def build_scenario(name: str, raw: Mapping[str, tuple[object, Where]], *,
     built = replace(scenario, **changes)
     for theme in set(built.theme_min) & set(built.theme_max):
         if built.theme_min[theme] > built.theme_max[theme]:
-            findings.append(Finding(ERROR, "scenarios", f"scenario '{name}': theme_min.{theme} "
-                                    f"({built.theme_min[theme]:g}) exceeds theme_max.{theme} "
-                                    f"({built.theme_max[theme]:g})", column=name))
+            findings.append(Finding(ERROR, "scenarios", phrase(
+                "scenario.themes", name=name, theme=theme, low=f"{built.theme_min[theme]:g}",
+                high=f"{built.theme_max[theme]:g}"), column=name))
     if sum(built.theme_min.values()) > 1 + 1e-9:
-        findings.append(Finding(ERROR, "scenarios", f"scenario '{name}': theme minimum shares "
-                                f"add up to {sum(built.theme_min.values()):g} > 1", column=name))
+        findings.append(Finding(ERROR, "scenarios", phrase(
+            "scenario.theme_shares", name=name, total=f"{sum(built.theme_min.values()):g}"),
+            column=name))
     if not any(built.weights.values()) and not built.priorities:
-        findings.append(Finding(ERROR, "scenarios", f"scenario '{name}': every outcome weight "
-                                "is zero; give at least one outcome a positive weight",
+        findings.append(Finding(ERROR, "scenarios", phrase("scenario.no_weight", name=name),
                                 column=name))
     return built, findings
 
@@ -230,8 +231,7 @@ def read_toml(path: str | Path) -> dict[str, tuple[object, Where]]:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError([Finding(ERROR, p.name,
-                                  f"cannot read the scenario file: {exc}")]) from None
+        raise InputError([Finding(ERROR, p.name, phrase("scenario.file", error=exc))]) from None
     flat: dict[str, tuple[object, Where]] = {}
 
     def walk(prefix, node):
@@ -252,8 +252,7 @@ def parse_overrides(pairs: Sequence[str], source: str = "--set"
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InputError([Finding(ERROR, source, f"'{pair}' is not key=value "
-                                      "(e.g. --set budget=80e6)")])
+            raise InputError([Finding(ERROR, source, phrase("option.set", given=pair))])
         out[key.strip()] = (value.strip(), Where(source))
     return out
 
@@ -273,10 +272,10 @@ def choose_scenario(problem: "Problem", name: str | None = None, overrides=(), *
         try:
             scenario = problem.scenario(name)
         except KeyError:
-            known = ", ".join(s.name for s in problem.scenarios) or "none"
-            raise InputError([Finding(ERROR, "scenarios", f"no scenario '{name}' in the "
-                                      f"workbook (scenarios: {known}); give a name or a .toml "
-                                      "file")]) from None
+            known = ", ".join(s.name for s in problem.scenarios)
+            raise InputError([Finding(ERROR, "scenarios", phrase(
+                "scenario.unknown", name=name, known=known) if known else
+                phrase("scenario.none", name=name))]) from None
     raw = parse_overrides(overrides)
     for key, flag, value in (("backend", "--backend", backend),
                              ("time_limit", "--time-limit", time_limit), ("gap", "--gap", gap)):

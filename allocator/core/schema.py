@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from allocator.core.lang import phrase
 from allocator.core.status import EXACT_GAP
 
 # Kinds of column: how a cell is parsed and checked.
@@ -44,21 +45,21 @@ class Column:
     def expectation(self) -> str:
         """What a valid value looks like, in the words of an error message."""
         if self.kind == NUMBER or self.kind == INTEGER:
-            what = "a whole number" if self.kind == INTEGER else "a number"
+            what = "expect.whole" if self.kind == INTEGER else "expect.number"
             if self.lo is not None and self.hi is not None:
-                return f"{what} between {_fmt(self.lo)} and {_fmt(self.hi)}"
+                return phrase(f"{what}_between", lo=_fmt(self.lo), hi=_fmt(self.hi))
             if self.lo is not None:
-                return f"{what} ≥ {_fmt(self.lo)}"
-            return what
+                return phrase(f"{what}_from", lo=_fmt(self.lo))
+            return phrase(what)
         if self.kind == BOOLEAN:
-            return "yes/no, oui/non, true/false, 1/0 or x"
+            return phrase("expect.boolean")
         if self.kind == CHOICE and self.choices:
-            return "one of " + ", ".join(self.choices)
+            return phrase("expect.choice", choices=", ".join(self.choices))
         if self.kind == ID_LIST:
-            return "project ids separated by ';'"
+            return phrase("expect.ids")
         if self.kind == ID:
-            return "a non-empty identifier"
-        return "text"
+            return phrase("expect.id")
+        return phrase("expect.text")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.format import number
+from allocator.core.lang import phrase
 from allocator.core.schema import sheet_for
 
 # An .xlsx whose parts declare more than this, or inflate more than this ratio, is refused:
@@ -43,8 +45,8 @@ def native_reader(path: Path):
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:
-        raise InputError([Finding(ERROR, path.name, f"cannot be read as an Excel workbook "
-                                  f"({exc}); save it again from Excel as .xlsx")]) from None
+        raise InputError([Finding(ERROR, path.name, phrase("file.unreadable",
+                                                           error=exc))]) from None
 
 
 _NAN_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))?'
@@ -66,7 +68,8 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InputError([Finding(ERROR, name, f"cannot be opened: {_not_a_zip(path)}")]) from None
+        raise InputError([Finding(ERROR, name, phrase("file.unopened",
+                                                      why=_not_a_zip(path)))]) from None
     infos = archive.infolist()
     names = {i.filename for i in infos}
     declared = sum(i.file_size for i in infos)
@@ -74,14 +77,12 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
     problem = None
     if len(infos) > MAX_PARTS or declared > MAX_UNCOMPRESSED or \
             declared / packed > MAX_RATIO and declared > 50 << 20:
-        problem = (f"refused: its {len(infos):,} parts would inflate to {declared / 1e6:,.0f} "
-                   f"MB from {packed / 1e6:,.1f} MB (a zip bomb, or not a workbook)")
+        problem = phrase("file.bomb", parts=number(len(infos)), size=number(declared / 1e6),
+                         packed=number(packed / 1e6, 1))
     elif twice := _named_twice(infos):
         # which copy a reader takes is its own choice (python-calamine has panicked on some):
         # the guard would check one and the reader read another
-        problem = (f"refused: its part {twice} appears more than once in the archive, which "
-                   "Excel never writes (a damaged or tampered file); save it again from Excel "
-                   "as .xlsx")
+        problem = phrase("file.part_twice", part=twice)
     elif "xl/workbook.xml" not in names:
         problem = _not_a_workbook(archive, names)
     if problem:
@@ -138,18 +139,15 @@ def inspect_archive(path: Path, sheets: Collection[str] | None = None
         for info in infos:
             data = _part(raw, info, name)
             if _declares(data):
-                raise InputError([Finding(ERROR, name, f"refused: part {info.filename} "
-                                          "declares a DOCTYPE or entities, which Excel never "
-                                          "writes (an XML bomb?)")])
+                raise InputError([Finding(ERROR, name, phrase("file.entities",
+                                                              part=info.filename))])
             sheet = wanted.get(info.filename)
             if sheet is None:
                 continue
             cells = _span(data)
             if cells > MAX_CELLS:
-                raise InputError([Finding(ERROR, sheet, f"refused: its cells span {cells:,} "
-                                          f"cells (more than {MAX_CELLS:,}): a cell far from "
-                                          "the data, or not a workbook; delete the rows and "
-                                          "columns past the data and save again")])
+                raise InputError([Finding(ERROR, sheet, phrase(
+                    "file.span", cells=number(cells), most=number(MAX_CELLS)))])
             found: dict[str, tuple[str, str]] = {}
             if b't="e"' in data:
                 for m in _ERROR_CELL.finditer(data):
@@ -171,35 +169,31 @@ def _not_a_zip(path: Path) -> str:
         with open(path, "rb") as f:
             head = f.read(4096)
     except OSError as exc:  # unreadable (permissions): say so rather than fail here
-        return f"it cannot be read ({exc.strerror or exc})"
+        return phrase("file.cannot_read", error=exc.strerror or exc)
     if not head:
-        return "the file is empty"
+        return phrase("file.empty")
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file
         with open(path, "rb") as f:
             encrypted = "EncryptedPackage".encode("utf-16-le") in f.read(1 << 20)
-        return ("it is password-protected (encrypted): open it in Excel, remove the password "
-                "(File › Info › Protect Workbook) and save it again" if encrypted else
-                "it is an old Excel 97-2003 .xls workbook: save it as .xlsx (Excel Workbook)")
+        return phrase("file.password" if encrypted else "file.xls")
     if head.startswith(b"PK"):
-        return "the archive is damaged or incomplete (a copy cut short?); save it again from Excel"
+        return phrase("file.damaged")
     try:
         head.decode("utf-8")
         text = True
     except UnicodeDecodeError as exc:  # a cut multi-byte character at the end is still text
         text = exc.start > len(head) - 4
     if text and any(sep in head for sep in (b",", b";", b"\t")):
-        return ("it is a text file (a CSV renamed .xlsx?): give it the .csv extension, or save "
-                "it from Excel as .xlsx")
-    return "it is not an Excel .xlsx file: save it from Excel as .xlsx (Excel Workbook)"
+        return phrase("file.text")
+    return phrase("file.not_xlsx")
 
 
 def _not_a_workbook(archive: zipfile.ZipFile, names: set[str]) -> str:
     if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
-        return ("an OpenDocument spreadsheet (.ods) renamed .xlsx: save it as .xlsx (Excel "
-                "Workbook) or as .csv files")
+        return phrase("file.ods")
     if "xl/workbook.bin" in names:
-        return "an Excel binary workbook (.xlsb): save it as .xlsx (Excel Workbook)"
-    return "not an Excel workbook (no xl/workbook.xml); save it from Excel as .xlsx"
+        return phrase("file.xlsb")
+    return phrase("file.no_workbook")
 
 
 def _part(raw, info: zipfile.ZipInfo, name: str) -> bytes:
@@ -208,20 +202,19 @@ def _part(raw, info: zipfile.ZipInfo, name: str) -> bytes:
     Read from the raw archive so that a stream longer than its header says is seen (zipfile
     would stop at the declared size, python-calamine would not).
     """
-    def damaged(why: str) -> InputError:
-        return InputError([Finding(ERROR, name, f"refused: part {info.filename} {why}; save "
-                                   "the workbook again from Excel")])
+    def damaged(key: str, **fields) -> InputError:
+        return InputError([Finding(ERROR, name, phrase(key, part=info.filename, **fields))])
     if info.flag_bits & 0x1:
-        raise damaged("is encrypted")
+        raise damaged("part.encrypted")
     raw.seek(info.header_offset)
     head = raw.read(30)
     if len(head) < 30 or head[:4] != b"PK\x03\x04":
-        raise damaged("is damaged (no local header)")
+        raise damaged("part.no_header")
     skip = 30 + sum(struct.unpack("<HH", head[26:30]))
     raw.seek(info.header_offset + skip)
     packed = raw.read(info.compress_size)
     if len(packed) < info.compress_size:
-        raise damaged("is cut short")
+        raise damaged("part.cut")
     if info.compress_type == zipfile.ZIP_STORED:
         data = packed
     elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -229,13 +222,13 @@ def _part(raw, info: zipfile.ZipInfo, name: str) -> bytes:
         try:
             data = inflater.decompress(packed, info.file_size + 1)
         except zlib.error:
-            raise damaged("is damaged (not a deflate stream)") from None
+            raise damaged("part.not_deflate") from None
         if len(data) > info.file_size or not inflater.eof:
-            raise damaged(f"inflates beyond its declared {info.file_size:,} bytes (a zip bomb?)")
+            raise damaged("part.inflates", size=number(info.file_size))
     else:
-        raise damaged(f"uses compression method {info.compress_type}, which Excel never uses")
+        raise damaged("part.method", method=info.compress_type)
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
-        raise damaged("is damaged (its size or checksum does not match)")
+        raise damaged("part.checksum")
     return data
 
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from allocator.core.findings import ERROR, WARNING, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.schema import sheet_for
 from allocator.read.tables import Table, Workbook, make_table
 
@@ -25,32 +26,28 @@ def read_csv_folder(folder: Path, given: Path | None = None) -> Workbook:
     for f, sheet in sheets.items():
         by_sheet.setdefault(sheet if isinstance(sheet, str) else sheet.name, []).append(f)
     if given is not None and sheet_for(given.stem) is None:
-        raise InputError([Finding(ERROR, given.name, "a .csv file is read as the sheet its name "
-                                  "says (projects.csv, territories.csv, scenarios.csv…); rename "
-                                  "it, or give its folder")])
+        raise InputError([Finding(ERROR, given.name, phrase("csv.name"))])
     chosen = []
     for name, found in by_sheet.items():
         if given is not None and given in found:
             chosen.append(given)
-            findings += [Finding(WARNING, f.name, f"not read: {given.name}, given, holds the "
-                                 f"sheet '{name}'") for f in found if f != given]
+            findings += [Finding(WARNING, f.name, phrase("csv.not_read", file=given.name,
+                                                         sheet=name)) for f in found if f != given]
         elif len(found) > 1:
-            findings.append(Finding(ERROR, found[1].name, f"a second file for the sheet "
-                                    f"'{name}' (with {found[0].name}); keep one"))
+            findings.append(Finding(ERROR, found[1].name, phrase("csv.twice", sheet=name,
+                                                                 file=found[0].name)))
         else:
             chosen += found
     if given is not None and len(chosen) > 1:
-        findings.append(Finding(WARNING, given.name, "read with the other sheets of its "
-                                "folder: " + ", ".join(f.name for f in chosen if f != given)))
+        findings.append(Finding(WARNING, given.name, phrase(
+            "csv.folder", files=", ".join(f.name for f in chosen if f != given))))
     for f in chosen:
         sheet = sheets[f]
         name = sheet if isinstance(sheet, str) else sheet.name
         data = f.read_bytes()
         text = _decode(data)
         if _mixed(data):
-            findings.append(Finding(WARNING, f.name, "the file mixes encodings (part UTF-8, part "
-                                    "Windows): accented ids and names may read wrong (é as "
-                                    "Ã©); save it again from Excel as CSV UTF-8"))
+            findings.append(Finding(WARNING, f.name, phrase("csv.encodings")))
         first = text.split("\n", 1)[0]
         # Excel writes ',' or, in French, ';'; its "Unicode text" is tab-separated UTF-16
         delimiter = max(",;\t", key=first.count) if any(map(first.count, ";\t")) else ","
@@ -61,8 +58,8 @@ def read_csv_folder(folder: Path, given: Path | None = None) -> Workbook:
             grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""),
                                                     delimiter=delimiter)]
         except csv.Error as exc:
-            raise InputError([Finding(ERROR, f.name, f"cannot be read as CSV ({exc}); save it "
-                                      "again from Excel as CSV UTF-8")]) from None
+            raise InputError([Finding(ERROR, f.name, phrase("csv.unreadable",
+                                                            error=exc))]) from None
         tables[name] = make_table(sheet, f.name, grid, findings, text_cells=True,
                                   decimal_comma=delimiter == ";")
     return Workbook(str(folder), tables, tuple(findings), tuple(f.name for f in chosen))

@@ -47,6 +47,7 @@ import scipy.sparse as sp
 
 from allocator.core.ballots import APPROVAL, CUMULATIVE, ORDINAL, Ballots
 from allocator.core.findings import ERROR, WARNING, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.read.tables import Workbook, from_frames
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
@@ -76,7 +77,7 @@ def parse(path: str | Path) -> tuple[dict[str, str], dict[str, Section]]:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Finding(ERROR, p.name, f"cannot read the Pabulib file: {exc}")]) from None
+        raise InputError([Finding(ERROR, p.name, phrase("pb.unreadable", error=exc))]) from None
     meta: dict[str, str] = {}
     sections = {name: Section() for name in SECTIONS}
     section = None
@@ -102,13 +103,11 @@ def parse(path: str | Path) -> tuple[dict[str, str], dict[str, Section]]:
             here.lines.append(reader.line_num)
     projects = sections["PROJECTS"]
     if not projects.rows or "project_id" not in (projects.header or []):
-        raise InputError([Finding(ERROR, p.name, "not a Pabulib file: no PROJECTS section with "
-                                  "a project_id column (sections META, PROJECTS, VOTES expected)")])
+        raise InputError([Finding(ERROR, p.name, phrase("pb.not_pb"))])
     declared = meta.get("num_projects", "").strip()
     if declared and declared.isdigit() and int(declared) != len(projects.rows):
-        raise InputError([Finding(ERROR, p.name, f"META says num_projects {declared} but the "
-                                  f"PROJECTS section lists {len(projects.rows)}: the file is cut "
-                                  "short or was edited by hand; correct num_projects or the list")])
+        raise InputError([Finding(ERROR, p.name, phrase("pb.count", declared=declared,
+                                                        listed=len(projects.rows)))])
     return meta, sections
 
 
@@ -148,7 +147,7 @@ class Findings(list):
         for (section, _), (severity, count) in self.counts.items():
             if count > MAX_FINDINGS:
                 self.append(Finding(severity, f"{self.name} {section}",
-                                    f"and {count - MAX_FINDINGS} more lines like these"))
+                                    phrase("pb.more", n=count - MAX_FINDINGS)))
 
     def raise_errors(self) -> None:
         self.close()
@@ -170,13 +169,12 @@ def read_pb(path: str | Path) -> Workbook:
     if "categories" in raw and "category" not in raw:
         raw = raw.rename(columns={"categories": "category"})
     if "cost" not in raw:
-        found.append(Finding(ERROR, p.name, "PROJECTS has no cost column (the header starts "
-                             "project_id;cost)"))
+        found.append(Finding(ERROR, p.name, phrase("pb.no_cost")))
     vote_type = meta.get("vote_type", "approval").strip().lower()
     kind = KINDS.get(vote_type)
     if kind is None:
-        found.add(ERROR, "META", f"vote_type '{vote_type}' is not one allocator reads "
-                  f"({', '.join(KINDS)})", _line(meta, "vote_type"), "vote_type")
+        found.add(ERROR, "META", phrase("pb.vote_type", given=vote_type, known=", ".join(KINDS)),
+                  _line(meta, "vote_type"), "vote_type")
         found.raise_errors()
     assert kind is not None
     ids = raw["project_id"].fillna("").astype(str).str.strip()
@@ -257,15 +255,11 @@ def _category_budgets(meta: dict[str, str], found: Findings) -> None:
     file is refused."""
     where = _line(meta, "budget_per_category"), "budget_per_category"
     if "leftover_budget" in meta:
-        found.add(WARNING, "META", f"per-category budgets ({meta['budget_per_category']}) "
-                  f"bound only the first round of this election (leftover_budget: "
-                  f"{meta['leftover_budget']}): allocator applies the one budget, "
-                  f"{meta.get('budget', '')}, to every category", *where)
+        found.add(WARNING, "META", phrase(
+            "pb.category_budgets", given=meta["budget_per_category"],
+            leftover=meta["leftover_budget"], amount=meta.get("budget", "")), *where)
     else:
-        found.add(ERROR, "META", "per-category budgets are not applied by allocator (its "
-                  "themes carry shares of the total, not envelopes): remove the line to solve "
-                  "the election with one budget, or split the file into one per category",
-                  *where)
+        found.add(ERROR, "META", phrase("pb.category_refused"), *where)
 
 
 def _line(meta: dict[str, str], key: str) -> int | None:
@@ -282,21 +276,20 @@ def _amount(cell: object, column: str, line: int, found: Findings) -> Fraction |
     text = "" if cell is None else str(cell).strip()
     value = number(text)
     if value is None or value < 0:
-        found.add(ERROR, "PROJECTS", f"found '{text}': expected a number, 0 or more",
-                  int(line), column, kind=f"bad {column}")
+        found.add(ERROR, "PROJECTS", phrase("pb.amount", given=text), int(line), column,
+                  kind=f"bad {column}")
         return None
     return value
 
 
 def _budget(meta: dict[str, str], found: Findings) -> Fraction:
     if "budget" not in meta:
-        found.append(Finding(ERROR, found.name, "META has no budget (a line 'budget;<amount>' "
-                             "under META)"))
+        found.append(Finding(ERROR, found.name, phrase("pb.no_budget")))
         return Fraction(0)
     value = number(meta["budget"])
     if value is None or value < 0:
-        found.add(ERROR, "META", f"found '{meta['budget']}': expected the budget, a number, "
-                  "0 or more", _line(meta, "budget"), "budget")
+        found.add(ERROR, "META", phrase("pb.budget", given=meta["budget"]),
+                  _line(meta, "budget"), "budget")
         return Fraction(0)
     return value
 
@@ -311,23 +304,21 @@ def _outcome(raw: pd.DataFrame, column: str, lines: np.ndarray, ballots: Ballots
                              .sum(axis=0)).ravel()
     if column not in raw:
         if counted is None:
-            found.append(Finding(ERROR, found.name, "PROJECTS has neither a votes nor a score "
-                                 "column, and there is no VOTES section to count them from"))
+            found.append(Finding(ERROR, found.name, phrase("pb.no_outcome")))
             return [Fraction(0)] * len(raw)
-        found.add(WARNING, "PROJECTS", f"no {column} column: each project's {column} is "
-                  "counted from the VOTES section", int(lines[0]) - 1)
+        found.add(WARNING, "PROJECTS", phrase("pb.counted", column=column), int(lines[0]) - 1)
         return [Fraction(int(v)) for v in counted]
     out, differ = [], []
     for k, (cell, line) in enumerate(zip(raw[column], lines)):
         text = "" if cell is None else str(cell).strip()
         if text == "" and counted is not None:
-            found.add(WARNING, "PROJECTS", f"empty: taken from the VOTES section "
-                      f"({int(counted[k])})", int(line), column, kind=f"empty {column}")
+            found.add(WARNING, "PROJECTS", phrase("pb.empty_counted", n=int(counted[k])),
+                      int(line), column, kind=f"empty {column}")
             out.append(Fraction(int(counted[k])))
             continue
         if text == "":
-            found.add(ERROR, "PROJECTS", f"empty, and the file has no VOTES to count it from: "
-                      f"write the project's {column}", int(line), column, kind=f"empty {column}")
+            found.add(ERROR, "PROJECTS", phrase("pb.empty", column=column), int(line), column,
+                      kind=f"empty {column}")
             out.append(Fraction(0))
             continue
         value = _amount(text, column, line, found)
@@ -335,9 +326,9 @@ def _outcome(raw: pd.DataFrame, column: str, lines: np.ndarray, ballots: Ballots
         if value is not None and counted is not None and value != counted[k]:
             differ.append(f"{raw['project_id'].iloc[k]} ({text} vs {int(counted[k])})")
     if differ:
-        found.add(WARNING, "PROJECTS", f"the {column} column differs from the VOTES section for "
-                  f"{len(differ)} project(s): {', '.join(differ[:5])}"
-                  f"{' …' if len(differ) > 5 else ''}; the file's {column} is used", None, column)
+        found.add(WARNING, "PROJECTS", phrase(
+            "pb.differ", column=column, n=len(differ),
+            projects=", ".join(differ[:5]) + (" …" if len(differ) > 5 else "")), None, column)
     return out
 
 
@@ -348,8 +339,10 @@ def _threshold(meta: dict[str, str], outcome: list[Fraction], found: Findings
         return None
     value = number(meta["min_project_score_threshold"])
     if value is None:
-        found.add(ERROR, "META", f"found '{meta['min_project_score_threshold']}': expected a "
-                  "number", _line(meta, "min_project_score_threshold"),
+        found.add(ERROR, "META", phrase("cell.found",
+                                        given=f"'{meta['min_project_score_threshold']}'",
+                                        expected=phrase("expect.number")),
+                  _line(meta, "min_project_score_threshold"),
                   "min_project_score_threshold")
         return None
     return ["out" if v < value else "" for v in outcome]
@@ -362,14 +355,13 @@ def _ballots(meta: dict[str, str], votes: Section, ids: pd.Series, kind: str,
         return None
     header = votes.header or []
     if "vote" not in header:
-        found.add(ERROR, "VOTES", "no vote column (the header must name voter_id;vote)",
-                  votes.lines[0] - 1)
+        found.add(ERROR, "VOTES", phrase("pb.no_vote"), votes.lines[0] - 1)
         return None
     frame = votes.frame()
     column = {p: k for k, p in enumerate(ids)}
     has_points = "points" in header
     if kind == CUMULATIVE and not has_points:
-        found.add(ERROR, "VOTES", f"{meta.get('vote_type')} ballots need a points column",
+        found.add(ERROR, "VOTES", phrase("pb.points_needed", given=meta.get("vote_type")),
                   votes.lines[0] - 1)
         return None
     scoring, rank_points = _scoring(meta, kind, has_points, frame, found)
@@ -378,21 +370,20 @@ def _ballots(meta: dict[str, str], votes: Section, ids: pd.Series, kind: str,
     for v, (cell, pcell, line) in enumerate(zip(frame["vote"], points_cells, votes.lines)):
         named = [x.strip() for x in str(cell or "").split(",") if x.strip()]
         if not named:
-            found.add(WARNING, "VOTES", "empty ballot: a voter who supports no project",
-                      line, "vote", kind="empty ballot")
+            found.add(WARNING, "VOTES", phrase("pb.empty_ballot"), line, "vote",
+                      kind="empty ballot")
             continue
         unknown = [x for x in named if x not in column]
         if unknown or len(set(named)) < len(named):
-            found.add(ERROR, "VOTES", f"project {', '.join(unknown)} is not in PROJECTS"
-                      if unknown else "a project named twice in one ballot", line, "vote",
+            found.add(ERROR, "VOTES", phrase("pb.unknown", given=", ".join(unknown))
+                      if unknown else phrase("pb.twice"), line, "vote",
                       kind="unknown" if unknown else "twice")
             continue
         if has_points:
             given = [number(x) for x in str(pcell or "").split(",") if x.strip()]
             if (len(given) != len(named) or any(g is None or g < 0 or g.denominator != 1
                                                 for g in given)):
-                found.add(ERROR, "VOTES", f"'{pcell}': expected one whole number of points, "
-                          "0 or more, per project of the vote column", line, "points",
+                found.add(ERROR, "VOTES", phrase("pb.points", given=pcell), line, "points",
                           kind="points")
                 continue
             values = [int(g) for g in given]  # type: ignore[arg-type]
@@ -418,34 +409,30 @@ def _scoring(meta: dict[str, str], kind: str, has_points: bool, frame: pd.DataFr
              found: Findings):
     """How an ordinal ballot's positions become points: (description, points of position)."""
     if kind != ORDINAL or has_points:
-        return ("the points column" if kind == ORDINAL else ""), (lambda k: 1)
+        return (phrase("scoring.points") if kind == ORDINAL else ""), (lambda k: 1)
     fn = meta.get("scoring_fn", "").strip()
     if fn and all(number(x) is not None for x in fn.split(",")):
         listed = [int(number(x) or 0) for x in fn.split(",")]
-        return (f"scoring_fn {fn}",
+        return (phrase("scoring.fn", given=fn),
                 lambda k: listed[k] if k < len(listed) else 0)
     if fn and not fn.lower().startswith("borda"):
-        found.add(ERROR, "META", f"scoring_fn '{fn}' is not one allocator reads (Borda, or "
-                  "points by position such as 3,2,1): give a points column in VOTES",
-                  _line(meta, "scoring_fn"), "scoring_fn")
+        found.add(ERROR, "META", phrase("pb.scoring_fn", given=fn), _line(meta, "scoring_fn"),
+                  "scoring_fn")
     longest = frame["vote"].fillna("").astype(str).str.count(",").max() + 1 if len(frame) else 1
     top = int(number(meta.get("max_length", "")) or longest)
-    return (f"Borda: {top} points for the first position, one less for each next",
-            lambda k: max(top - k, 0))
+    return (phrase("scoring.borda", top=top), lambda k: max(top - k, 0))
 
 
 def _check_borda(ballots: Ballots, raw: pd.DataFrame, votes: Section, found: Findings) -> None:
     """Ranks scored Borda for want of a scoring in the file: its score column must agree."""
     if "score" not in raw:
-        found.add(WARNING, "VOTES", f"ordinal ballots without points or scoring_fn: ranks "
-                  f"scored {ballots.scoring}", votes.lines[0] - 1)
+        found.add(WARNING, "VOTES", phrase("pb.ranks", scoring=ballots.scoring),
+                  votes.lines[0] - 1)
         return
     scored = np.asarray(ballots.points.sum(axis=0)).ravel()
     given = pd.to_numeric(raw["score"], errors="coerce").to_numpy(float)
     if not np.array_equal(scored, given):
         k = int(np.flatnonzero(scored != given)[0])
-        found.add(ERROR, "VOTES", f"ordinal ballots without points or scoring_fn: their ranks, "
-                  f"scored {ballots.scoring}, do not add up to the score column (project "
-                  f"{raw['project_id'].iloc[k]}: {scored[k]:g} against {given[k]:g}); "
-                  "add a points column to VOTES or a scoring_fn line to META",
-                  votes.lines[0] - 1)
+        found.add(ERROR, "VOTES", phrase(
+            "pb.borda", scoring=ballots.scoring, given=raw["project_id"].iloc[k],
+            scored=f"{scored[k]:g}", figure=f"{given[k]:g}"), votes.lines[0] - 1)

@@ -10,7 +10,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from allocator.core.findings import ERROR, Finding, InputError
-from allocator.core.lang import LANGS, english, words
+from allocator.core.lang import LANGS, english, phrase, words
 from allocator.core.run import Run
 from allocator.read.archive import inspect_archive, native_reader, sheet_names
 
@@ -32,8 +32,8 @@ def read_result(path: str | Path) -> Run:
                   if english(s) in RESULT_READ}
     missing = [s for s in ("scenario", "run") if s not in sheets]
     if missing:
-        raise InputError([Finding(ERROR, p.name, "not a result workbook of `allocator solve` "
-                                  f"(no sheet {', '.join(missing)})")])
+        raise InputError([Finding(ERROR, p.name, phrase("results.not_ours",
+                                                        sheets=", ".join(missing)))])
     given = sheets["scenario"]
     parameters = dict(zip(given["parameter"].astype(str),
                           given["value"].astype(object).where(given["value"].notna(), None)))

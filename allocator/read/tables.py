@@ -14,6 +14,7 @@ import pandas as pd
 
 from allocator.core.ballots import Ballots
 from allocator.core.findings import ERROR, WARNING, Finding, column_letter
+from allocator.core.lang import phrase
 from allocator.core.schema import Sheet, normalise_header, sheet_for
 
 HEADER_SEARCH_ROWS = 20
@@ -76,8 +77,8 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
         if found is not None:
             header_at = found
             if found >= HEADER_SEARCH_ROWS:
-                findings.append(Finding(WARNING, source, f"the header is on row {found + 1}: "
-                                        "the rows above it are not read", row=found + 1))
+                findings.append(Finding(WARNING, source, phrase("header.below", row=found + 1),
+                                        row=found + 1))
     header = grid[header_at] if grid else []
     columns, keep, nameless = [], [], []
     headers: dict[str, str] = {}
@@ -89,9 +90,9 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
             continue
         canonical = index.get(normalise_header(text), text)
         if canonical in headers:
-            findings.append(Finding(ERROR, source, f"duplicate header '{text}': column "
-                                    f"{letters[canonical]} already holds '{headers[canonical]}'; "
-                                    "rename or delete one of them",
+            findings.append(Finding(ERROR, source, phrase("header.twice", given=text,
+                                                          letter=letters[canonical],
+                                                          header=headers[canonical]),
                                     row=header_at + 1, column=text,
                                     cell=f"{column_letter(j)}{header_at + 1}", value=text))
             continue
@@ -110,9 +111,9 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
         # values would be dropped without a word
         filled_under = ~_blank_cells(cells[:, nameless]).all(axis=0)
         for j in np.asarray(nameless)[filled_under]:
-            findings.append(Finding(WARNING, source, f"column {column_letter(j)} holds values "
-                                    "but has no header (merged header cells?); it is ignored: "
-                                    "give it a header", row=header_at + 1,
+            findings.append(Finding(WARNING, source, phrase("header.none",
+                                                            letter=column_letter(j)),
+                                    row=header_at + 1,
                                     cell=f"{column_letter(j)}{header_at + 1}"))
     cells = cells[:, keep] if keep else cells[:, :0]
     blank = _blank_cells(cells)

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from allocator.core.findings import ERROR, WARNING, Finding
+from allocator.core.lang import phrase
 from allocator.core.schema import sheet_for
 from allocator.read.archive import inspect_archive, native_reader
 from allocator.read.tables import Table, Workbook, make_table
@@ -25,12 +26,11 @@ def read_xlsx(path: Path) -> Workbook:
             continue
         name = sheet if isinstance(sheet, str) else sheet.name
         if name in tables:
-            findings.append(Finding(ERROR, meta.name, f"a second sheet for '{name}' "
-                                    f"(already read from '{tables[name].source}'); keep one"))
+            findings.append(Finding(ERROR, meta.name, phrase("sheet.twice", sheet=name,
+                                                             source=tables[name].source)))
             continue
         if str(meta.visible) != "SheetVisibleEnum.Visible":
-            findings.append(Finding(WARNING, meta.name, "this sheet is hidden in Excel; it is "
-                                    "read all the same"))
+            findings.append(Finding(WARNING, meta.name, phrase("sheet.hidden")))
         with native_reader(path):
             grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
         table = make_table(sheet, meta.name, grid, findings)
@@ -52,12 +52,11 @@ def _cell_marks(table: Table, marks: dict[str, tuple[str, str]]) -> list[Finding
             continue
         column = by_letter[letter]
         if kind == "formula":
-            message = ("formula cell with no saved value: open the workbook in Excel or "
-                       "LibreOffice, let it recalculate, and save it")
+            message = phrase("cell.formula")
         elif kind == "nan":
-            message = f"found {value} (not a number), which Excel never writes: type the value"
+            message = phrase("cell.nan", given=value)
         else:
-            message = f"Excel error value {value}: fix the formula or type the value"
+            message = phrase("cell.excel_error", given=value)
         out.append(Finding(ERROR, table.source, message, row=int(row),
                            column=table.headers[column], cell=ref, value=value or None))
     return out

@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from allocator.core.lang import phrase
 from allocator.runtime.workers import running
 
 
@@ -30,33 +31,26 @@ def check_output(path: str | os.PathLike, *, inputs: tuple = (), force: bool | N
     """
     target = Path(path)
     if len(os.fsencode(target.name)) > 255:
-        raise OutputError(f"{target.name[:40]}…: a file name is at most 255 bytes; choose a "
-                          "shorter one")
+        raise OutputError(phrase("output.long_name", given=target.name[:40]))
     for source in inputs:
         source = Path(source)
         if source.exists() and target.exists() and target.resolve() == source.resolve():
-            raise OutputError(f"{target}: the output would overwrite the input; "
-                              "choose another path")
+            raise OutputError(phrase("output.is_input", path=target))
         if source.is_dir() and target.suffix.lower() == ".csv" and \
                 target.resolve().parent == source.resolve():
-            raise OutputError(f"{target}: the output would land among the input's .csv files "
-                              f"in {source}; choose another folder")
+            raise OutputError(phrase("output.among_csv", path=target, folder=source))
     if force is False and target.is_file() and not written_by_allocator(target):
-        raise OutputError(f"{target} exists and was not written by allocator; pass --force to "
-                          "replace it, or choose another path")
+        raise OutputError(phrase("output.not_ours", path=target))
     folder = target.parent if str(target.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{target}: {folder} is a file, not a folder; choose a path in a "
-                          "folder")
+        raise OutputError(phrase("output.folder_is_file", path=target, folder=folder))
     if not folder.is_dir():
-        raise OutputError(f"{target}: folder {folder} does not exist; "
-                          "create it or choose another path")
+        raise OutputError(phrase("output.no_folder", path=target, folder=folder))
     if target.is_dir():
-        raise OutputError(f"{target} is a folder; give a file name such as {target / 'out.xlsx'}")
+        raise OutputError(phrase("output.is_folder", path=target, example=target / "out.xlsx"))
     if target.exists() and not target.is_file():
         # renaming over it would replace a device, a pipe or a socket (as root, /dev/null)
-        raise OutputError(f"{target} is not a regular file (a device, pipe or socket); give "
-                          "the name of a file to write")
+        raise OutputError(phrase("output.not_file", path=target))
     return target
 
 
@@ -102,10 +96,8 @@ _REFUSALS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
 def _refused(target: Path, exc: OSError) -> OutputError:
     why = exc.strerror or str(exc)
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return OutputError(f"{target}: cannot be written ({why}); free some space or choose "
-                           "another folder")
-    return OutputError(f"{target}: cannot be written in {target.parent} ({why}); choose a "
-                       "folder you may write to")
+        return OutputError(phrase("output.full", path=target, error=why))
+    return OutputError(phrase("output.refused", path=target, folder=target.parent, error=why))
 
 
 def _stem(name: str) -> str:

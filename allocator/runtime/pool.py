@@ -27,6 +27,7 @@ from typing import Callable, Generator, Sequence
 
 from allocator.backends.highs.instance import new_highs
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.runtime.workers import Workers
 
@@ -136,16 +137,15 @@ def _run_dask(problem, fn, payloads, scheduler):
         from distributed import as_completed as dask_completed
         from distributed.comm import get_address_host_port
     except ImportError:
-        raise InputError([Finding(ERROR, "--scheduler", "running on a Dask cluster needs the "
-                                  "dask extra: pip install 'allocator[dask]'")]) from None
+        raise InputError([Finding(ERROR, "--scheduler", phrase("option.dask"))]) from None
     try:
         # an address Dask cannot parse leaves a half-made Client that hangs 10 s at exit and
         # prints a traceback: refused before one is made
         get_address_host_port(scheduler)
         client = Client(scheduler, timeout="5s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:  # unreachable, or not an address
-        raise InputError([Finding(ERROR, "--scheduler", f"cannot reach the Dask scheduler at "
-                                  f"{scheduler}: {exc}")]) from None
+        raise InputError([Finding(ERROR, "--scheduler", phrase(
+            "option.scheduler", address=scheduler, error=exc))]) from None
     futures = []
     try:
         shared = client.scatter(problem, broadcast=True)

@@ -62,6 +62,7 @@ import scipy.sparse as sp
 
 from allocator.core.ballots import APPROVAL, Ballots
 from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
@@ -86,9 +87,8 @@ class Election:
         self.weights: list[Fraction] | None = None  # each voter's share, in equal shares
         if ballots is None:
             if scores is None:
-                raise InputError([Finding(ERROR, problem.source or "projects", "equal shares "
-                                          "and Phragmén need the voters' ballots: give a "
-                                          "Pabulib .pb file with a VOTES section")])
+                raise InputError([Finding(ERROR, problem.source or "projects",
+                                          phrase("mes.ballots"))])
             ballots, self.weights = territory_electorate(problem, scores, basis)
         self.kind = ballots.kind
         self.n_voters = ballots.n_voters
@@ -398,18 +398,15 @@ def equal_shares(problem: Problem, scenario: Scenario, *, rule: str = "mes",
     if completion is None:
         completion = "greedy" if election.kind == TERRITORIES else "add1-greedy"
     if election.kind == TERRITORIES and completion.startswith("add1"):
-        raise InputError([Finding(ERROR, "--completion", "add1 raises each voter's share one "
-                                  "currency unit at a time, for the voters of an election; "
-                                  "territories take --completion greedy or none")])
+        raise InputError([Finding(ERROR, "--completion", phrase("mes.add1"))])
     rules = Rules(model, scenario.budget)
     fits = rules.fits if rules.active else None
     build = time.perf_counter() - t0
     t1 = time.perf_counter()
     if rule == "phragmen":
         if election.kind != APPROVAL:
-            raise InputError([Finding(ERROR, problem.source or "ballots", f"sequential "
-                                      f"Phragmén needs approval ballots, and these are "
-                                      f"{election.kind}: use --method mes")])
+            raise InputError([Finding(ERROR, problem.source or "ballots", phrase(
+                "mes.phragmen", given=election.kind))])
         chosen = sequential_phragmen(election, fits, rules.add)
         label = "sequential Phragmén"
     else:

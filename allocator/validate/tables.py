@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.core.findings import ERROR, WARNING, Finding, InputError
+from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario, Where, build_scenario
 from allocator.core.schema import (
@@ -105,8 +106,8 @@ def parse_column(check: _Checker, column: Column) -> pd.Series:
         return _booleans(check, column, raw)
     text = _texts(raw)
     for pos in np.flatnonzero((text.str.len() > EXCEL_CELL_CHARS).to_numpy(bool)):
-        check.warn(column.name, pos, f"{len(text.iloc[pos]):,} characters: an Excel cell holds "
-                   f"{EXCEL_CELL_CHARS:,}, so the result workbooks show the start of it only")
+        check.warn(column.name, pos, phrase("cell.long", chars=_show(float(len(text.iloc[pos]))),
+                                            most=_show(float(EXCEL_CELL_CHARS))))
     if column.kind in (ID, ID_LIST) or column.name == "exclusive_group":
         text = text.map(normalise_id, na_action="ignore")
     if column.kind == ID_LIST:
@@ -119,8 +120,8 @@ def parse_column(check: _Checker, column: Column) -> pd.Series:
         lowered = text.str.lower()
         bad = lowered.notna() & ~lowered.isin(column.choices)
         for pos in np.flatnonzero(bad.to_numpy()):
-            check.error(column.name, pos, f"'{raw.iloc[pos]}' is not allowed: expected "
-                        f"{column.expectation}, or empty", raw.iloc[pos])
+            check.error(column.name, pos, phrase("cell.not_allowed", given=raw.iloc[pos],
+                                                 expected=column.expectation), raw.iloc[pos])
         return lowered.where(~bad).fillna("")
     return text
 
@@ -186,32 +187,32 @@ def _numbers(check: _Checker, name: str, raw: pd.Series, expectation: str) -> pd
         values[pending[ok]] = plain[ok]
         if not check.table.text_cells:
             for pos in pending[ok]:
-                check.warn(name, pos, f"number stored as text ({raw.iloc[pos]!r}); read as "
-                           f"{_show(values[pos])}", raw.iloc[pos])
+                check.warn(name, pos, phrase("cell.number_as_text", given=repr(raw.iloc[pos]),
+                                             figure=_show(values[pos])), raw.iloc[pos])
         for pos in pending[~ok]:
             v = raw.iloc[pos]
             if isinstance(v, bool):
-                check.error(name, pos, f"found {v} (a true/false cell): expected {expectation}", v)
+                check.error(name, pos, phrase("cell.true_false", given=v, expected=expectation), v)
             elif isinstance(v, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-                check.error(name, pos, f"found a date ({v}): expected {expectation}; format "
-                            "the cell as a number", str(v))
+                check.error(name, pos, phrase("cell.date", given=v, expected=expectation), str(v))
             elif isinstance(v, str) and _FRENCH_NUMBER.fullmatch(v.strip()):
                 values[pos] = _french(v)
                 if not check.table.decimal_comma:
-                    check.warn(name, pos, f"number written in French format ({v!r}); read as "
-                               f"{_show(values[pos])}", v)
+                    check.warn(name, pos, phrase("cell.french_number", given=repr(v),
+                                                 figure=_show(values[pos])), v)
             elif isinstance(v, str) and (m := _UNIT_NUMBER.fullmatch(v.strip())) and \
                     (number := _plain_or_french(m["number"])) is not None:
                 values[pos] = number / 100 if m["unit"] == "%" else number
                 if not check.table.decimal_comma:
-                    check.warn(name, pos, f"number written with its unit ({v!r}); read as "
-                               f"{_show(values[pos])}", v)
+                    check.warn(name, pos, phrase("cell.unit_number", given=repr(v),
+                                                 figure=_show(values[pos])), v)
             else:
-                check.error(name, pos, f"found {v!r}: expected {expectation}", v)
+                check.error(name, pos, phrase("cell.found", given=repr(v), expected=expectation),
+                            v)
     bad = ~np.isfinite(values) & ~np.isnan(values) | (np.abs(np.nan_to_num(values)) > LARGEST)
     for pos in np.flatnonzero(bad):
-        check.error(name, pos, f"found {_show(values[pos])}: expected {expectation} of a "
-                    "plausible size", values[pos])
+        check.error(name, pos, phrase("cell.implausible", figure=_show(values[pos]),
+                                      expected=expectation), values[pos])
         values[pos] = np.nan
     return pd.Series(values)
 
@@ -252,8 +253,8 @@ def _bounds(check: _Checker, column: Column, values: pd.Series) -> pd.Series:
         if column.kind == INTEGER:
             bad |= np.isfinite(v) & (v != np.round(v))
     for pos in np.flatnonzero(bad):
-        check.error(column.name, pos, f"found {_show(v[pos])}: expected {column.expectation}",
-                    v[pos])
+        check.error(column.name, pos, phrase("cell.found", given=_show(v[pos]),
+                                             expected=column.expectation), v[pos])
     return values.where(~bad)
 
 
@@ -273,8 +274,8 @@ def _booleans(check: _Checker, column: Column, raw: pd.Series) -> pd.Series:
         return None
     parsed = raw.map(parse)
     for pos in np.flatnonzero(parsed.isna().to_numpy()):
-        check.error(column.name, pos, f"found {raw.iloc[pos]!r}: expected {column.expectation}",
-                    raw.iloc[pos])
+        check.error(column.name, pos, phrase("cell.found", given=repr(raw.iloc[pos]),
+                                             expected=column.expectation), raw.iloc[pos])
     return parsed.fillna(False).astype(bool)
 
 
@@ -286,15 +287,14 @@ def _parse_sheet(table: Table, sheet: Sheet, findings: list[Finding]
     missing = [c.name for c in sheet.columns if c.required and c.name not in table.frame]
     for name in missing:
         aliases = ", ".join(repr(a) for a in sheet.column(name).aliases[:3])
-        findings.append(Finding(ERROR, table.source, f"missing required column '{name}' "
-                                f"(also accepted: {aliases}); add it to the header row",
-                                column=name))
+        findings.append(Finding(ERROR, table.source, phrase("column.missing", column=name,
+                                                            aliases=aliases), column=name))
     frame = pd.DataFrame({c.name: parse_column(check, c) for c in sheet.columns})
     for c in sheet.columns:
         if c.required and c.name in table.frame:
             empty = table.frame[c.name].isna().to_numpy()
             for pos in np.flatnonzero(empty):
-                check.error(c.name, pos, f"empty: expected {c.expectation}")
+                check.error(c.name, pos, phrase("cell.empty", expected=c.expectation))
     if sheet.key and sheet.key in table.frame:
         _unique(check, sheet.key, frame[sheet.key])
     return frame, check
@@ -314,11 +314,9 @@ def _unique(check: _Checker, column: str, ids: pd.Series) -> None:
             first[key] = int(pos)
             continue
         other = int(check.table.rows[first[key]])
-        same = ids.iloc[pos] == ids.iloc[first[key]]
-        how = "duplicate" if same else \
-            f"differs only by case, spaces or width from '{ids.iloc[first[key]]}'"
-        check.error(column, pos, f"'{ids.iloc[pos]}' is a {how} of row {other}"
-                    if same else f"'{ids.iloc[pos]}' {how} on row {other}; ids must be unique",
+        check.error(column, pos, phrase("id.twice", given=ids.iloc[pos], row=other)
+                    if ids.iloc[pos] == ids.iloc[first[key]] else
+                    phrase("id.near", given=ids.iloc[pos], first=ids.iloc[first[key]], row=other),
                     ids.iloc[pos])
 
 
@@ -327,17 +325,15 @@ def validate(workbook: Workbook) -> Problem:
     findings: list[Finding] = list(workbook.findings)
     tables = workbook.tables
     if PROJECTS.name not in tables:
-        found = ", ".join(workbook.sheet_names) or "none"
-        raise InputError(findings + [Finding(ERROR, PROJECTS.name, "missing sheet 'projects' "
-                                             f"(sheets found: {found}); the projects sheet is "
-                                             "required: `allocator template` writes one")])
+        found = phrase("sheet.no_projects", sheets=", ".join(workbook.sheet_names)) \
+            if workbook.sheet_names else phrase("sheet.none")
+        raise InputError(findings + [Finding(ERROR, PROJECTS.name, found)])
     themes = _themes(tables.get(THEMES.name), findings)
     regions = _regions(tables.get(REGIONS.name), findings)
     territories = _territories(tables.get(TERRITORIES.name), regions, findings)
     projects, check = _parse_sheet(tables[PROJECTS.name], PROJECTS, findings)
     if projects.empty:
-        findings.append(Finding(ERROR, tables[PROJECTS.name].source, "no projects: the sheet "
-                                "has a header but no rows"))
+        findings.append(Finding(ERROR, tables[PROJECTS.name].source, phrase("sheet.empty")))
     table = tables[PROJECTS.name]
     projects["row"] = table.rows
     _check_projects(check, projects, themes, territories)
@@ -354,7 +350,7 @@ def validate(workbook: Workbook) -> Problem:
     for c in extras:
         if table.frame[c].notna().any() and _all_numbers(table.frame[c]):
             numeric_extras[c] = _numbers(_Checker(table, []), c, table.frame[c],
-                                         "a number").fillna(0.0)
+                                         phrase("expect.number")).fillna(0.0)
             outcomes.append(c)
     resources, use = _resources(tables.get(RESOURCES.name), table, check, pattern_cols, findings)
     _ranges(check, projects, table, pattern_cols, outcomes)
@@ -364,7 +360,7 @@ def validate(workbook: Workbook) -> Problem:
                            tuple(themes["theme"]), findings)
     weighted_extras = [c for c in extras if any(c in s.outcomes for s in scenarios)]
     for c in weighted_extras:  # an analyst column became an outcome: it must hold numbers
-        numeric_extras[c] = _numbers(check, c, table.frame[c], "a number").fillna(0.0)
+        numeric_extras[c] = _numbers(check, c, table.frame[c], phrase("expect.number")).fillna(0.0)
         if c not in outcomes:
             outcomes.append(c)
     errors = [f for f in findings if f.severity == ERROR]
@@ -404,16 +400,16 @@ def _floor_cap(check: _Checker, frame: pd.DataFrame) -> None:
     with np.errstate(invalid="ignore"):
         bad = (frame["floor"] > frame["cap"]).to_numpy()
     for pos in np.flatnonzero(bad):
-        check.error("floor", pos, f"floor ({_show(frame['floor'].iloc[pos])}) exceeds cap "
-                    f"({_show(frame['cap'].iloc[pos])})", frame["floor"].iloc[pos])
+        check.error("floor", pos, phrase("floor.cap", floor=_show(frame["floor"].iloc[pos]),
+                                         cap=_show(frame["cap"].iloc[pos])),
+                    frame["floor"].iloc[pos])
 
 
 def _territories(table: Table | None, regions: pd.DataFrame | None, findings) -> pd.DataFrame:
     columns = [c.name for c in TERRITORIES.columns]
     if table is None:
         if regions is not None:
-            findings.append(Finding(WARNING, TERRITORIES.name, "no territories sheet: regional "
-                                    "rules cannot apply to projects"))
+            findings.append(Finding(WARNING, TERRITORIES.name, phrase("sheet.no_territories")))
         return pd.DataFrame(columns=columns)
     frame, check = _parse_sheet(table, TERRITORIES, findings)
     _floor_cap(check, frame)
@@ -421,8 +417,8 @@ def _territories(table: Table | None, regions: pd.DataFrame | None, findings) ->
         known = set(regions["region"].dropna())
         unknown = frame["region"].notna() & ~frame["region"].isin(known)
         for pos in np.flatnonzero(unknown.to_numpy()):
-            check.error("region", pos, f"unknown region '{frame['region'].iloc[pos]}': add it "
-                        "to the regions sheet or correct the name", frame["region"].iloc[pos])
+            check.error("region", pos, phrase("region.unknown", given=frame["region"].iloc[pos]),
+                        frame["region"].iloc[pos])
     return frame
 
 
@@ -430,30 +426,31 @@ def _check_projects(check: _Checker, p: pd.DataFrame, themes: pd.DataFrame,
                     territories: pd.DataFrame) -> None:
     with np.errstate(invalid="ignore"):
         for pos in np.flatnonzero((p["requested"] > p["total_cost"]).to_numpy()):
-            check.error("requested", pos, f"requested ({_show(p['requested'].iloc[pos])}) "
-                        f"exceeds total_cost ({_show(p['total_cost'].iloc[pos])})",
-                        p["requested"].iloc[pos])
+            check.error("requested", pos, phrase(
+                "requested.cost", requested=_show(p["requested"].iloc[pos]),
+                cost=_show(p["total_cost"].iloc[pos])), p["requested"].iloc[pos])
         for pos in np.flatnonzero((p["min_award"] > p["requested"]).to_numpy()):
-            check.error("min_award", pos, f"min_award ({_show(p['min_award'].iloc[pos])}) "
-                        f"exceeds requested ({_show(p['requested'].iloc[pos])})",
-                        p["min_award"].iloc[pos])
+            check.error("min_award", pos, phrase(
+                "min_award.requested", min_award=_show(p["min_award"].iloc[pos]),
+                requested=_show(p["requested"].iloc[pos])), p["min_award"].iloc[pos])
         cap = p["max_aid_rate"] * p["total_cost"]
         for pos in np.flatnonzero((p["min_award"] > cap + 0.005).to_numpy()):
-            check.error("max_aid_rate", pos, f"max_aid_rate {p['max_aid_rate'].iloc[pos]:g} × "
-                        f"total_cost allows at most {_show(round(cap.iloc[pos], 2))}, less than "
-                        f"min_award ({_show(p['min_award'].iloc[pos])})",
-                        p["max_aid_rate"].iloc[pos])
+            check.error("max_aid_rate", pos, phrase(
+                "rate.min_award", rate=f"{p['max_aid_rate'].iloc[pos]:g}",
+                cap=_show(round(cap.iloc[pos], 2)), min_award=_show(p["min_award"].iloc[pos])),
+                p["max_aid_rate"].iloc[pos])
         over = ((p["requested"] > cap + 0.005) & ~(p["min_award"] > cap + 0.005)
                 & ~(p["requested"] > p["total_cost"]))  # that one is an error already
         for pos in np.flatnonzero(over.to_numpy()):
-            check.warn("max_aid_rate", pos, f"requested ({_show(p['requested'].iloc[pos])}) is "
-                       f"above max_aid_rate × total_cost; the award is capped at "
-                       f"{_show(round(cap.iloc[pos], 2))}", p["max_aid_rate"].iloc[pos])
+            check.warn("max_aid_rate", pos, phrase(
+                "rate.capped", requested=_show(p["requested"].iloc[pos]),
+                cap=_show(round(cap.iloc[pos], 2))), p["max_aid_rate"].iloc[pos])
     known_themes = set(themes["theme"])
     unknown = p["theme"].notna() & ~p["theme"].str.lower().isin(known_themes)
     for pos in np.flatnonzero(unknown.to_numpy()):
-        check.error("theme", pos, f"unknown theme '{p['theme'].iloc[pos]}': expected one of "
-                    f"{', '.join(sorted(known_themes))}", p["theme"].iloc[pos])
+        check.error("theme", pos, phrase("theme.unknown", given=p["theme"].iloc[pos],
+                                         choices=", ".join(sorted(known_themes))),
+                    p["theme"].iloc[pos])
     p["theme"] = p["theme"].str.lower()
     if len(territories):
         known = set(territories["territory_id"].dropna())
@@ -461,9 +458,10 @@ def _check_projects(check: _Checker, p: pd.DataFrame, themes: pd.DataFrame,
         unknown = p["territory_id"].notna() & ~p["territory_id"].isin(known)
         for pos in np.flatnonzero(unknown.to_numpy()):
             given = p["territory_id"].iloc[pos]
-            hint = f"did you mean '{near[_fold(given)]}'? ids differ by case and spaces" \
-                if _fold(given) in near else "add it to the territories sheet or correct the id"
-            check.error("territory_id", pos, f"unknown territory '{given}': {hint}", given)
+            check.error("territory_id", pos, phrase("territory.near", given=given,
+                                                    near=near[_fold(given)])
+                        if _fold(given) in near else phrase("territory.unknown", given=given),
+                        given)
     _requires(check, p)
     # a group is one group whatever its case and spacing: each member shows the first spelling
     groups = p["exclusive_group"].fillna("")
@@ -489,11 +487,12 @@ def _requires(check: _Checker, p: pd.DataFrame) -> None:
     for pos in np.flatnonzero(p["requires"].map(len).to_numpy()):
         for other in p["requires"].iloc[pos]:
             if other not in position:
-                hint = f": did you mean '{near[_fold(other)]}'? ids differ by case and spaces" \
-                    if _fold(other) in near else ""
-                check.error("requires", pos, f"requires unknown project '{other}'{hint}", other)
+                check.error("requires", pos, phrase("requires.near", given=other,
+                                                    near=near[_fold(other)])
+                            if _fold(other) in near else
+                            phrase("requires.unknown", given=other), other)
             elif position[other] == pos:
-                check.error("requires", pos, f"project '{other}' requires itself", other)
+                check.error("requires", pos, phrase("requires.itself", given=other), other)
             else:
                 graph.setdefault(int(pos), []).append(position[other])
     # a cycle of requirements can never be started: name it
@@ -512,8 +511,8 @@ def _requires(check: _Checker, p: pd.DataFrame) -> None:
                 path.pop()
             elif state.get(child) == 1:
                 cycle = path[path.index(child):] + [child]
-                check.error("requires", cycle[0], "requirements form a cycle: " +
-                            " → ".join(ids.iloc[i] for i in cycle) + "; remove one of them")
+                check.error("requires", cycle[0], phrase(
+                    "requires.cycle", cycle=" → ".join(ids.iloc[i] for i in cycle)))
             elif not state.get(child):
                 state[child] = 1
                 stack.append((child, iter(graph.get(child, ()))))
@@ -530,22 +529,22 @@ def _resources(table: Table | None, projects: Table, check: _Checker, pattern_co
     if table is None:
         resources = pd.DataFrame(columns=[c.name for c in RESOURCES.columns])
         if columns:
-            findings.append(Finding(WARNING, projects.source, "resource columns " +
-                                    ", ".join(columns.values()) + " have no capacity: add a "
-                                    "resources sheet, or they are ignored"))
+            findings.append(Finding(WARNING, projects.source, phrase(
+                "resource.no_capacity", columns=", ".join(columns.values()))))
     else:
         resources, rcheck = _parse_sheet(table, RESOURCES, findings)
         for pos in np.flatnonzero(~resources["resource"].isin(list(columns)).to_numpy()):
-            rcheck.warn("resource", pos, "no projects column "
-                        f"'use:{resources['resource'].iloc[pos]}' "
-                        f"or 'spend_<year>' for resource '{resources['resource'].iloc[pos]}'; "
-                        "it limits nothing", resources["resource"].iloc[pos])
+            rcheck.warn("resource", pos, phrase("resource.unused",
+                                                given=resources["resource"].iloc[pos]),
+                        resources["resource"].iloc[pos])
     names = [r for r in resources["resource"] if r in columns]
-    use = pd.DataFrame({r: _numbers(check, columns[r], projects.frame[columns[r]], "a number ≥ 0")
-                        .fillna(0.0) for r in names}, index=range(len(projects.frame)))
+    use = pd.DataFrame({r: _numbers(check, columns[r], projects.frame[columns[r]],
+                                    phrase("expect.number_from", lo=0)).fillna(0.0)
+                        for r in names}, index=range(len(projects.frame)))
     for r in names:
         for pos in np.flatnonzero((use[r] < 0).to_numpy()):
-            check.error(columns[r], pos, f"found {_show(use[r].iloc[pos])}: expected a number ≥ 0",
+            check.error(columns[r], pos, phrase("cell.found", given=_show(use[r].iloc[pos]),
+                                                expected=phrase("expect.number_from", lo=0)),
                         use[r].iloc[pos])
     return resources.reset_index(drop=True), use
 
@@ -555,14 +554,14 @@ def _ranges(check: _Checker, p: pd.DataFrame, table: Table, pattern_cols, outcom
         m = re.fullmatch(r"(.+)_(low|high)", c)
         if not m or m.group(1) not in outcomes or m.group(1) not in p:
             continue
-        values = _numbers(check, c, table.frame[c], "a number ≥ 0")
+        values = _numbers(check, c, table.frame[c], phrase("expect.number_from", lo=0))
         central = p[m.group(1)]
         with np.errstate(invalid="ignore"):
             bad = (values > central) if m.group(2) == "low" else (values < central)
         for pos in np.flatnonzero(bad.to_numpy()):
-            side = "above" if m.group(2) == "low" else "below"
-            check.error(c, pos, f"{c} ({_show(values.iloc[pos])}) is {side} {m.group(1)} "
-                        f"({_show(central.iloc[pos])})", values.iloc[pos])
+            check.error(c, pos, phrase(f"range.{m.group(2)}", column=c,
+                                       figure=_show(values.iloc[pos]), outcome=m.group(1),
+                                       central=_show(central.iloc[pos])), values.iloc[pos])
         p[c] = values.fillna(central)
 
 
@@ -571,8 +570,7 @@ def _scenarios(table: Table | None, outcomes, themes, findings) -> list[Scenario
         return []
     frame = table.frame
     if frame.shape[1] < 2:
-        findings.append(Finding(ERROR, table.source, "expected parameter names in column A and "
-                                "one column per scenario"))
+        findings.append(Finding(ERROR, table.source, phrase("sheet.scenarios")))
         return []
     names_col = frame.columns[0]
     out = []
