@@ -89,7 +89,7 @@ def test_a_filled_template_reads_back_into_its_french():
               # the diagnosis, the frontier, the sweep
               "budget": "€7.00M", "absorb": "€500 000", "band": "10%",
               "basis": "industrial_jobs", "capacity": "1 200", "ha": "3.5",
-              "project": "P-0007", "total": "€8.00M",
+              "project": "P-0007", "floors": "€8.00M",
               "statements": "the budget is €7.00M; region North has a floor of €5.00M; its "
                             "eligible projects can absorb at most €4.00M under their aid-rate "
                             "caps", "summary": "projects locked in need €7.00M, the budget "
@@ -111,7 +111,7 @@ def test_a_filled_template_reads_back_into_its_french():
               "cost": f"43{nb}000{nb}€", "step": lang.TERMS["€1M more"],
               "budget": f"7,00{nb}M€", "absorb": f"500{nb}000{nb}€", "band": f"10{nb}%",
               "basis": "emplois industriels", "capacity": f"1{nb}200", "ha": "3,5",
-              "total": f"8,00{nb}M€",
+              "floors": f"8,00{nb}M€",
               "statements": f"le budget est de 7,00{nb}M€ ; la région North a un plancher de "
                             f"5,00{nb}M€ ; ses projets éligibles peuvent absorber au plus "
                             f"4,00{nb}M€ sous leurs taux d'aide maximaux",

@@ -244,7 +244,7 @@ def _summary(problem: Problem, scenario: Scenario, found: list[Unit], frame: pd.
     if floors and any(u.family == "budget" for u in found):
         total = problem.regions.set_index("region")["floor"][[u.subject for u in floors]].sum()
         return phrase("conflict.floors" if len(found) == len(floors) + 1
-                      else "conflict.floors_more", total=money(total), budget=budget)
+                      else "conflict.floors_more", floors=money(total), budget=budget)
     cover = [u for u in found if u.family == "coverage"]
     if cover and any(u.family == "budget" for u in found) and len(found) == len(cover) + 1:
         p = problem.projects

@@ -248,11 +248,11 @@ PHRASES |= {
     "conflict.none": ("the rules conflict, but no smaller set of rules could be isolated",
                       "les règles se contredisent, mais aucun ensemble plus petit de règles n'a "
                       "pu être isolé"),
-    "conflict.floors": ("regional floors add up to {total}, the budget is {budget}",
-                        "les planchers régionaux totalisent {total}, le budget est de {budget}"),
-    "conflict.floors_more": ("regional floors add up to {total}, the budget is {budget} (with "
+    "conflict.floors": ("regional floors add up to {floors}, the budget is {budget}",
+                        "les planchers régionaux totalisent {floors}, le budget est de {budget}"),
+    "conflict.floors_more": ("regional floors add up to {floors}, the budget is {budget} (with "
                              "the other rules listed)", "les planchers régionaux totalisent "
-                             "{total}, le budget est de {budget} (avec les autres règles "
+                             "{floors}, le budget est de {budget} (avec les autres règles "
                              "listées)"),
     "conflict.coverage": ("{n} territories must each have a funded project; their cheapest "
                           "eligible projects need {need} in all, the budget is {budget}",
@@ -864,7 +864,7 @@ FIELDS = {"share": r"\d[\d.]*%",
           "known": r"(?!none\))[^;]+?", "choices": r"[^;]+?", "sheets": r"(?!none\)).+?"}
 # 14d: the diagnosis's sums of euros ("the budget is {budget}" must not take a whole list of
 # statements that begins with it as its budget)
-FIELDS |= dict.fromkeys(("budget", "total", "absorb"), r"−?€\d[\d ]*(?:\.\d+)?M?")
+FIELDS |= dict.fromkeys(("budget", "floors", "absorb"), r"−?€\d[\d ]*(?:\.\d+)?M?")
 # a rule family by its label, and counts: "{family} of {subject}" and "{n} more rules" must
 # not read any text with " of " or a figure in it
 FIELDS |= {"family": "|".join(re.escape(r.label) for r in RULES.values()), "n": r"\d[\d ]*"}
