@@ -57,6 +57,12 @@ from allocator.formulate import INT_TOL, RowGroup
 
 MIN_RENS_SECONDS = 2.0  # RENS gets at least this long, or a fifth of the limit …
 RENS_SHARE = 0.2
+# HiGHS's heuristics that solve sub-MIPs of their own (its RINS, its RENS, and the sub-MIP over
+# the root's reduced costs): in a sub-MIP that is itself a search near an allocation
+# (``nearby``) they nest, and in a final MILP that has only a proof to make they find nothing
+# new (see PROOF_GAP)
+NO_SUB_MIPS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+               "mip_heuristic_run_root_reduced_cost": False}
 # HiGHS's MIP presolve costs ~0.2 s even on a 173 × 665 sub-MIP that ``restrict`` already
 # reduced (0.014 s without it, at 10,000 projects)
 RENS_OPTIONS: dict = {"presolve": "off"}
@@ -76,14 +82,12 @@ LP_OPTIONS = {"presolve": "off"}
 # starting the root again) took 2.5 of its 3.2 s to reach a gap of 1e-6; without, 0.5 s
 MILP_OPTIONS: dict = {"mip_allow_restart": False}
 # a final MILP whose start is within PROOF_GAP of the bound has a proof to make, not an
-# allocation to find: HiGHS's sub-MIP heuristics (its RINS and RENS, and the sub-MIP over the
-# root's reduced costs) then only cost time. On the bundled `balanced` at 1e-6 (start 4.3e-5
-# below the bound, already the optimum) they made 18 sub-MIPs, nested 10 deep, 0.40 of the
-# final MILP's 0.59 s; without them it takes 0.17 s (9 nodes against 11). On `jobs_first`
-# (start 3.1e-4 below) they find the better allocation: without them, 148 nodes against 22
+# allocation to find: HiGHS's sub-MIP heuristics (``NO_SUB_MIPS``) then only cost time. On
+# the bundled `balanced` at 1e-6 (start 4.3e-5 below the bound, already the optimum) they
+# made 18 sub-MIPs, nested 10 deep, 0.40 of the final MILP's 0.59 s; without them it takes
+# 0.17 s (9 nodes against 11). On `jobs_first` (start 3.1e-4 below) they find the better
+# allocation: without them, 148 nodes against 22
 PROOF_GAP = 1e-4
-PROOF_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-                 "mip_heuristic_run_root_reduced_cost": False}
 MAX_CUT_ROUNDS = 10  # the bundled workbook needs 2; each round costs an LP from its basis
 # RENS in a re-solve also frees the selections cheapest to move (by reduced cost, those at a
 # bound: ~570 of 2,000 are basic at 0 or 1, with a reduced cost of 0 that says nothing). On
@@ -261,7 +265,7 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
         notes.append(f"reduced-cost fixing: {int(at_lo.sum() + at_hi.sum())} of "
                      f"{int(free.sum())} selections fixed")
     if L is not None and U - L <= PROOF_GAP * max(abs(L), 1e-9):
-        milp_options = {**milp_options, **PROOF_OPTIONS}
+        milp_options = {**milp_options, **NO_SUB_MIPS}
     report = options.on_solution
     # on one thread: at the exact gap HiGHS's search on one thread or two ends ULPs apart
     # (the bundled shadow prices differed in their 12th digit with ALLOCATOR_THREADS), and
