@@ -61,8 +61,8 @@ RENS_SHARE = 0.2
 # the root's reduced costs): in a sub-MIP that is itself a search near an allocation
 # (``nearby``) they nest, and in a final MILP that has only a proof to make they find nothing
 # new (see PROOF_GAP)
-NO_SUB_MIPS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-               "mip_heuristic_run_root_reduced_cost": False}
+NO_SUB_MIPS: dict = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                     "mip_heuristic_run_root_reduced_cost": False}
 # HiGHS's MIP presolve costs ~0.2 s even on a 173 × 665 sub-MIP that ``restrict`` already
 # reduced (0.014 s without it, at 10,000 projects)
 RENS_OPTIONS: dict = {"presolve": "off"}

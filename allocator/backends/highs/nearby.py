@@ -50,7 +50,7 @@ BIG_ROW = 50  # rows over more columns than this (budget, regions, payments) mak
 # the search around a known allocation without HiGHS's presolve, nor sub-MIPs of its own: the
 # bundled workbook's 20 near misses at 1e-6 took 3.8 s of CPU against 6.2 s with them (the
 # same 0.89 s at 1e-4; RENS without them too: no faster at 1e-6, slower at 1e-4)
-AROUND_OPTIONS = {"presolve": "off", **NO_SUB_MIPS}
+AROUND_OPTIONS: dict = {"presolve": "off", **NO_SUB_MIPS}
 RESOLVE_OPTIONS = {"presolve": "on", "presolve_mode": 1, "mip_allow_restart": False}
 
 
