@@ -57,9 +57,19 @@ from allocator.formulate import INT_TOL, RowGroup
 
 MIN_RENS_SECONDS = 2.0  # RENS gets at least this long, or a fifth of the limit …
 RENS_SHARE = 0.2
+# HiGHS's heuristics that solve sub-MIPs of their own (its RINS, its RENS, and the sub-MIP over
+# the root's reduced costs): in a sub-MIP that is itself a search near an allocation
+# (``nearby``) they nest, and in a final MILP that has only a proof to make they find nothing
+# new (see PROOF_GAP)
+NO_SUB_MIPS: dict = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                     "mip_heuristic_run_root_reduced_cost": False}
 # HiGHS's MIP presolve costs ~0.2 s even on a 173 × 665 sub-MIP that ``restrict`` already
 # reduced (0.014 s without it, at 10,000 projects)
 RENS_OPTIONS: dict = {"presolve": "off"}
+# RENS over the LP's support without HiGHS's restarts: at 1e-6 on the bundled `balanced` it
+# restarted four times (each dropping the columns its root fixed) and took 0.17 s of CPU,
+# 0.086 s without; at 1e-4, 0.05–0.06 s either way
+SUPPORT_OPTIONS: dict = {"mip_allow_restart": False}
 # every solve of a restricted model: HiGHS's MIP accepts rows broken by up to 1e-6 (its
 # default), and without its presolve (then postsolve) nothing cleans that: an award 3.4e-7 M€
 # over a territory cap was returned (tests/test_bruteforce.py); 1e-7 is its LP tolerance
@@ -71,6 +81,13 @@ LP_OPTIONS = {"presolve": "off"}
 # it: HiGHS's restarts (ten on the bundled `balanced`, each dropping inactive columns and
 # starting the root again) took 2.5 of its 3.2 s to reach a gap of 1e-6; without, 0.5 s
 MILP_OPTIONS: dict = {"mip_allow_restart": False}
+# a final MILP whose start is within PROOF_GAP of the bound has a proof to make, not an
+# allocation to find: HiGHS's sub-MIP heuristics (``NO_SUB_MIPS``) then only cost time. On
+# the bundled `balanced` at 1e-6 (start 4.3e-5 below the bound, already the optimum) they
+# made 18 sub-MIPs, nested 10 deep, 0.40 of the final MILP's 0.59 s; without them it takes
+# 0.17 s (9 nodes against 11). On `jobs_first` (start 3.1e-4 below) they find the better
+# allocation: without them, 148 nodes against 22
+PROOF_GAP = 1e-4
 MAX_CUT_ROUNDS = 10  # the bundled workbook needs 2; each round costs an LP from its basis
 # RENS in a re-solve also frees the selections cheapest to move (by reduced cost, those at a
 # bound: ~570 of 2,000 are basic at 0 or 1, with a reduced cost of 0 that says nothing). On
@@ -171,7 +188,7 @@ def run_rens(model, x: np.ndarray, U: float, options: SolveOptions, deadline: fl
     rens = run_restricted(model, lo, hi, replace(
         options, start=None, time_limit=limit,
         on_solution=None if report is None else (lambda v, o, b: report(v, o, U))),
-        scale=U, **({} if support else RENS_OPTIONS))
+        scale=U, **(SUPPORT_OPTIONS if support else RENS_OPTIONS))
     what = (f"the LP's support ({int((integer & ~fixed).sum())} selections)" if support
             else f"{int(fractional.sum())} fractional selections" if reduced is None
             else f"{int(fractional.sum())} fractional selections and "
@@ -247,6 +264,8 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
         lo[at_hi] = hi[at_hi]
         notes.append(f"reduced-cost fixing: {int(at_lo.sum() + at_hi.sum())} of "
                      f"{int(free.sum())} selections fixed")
+    if L is not None and U - L <= PROOF_GAP * max(abs(L), 1e-9):
+        milp_options = {**milp_options, **NO_SUB_MIPS}
     report = options.on_solution
     # on one thread: at the exact gap HiGHS's search on one thread or two ends ULPs apart
     # (the bundled shadow prices differed in their 12th digit with ALLOCATOR_THREADS), and
