@@ -18,7 +18,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -30,6 +32,7 @@ from allocator.backends.highs import instance as H
 # instances within 1–3%)
 RACE_GAP = 1e-3
 STOP_SECONDS = 5.0  # how long a finished HiGHS waits for CBC to end at its own time limit
+CHECK_SECONDS = 0.05  # how often HiGHS's interrupt callback looks at CBC, at most
 
 
 @functools.cache
@@ -45,13 +48,17 @@ def cbc_program() -> str | None:
     return path if path and os.access(path, os.X_OK) else None
 
 
+def racing(options: SolveOptions) -> bool:
+    """Whether CBC can race HiGHS: two cores or more, CBC installed, the user's one thread
+    not asked for, ``ALLOCATOR_RACE`` not 0."""
+    return options.threads != 1 and (os.cpu_count() or 1) >= 2 and \
+        os.environ.get("ALLOCATOR_RACE", "").strip() != "0" and cbc_program() is not None
+
+
 def wanted(objective: float | None, bound: float, options: SolveOptions) -> bool:
     """Whether CBC should race a final MILP starting from ``objective`` under ``bound``."""
-    if options.threads == 1 or (os.cpu_count() or 1) < 2 or \
-            os.environ.get("ALLOCATOR_RACE", "").strip() == "0":
-        return False
     loose = objective is None or bound - objective > RACE_GAP * max(abs(objective), 1e-9)
-    return loose and cbc_program() is not None
+    return loose and racing(options)
 
 
 class Rival:
@@ -112,3 +119,36 @@ class Rival:
             self.proc.kill()
         self.proc.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Race:
+    """CBC beside one HiGHS MILP on ``model``: started ``after`` seconds into HiGHS's search
+    (at once for 0), so that a MILP HiGHS ends sooner does not pay for starting and stopping
+    CBC (~25 ms: a fork, the MPS file, a kill); HiGHS stops once CBC has proven its optimum.
+    ``watch`` hands HiGHS the callback; ``rival`` is the CBC started, if any; ``stop`` ends it.
+    """
+
+    def __init__(self, model, options: SolveOptions, after: float = 0.0):
+        self.model, self.options, self.after = model, options, after
+        self.t0 = time.perf_counter()
+        self.last = self.t0 - CHECK_SECONDS
+        self.rival = Rival(model, options) if after <= 0 else None
+
+    def watch(self, h) -> None:
+        h.cbMipInterrupt.subscribe(self._check)
+
+    def _check(self, event) -> None:
+        now = time.perf_counter()
+        if now - self.last < CHECK_SECONDS:
+            return
+        self.last = now
+        if self.rival is None:
+            if now - self.t0 >= self.after:
+                left = self.options.time_limit - (now - self.t0)
+                self.rival = Rival(self.model, replace(self.options, time_limit=left))
+        elif self.rival.proven():
+            event.interrupt()
+
+    def stop(self) -> None:
+        if self.rival is not None:
+            self.rival.stop()
