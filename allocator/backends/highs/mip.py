@@ -28,6 +28,10 @@ knapsacks, votes), a bound less than a step above the allocation: the whole-numb
 ``rival.RACE_GAP`` below the bound), CBC solves the same restricted model on the other core
 and the first to prove the optimum wins (``rival``).
 
+Small models (up to ``DIRECT_COLUMNS``) skip all this: the fixed cost of four HiGHS instances
+is more than HiGHS's own presolve and search of the whole model, which runs alone, CBC
+joining it on the other core once it has searched ``RACE_AFTER`` seconds (``plain_milp``).
+
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
 whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py`` and
 ``bench_exact.py``.
