@@ -77,10 +77,11 @@ LP_OPTIONS = {"presolve": "off"}
 MILP_OPTIONS: dict = {"mip_allow_restart": False}
 # up to this many columns a model goes straight to one HiGHS MILP on the whole model, CBC
 # racing it: there the LP-first path's fixed cost (four HiGHS instances) is more than HiGHS's
-# presolve and search of the whole model. Measured (quiet machine, in process): 0-1
-# knapsacks of 100 and 200 items 0.006–0.11 s whole against 0.02–0.16 s LP first, of 500
-# items 0.07–0.18 against 0.04–0.09; synthetic allocation models of 265–525 columns
-# 0.07–0.68 against 0.23–0.75, of 1,300 columns 0.8–6.0 against 1.5–4.0
+# presolve and search of the whole model. Measured in process (benchmarks/RESULTS.md, issue
+# 16, target 2): 0-1 knapsacks of 100 and 200 items 0.006–0.11 s whole against 0.02–0.16 s
+# LP first, of 500 items 0.07–0.18 against 0.04–0.09; synthetic allocation models of
+# 257–333 columns 0.07–0.24 against 0.23–0.74, of 516–786 columns 0.31–0.68 against
+# 0.50–0.96, of ~1,300 columns 0.8–6.0 against 1.5–4.0
 DIRECT_COLUMNS = 400
 # … and CBC joins once HiGHS has searched this long: HiGHS ends most small models sooner
 # (mknap1's five smallest in 0.005–0.04 s), and starting and stopping CBC costs ~25 ms
@@ -403,8 +404,9 @@ def direct(model) -> bool:
 def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: list,
                race: bool = False) -> SolverOutput:
     """HiGHS's own MILP on the whole model (its presolve and restarts), on one thread as the
-    final MILP; with ``race``, CBC solves the same model on the other core from the start
-    (``rival``) and the first to prove the optimum stops the other."""
+    final MILP; with ``race``, CBC solves the same model on the other core, joining once
+    HiGHS has searched ``RACE_AFTER`` seconds (``rival.Race``), and the first to prove the
+    optimum stops the other."""
     race = race and R.racing(options)
     options = replace(options, time_limit=time_left(deadline), threads=1)
     h = H.build(model)
