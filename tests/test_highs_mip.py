@@ -13,7 +13,7 @@ import pytest
 
 import allocator
 from allocator.analyse.uncertainty import Ranges, share_map
-from allocator.backends import SolveOptions
+from allocator.backends import SolveOptions, SolverOutput, Status
 from allocator.backends.highs import mip as M
 from allocator.backends.highs import rival as R
 from allocator.backends.highs.nearby import Nearby
@@ -134,18 +134,77 @@ def _multi_knapsack(n=18, m=5, seed=3):
     return problem, problem.scenario("k"), profit, weights, capacity
 
 
+def _enumerated(profit, weights, capacity):
+    X = np.array(list(itertools.product([0.0, 1.0], repeat=len(profit))))
+    return (X[(X @ weights.T <= capacity + 1e-9).all(axis=1)] @ profit).max()
+
+
+@pytest.mark.parametrize("race", ["0", "1"])
+@pytest.mark.parametrize("seed", range(4))
+def test_a_small_model_goes_straight_to_one_milp_at_the_enumerated_optimum(
+        seed, race, monkeypatch):
+    """Below ``DIRECT_COLUMNS`` the model is one MILP, HiGHS alone or CBC racing it from the
+    start: the whole-number optimum enumeration finds, proven, in an allocation that keeps
+    every rule."""
+    problem, scenario, profit, weights, capacity = _multi_knapsack(n=14, m=4, seed=seed)
+    monkeypatch.setenv("ALLOCATOR_RACE", race)
+    monkeypatch.setattr(M, "RACE_AFTER", 0.0)
+    model = formulate(problem, scenario)
+    assert M.direct(model)
+    out = M.solve(model, SolveOptions(time_limit=30))
+    assert "one MILP on the whole model" in out.log
+    assert model.holds(out.values) and out.status == "optimal"
+    funded = out.values[:len(profit)] > 0.5
+    assert profit[funded].sum() == _enumerated(profit, weights, capacity) == out.objective
+
+
+class _Told:
+    """A rival whose answer is given: CBC as read back from its solution file."""
+
+    def __init__(self, model, values, proven):
+        self.model, self.values, self.proven = model, values, proven
+
+    def result(self, wait):
+        return self.values, self.proven
+
+
+def test_a_cbc_allocation_is_taken_only_when_it_keeps_every_rule():
+    """HiGHS stopped with an allocation it did not prove; CBC claims to have proven another.
+    One that breaks a knapsack row is refused, whatever CBC says; the enumerated optimum is
+    taken, valued from its own values, and called optimal."""
+    problem, scenario, profit, weights, capacity = _multi_knapsack()
+    model = formulate(problem, scenario)
+    mine = np.zeros(model.shape[1])
+    stopped = SolverOutput(Status.FEASIBLE, mine, 0.0, 1e9, 1.0, "HiGHS", "", "", None,
+                           "Time limit reached")
+    options = SolveOptions()
+    everything = np.ones(model.shape[1])
+    assert not model.holds(everything)
+    assert M._better(stopped, _Told(model, everything, True), model, options) is stopped
+    best = M.solve(model, options)
+    taken = M._better(stopped, _Told(model, best.values, True), model, options)
+    assert taken.message == "CBC proved the optimum first" and taken.status == "optimal"
+    assert taken.objective == _enumerated(profit, weights, capacity) == best.objective
+
+
 @pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
-def test_cbc_proving_first_gives_the_enumerated_optimum(monkeypatch):
-    """HiGHS's final MILP held to its root (so it cannot prove anything) and CBC racing it:
-    CBC's allocation, read back from its solution file, is the optimum enumeration finds, and
+@pytest.mark.parametrize("path", ["one MILP", "LP first"])
+def test_cbc_proving_first_gives_the_enumerated_optimum(path, monkeypatch):
+    """HiGHS held to its root (so it cannot prove anything) and CBC racing it, on the whole
+    model from the start (a small model) or on the final MILP of the LP-first path: CBC's
+    allocation, read back from its solution file, is the optimum enumeration finds, and
     proven: the whole-number optimum of an objective in whole jobs."""
     problem, scenario, profit, weights, capacity = _multi_knapsack()
-    X = np.array(list(itertools.product([0.0, 1.0], repeat=len(profit))))
-    optimum = (X[(X @ weights.T <= capacity + 1e-9).all(axis=1)] @ profit).max()
+    optimum = _enumerated(profit, weights, capacity)
     monkeypatch.setattr(R, "RACE_GAP", -1.0)  # race whatever the gap
-    monkeypatch.setattr(M, "MILP_OPTIONS", {"mip_max_nodes": 0})
+    monkeypatch.setattr(M, "RACE_AFTER", 0.0)
+    if path == "LP first":
+        monkeypatch.setattr(M, "DIRECT_COLUMNS", 0)
+        monkeypatch.setattr(M, "MILP_OPTIONS", {"mip_max_nodes": 0})
+    else:
+        monkeypatch.setattr(M, "SUB_OPTIONS", {**M.SUB_OPTIONS, "mip_max_nodes": 0})
     monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
-    if not R.wanted(None, 1.0, SolveOptions()):
+    if not R.racing(SolveOptions()):
         pytest.skip("fewer than two cores: no race")
     model = formulate(problem, scenario)
     out = M.solve(model, SolveOptions(time_limit=30))

@@ -28,6 +28,10 @@ knapsacks, votes), a bound less than a step above the allocation: the whole-numb
 ``rival.RACE_GAP`` below the bound), CBC solves the same restricted model on the other core
 and the first to prove the optimum wins (``rival``).
 
+Small models (up to ``DIRECT_COLUMNS``) skip all this: the fixed cost of four HiGHS instances
+is more than HiGHS's own presolve and search of the whole model, which runs alone, CBC
+joining it on the other core once it has searched ``RACE_AFTER`` seconds (``plain_milp``).
+
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
 whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py`` and
 ``bench_exact.py``.
@@ -88,6 +92,17 @@ MILP_OPTIONS: dict = {"mip_allow_restart": False}
 # 0.17 s (9 nodes against 11). On `jobs_first` (start 3.1e-4 below) they find the better
 # allocation: without them, 148 nodes against 22
 PROOF_GAP = 1e-4
+# up to this many columns a model goes straight to one HiGHS MILP on the whole model, CBC
+# racing it: there the LP-first path's fixed cost (four HiGHS instances) is more than HiGHS's
+# presolve and search of the whole model. Measured in process (benchmarks/RESULTS.md, issue
+# 16, target 2): 0-1 knapsacks of 100 and 200 items 0.006–0.11 s whole against 0.02–0.16 s
+# LP first, of 500 items 0.07–0.18 against 0.04–0.09; synthetic allocation models of
+# 257–333 columns 0.07–0.24 against 0.23–0.74, of 516–786 columns 0.31–0.68 against
+# 0.50–0.96, of ~1,300 columns 0.8–6.0 against 1.5–4.0
+DIRECT_COLUMNS = 400
+# … and CBC joins once HiGHS has searched this long: HiGHS ends most small models sooner
+# (mknap1's five smallest in 0.005–0.04 s), and starting and stopping CBC costs ~25 ms
+RACE_AFTER = 0.05
 MAX_CUT_ROUNDS = 10  # the bundled workbook needs 2; each round costs an LP from its basis
 # RENS in a re-solve also frees the selections cheapest to move (by reduced cost, those at a
 # bound: ~570 of 2,000 are basic at 0 or 1, with a reduced cost of 0 that says nothing). On
@@ -115,10 +130,13 @@ def improves(out: SolverOutput, L: float | None) -> bool:
 
 
 def solve(model, options: SolveOptions) -> SolverOutput:
-    """A maximisation MILP, LP first (see the module's docstring); same contract as
-    ``highs.solve``."""
+    """A maximisation MILP, LP first (see the module's docstring), or, for a small model, one
+    MILP on the whole model (``direct``); same contract as ``highs.solve``."""
     t0 = time.perf_counter()
     deadline = t0 + options.time_limit
+    if direct(model):
+        return plain_milp(model, options, deadline, t0, [
+            f"{model.shape[1]} columns: one MILP on the whole model"], race=True)
     notes = []
     gaps = stopping_gaps(options, objective_step(model))
 
@@ -146,7 +164,8 @@ def solve(model, options: SolveOptions) -> SolverOutput:
             return replace(lp, seconds=time.perf_counter() - t0, bound=None,
                            message="Infeasible (LP relaxation with cover cuts)")
         if lp.values is None or lp.status != Status.OPTIMAL:
-            return plain_milp(model, options, deadline, t0, notes + [f"LP with cuts: {lp.message}"])
+            return plain_milp(model, options, deadline, t0,
+                              notes + [f"LP with cuts: {lp.message}"])
         assert lp.objective is not None  # it has values (``SolverOutput``)
         U, x = lp.objective, lp.values
         notes.append(f"{len(cuts)} cover cuts: bound {U:.10g}")
@@ -336,16 +355,16 @@ def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = N
         h.setOptionValue("mip_abs_gap", max(1e-9, options.gap * abs(scale)))
     for key, value in {**SUB_OPTIONS, **highs_options}.items():
         h.setOptionValue(key, value)
-    rival = R.Rival(r, options) if race else None
+    rival = R.Race(r, options) if race else None
     if rival is not None:
-        h.cbMipInterrupt.subscribe(_stop_when(rival))
+        rival.watch(h)
     try:
         # highs.run itself re-solves when HiGHS misvalues the start
         out = H.run(h, r, replace(options, start=start, on_solution=None if report is None
                                   else (lambda v, o, b: report(r.expand(v), worth(v),
                                                                b + offset))))
         if rival is not None:
-            out = _better(out, rival, r, model, options)
+            out = _better(out, rival.rival, model, options, r.expand)
     finally:
         if rival is not None:
             rival.stop()
@@ -354,35 +373,23 @@ def run_restricted(model, lo, hi, options: SolveOptions, scale: float | None = N
                    bound=None if out.bound is None else out.bound + offset)
 
 
-def _stop_when(rival: R.Rival, every: float = 0.05):
-    """A HiGHS interrupt callback that stops its MILP once the rival has proven its optimum
-    (looked at every ``every`` seconds at most)."""
-    last = [0.0]
-
-    def check(event):
-        now = time.perf_counter()
-        if now - last[0] >= every:
-            last[0] = now
-            if rival.proven():
-                event.interrupt()
-    return check
-
-
-def _better(out: SolverOutput, rival: R.Rival, r, model, options: SolveOptions
-            ) -> SolverOutput:
-    """HiGHS's answer ``out`` on ``r`` (``model`` restricted) or CBC's, whichever proved the
-    optimum (HiGHS's when both), else the better allocation with HiGHS's bound; CBC's only
-    when it keeps every rule of ``model``."""
-    if out.status == Status.OPTIMAL:
+def _better(out: SolverOutput, rival: R.Rival | None, model, options: SolveOptions,
+            expand=None) -> SolverOutput:
+    """HiGHS's answer ``out`` on the model the rival solves too (``model``, or ``model``
+    restricted, whose values ``expand`` makes whole) or CBC's, whichever proved the optimum
+    (HiGHS's when both), else the better allocation with HiGHS's bound; CBC's only when it
+    keeps every rule of ``model``."""
+    if out.status == Status.OPTIMAL or rival is None:  # proven, or ended before CBC began
         return out
     values, proven = rival.result(wait=0.0 if out.status == Status.INFEASIBLE
                                   else R.STOP_SECONDS)
-    if values is None or not model.holds(r.expand(values)):
+    if values is None or not model.holds(values if expand is None else expand(values)):
         return out
-    worth = float(r.c @ values)
+    raced = rival.model
+    worth = float(raced.c @ values) + float(raced.offset)
     if not proven and out.objective is not None and worth <= out.objective:
         return out
-    rel, _ = stopping_gaps(options, objective_step(r))
+    rel, _ = stopping_gaps(options, objective_step(raced))
     bound = out.bound
     if proven:  # CBC's own bound is not read: it is within the relative gap it was told, or
         # (an objective in steps) it is the allocation's worth
@@ -408,8 +415,32 @@ def time_left(deadline: float) -> float:
     return max(0.0, deadline - time.perf_counter())
 
 
-def plain_milp(model, options, deadline, t0, notes) -> SolverOutput:
-    out = H.run(H.build(model), model, replace(options, time_limit=time_left(deadline)))
+def direct(model) -> bool:
+    """Whether ``model`` is small enough to go straight to one MILP (``DIRECT_COLUMNS``)."""
+    return model.shape[1] <= DIRECT_COLUMNS
+
+
+def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: list,
+               race: bool = False) -> SolverOutput:
+    """HiGHS's own MILP on the whole model (its presolve and restarts), on one thread as the
+    final MILP; with ``race``, CBC solves the same model on the other core, joining once
+    HiGHS has searched ``RACE_AFTER`` seconds (``rival.Race``), and the first to prove the
+    optimum stops the other."""
+    race = race and R.racing(options)
+    options = replace(options, time_limit=time_left(deadline), threads=1)
+    h = H.build(model)
+    for key, value in SUB_OPTIONS.items():  # rows kept to 1e-7, as every other solve here
+        h.setOptionValue(key, value)
+    rival = R.Race(model, options, after=RACE_AFTER) if race else None
+    if rival is not None:
+        rival.watch(h)
+    try:
+        out = H.run(h, model, options)
+        if rival is not None:
+            out = _better(out, rival.rival, model, options)
+    finally:
+        if rival is not None:
+            rival.stop()
     return settled(replace(out, seconds=time.perf_counter() - t0,
                            log="\n".join(notes) + "\n" + out.log), objective_step(model))
 
