@@ -193,6 +193,15 @@ def test_status_words_and_their_colours_are_french(written):
     assert any('"non financé"' in c for c in criteria)
 
 
+def test_euros_carry_their_sign_after_the_figure_in_french(written):
+    _, _, en, fr, _, _ = written
+    header = {c.value: c.column for c in next(fr["répartition"].iter_rows(max_row=1))}
+    shown = fr["répartition"].cell(2, header["aide accordée"]).number_format
+    assert shown.startswith("#,##0") and shown.split(";")[0].endswith('"€"'), shown
+    header = {c.value: c.column for c in next(en["allocation"].iter_rows(max_row=1))}
+    assert en["allocation"].cell(2, header["award"]).number_format.startswith('"€"')
+
+
 def test_summary_in_french(written):
     _, _, _, fr, _, _ = written
     cells = [c for row in fr["synthèse"].iter_rows(values_only=True) for c in row

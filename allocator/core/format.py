@@ -22,6 +22,7 @@ EURO, MEUR, SHARE, GAP, COUNT, OUTCOME, TENTHS, INDEX, OBJECTIVE, SECONDS = (
 _EXCEL = {EURO: '"€"#,##0;-"€"#,##0', MEUR: '"€"#,##0.0,,"M"', SHARE: "0.0%", GAP: "0.0000%",
           COUNT: "#,##0", OUTCOME: "#,##0", TENTHS: "#,##0.0", INDEX: "0.000",
           OBJECTIVE: "0.0000", SECONDS: "0.00"}
+_EXCEL_FR = {EURO: '#,##0 "€";-#,##0 "€"', MEUR: '#,##0.0,, "M€"'}
 
 _EUROS = {"requested", "max_award", "award", "awarded", "floor", "cap", "total_cost",
           "min_award", "budget", "fair_share", "largest_change", "limit_eur", "envelope",
@@ -65,9 +66,12 @@ def kind_of(column: str, outcomes: tuple[str, ...] = ()) -> str | None:
     return None
 
 
-def excel_format(kind: str | None) -> str | None:
-    """The Excel number format of a kind (None: General)."""
-    return _EXCEL.get(kind) if kind else None
+def excel_format(kind: str | None, lang: str = "en") -> str | None:
+    """The Excel number format of a kind (None: General). The separators are the reader's
+    locale's; where the euro sign goes is the language's ("1 234 €" in French)."""
+    if not kind:
+        return None
+    return (_EXCEL_FR if lang == "fr" else {}).get(kind, _EXCEL.get(kind))
 
 
 def show(v, kind: str | None = None) -> str:

@@ -42,7 +42,7 @@ def write_comparison(comparison: Comparison, path: str | Path, *, inputs: tuple 
                            title=w.say("Funding by region", "Financement par région"),
                            axis=w.term("awarded"), anchor=(1, len(frame.columns) + 1),
                            horizontal=True,
-                           number_format=fmt.excel_format(fmt.MEUR))
+                           number_format=fmt.excel_format(fmt.MEUR, w.lang))
         for sheet, frame in (("territories", c.territories), ("status_changes", c.changes)):
             out.frame(sheet, frame, widths={"title": 45}, euros=euro_columns)
         out.frame("fairness", c.fairness)

@@ -118,10 +118,10 @@ def _line_chart(out: Sheets, ws, pivot: pd.DataFrame, x: str, series: list[str],
     chart.set_title({"name": w.phrase("against", figure=w.term(figure), x=w.term(x)),
                      "name_font": {"size": 11}})
     chart.set_x_axis({"name": w.term(x),
-                      **({"num_format": fmt.excel_format(x_kind)} if x_kind else {}),
+                      **({"num_format": fmt.excel_format(x_kind, w.lang)} if x_kind else {}),
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_y_axis({"name": w.term(figure), "num_format": fmt.excel_format(
-        fmt.MEUR if kind == fmt.EURO else kind) or "General",
+        fmt.MEUR if kind == fmt.EURO else kind, w.lang) or "General",
         "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_legend({"position": "right" if len(series) > 1 else "none"})
     chart.set_size({"width": 560, "height": 300})

@@ -72,7 +72,7 @@ class Sheets:
         if key not in self.formats:
             spec: dict = {"valign": "top"}
             if fmt.excel_format(kind):
-                spec["num_format"] = fmt.excel_format(kind)
+                spec["num_format"] = fmt.excel_format(kind, self.words.lang)
             if wrap:
                 spec["text_wrap"] = True
             self.formats[key] = self.book.add_format(spec)
@@ -430,7 +430,7 @@ def write_summary(out: Sheets, result: Result) -> None:
                               "values": [ws.name, top + 1, j, top + n, j],
                               "fill": {"color": colour}, "gap": 60})
         chart.set_title({"name": title})
-        chart.set_x_axis({"num_format": fmt.excel_format(fmt.MEUR),
+        chart.set_x_axis({"num_format": fmt.excel_format(fmt.MEUR, w.lang),
                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_y_axis({"reverse": True, "crossing": "max"})
         chart.set_legend({"position": "bottom"})
@@ -528,11 +528,12 @@ def write_budget_curve(curve: pd.DataFrame, scenario, path, *, inputs: tuple = (
         w = out.words
         chart.set_title({"name": w.say("Optimum against the envelope — {name}",
                                        "Optimum selon l'enveloppe — {name}", name=scenario.name)})
-        chart.set_x_axis({"name": w.term("envelope"), "num_format": fmt.excel_format(fmt.MEUR),
-                          "major_gridlines": grid})
+        chart.set_x_axis({"name": w.term("envelope"), "major_gridlines": grid,
+                          "num_format": fmt.excel_format(fmt.MEUR, w.lang)})
         chart.set_y_axis({"name": w.term("objective"), "major_gridlines": grid,
                           "num_format": fmt.excel_format(fmt.OBJECTIVE)})
-        chart.set_y2_axis({"name": w.term("awarded"), "num_format": fmt.excel_format(fmt.MEUR)})
+        chart.set_y2_axis({"name": w.term("awarded"),
+                           "num_format": fmt.excel_format(fmt.MEUR, w.lang)})
         chart.set_legend({"position": "bottom"})
         ws.insert_chart(1, len(curve.columns) + 1, chart, {"x_scale": 1.6, "y_scale": 1.4})
         out.pairs("scenario", {"name": scenario.name, **scenario.parameters()})
