@@ -99,10 +99,12 @@ def test_a_cap_three_projects_cannot_share_is_cut_to_its_integer_optimum():
     assert after == pytest.approx(optimum, rel=1e-9)
 
 
-def test_an_lp_the_cuts_make_infeasible_means_no_allocation():
+def test_an_lp_the_cuts_make_infeasible_means_no_allocation(monkeypatch):
     # three €4M projects, a €10M cap and a €9M floor: the LP funds 2.25 of them, no
     # allocation funds 9 to 10 with €4M pieces; the cover cut x0 + x1 + x2 ≤ 2 leaves the LP
-    # no point, which says the rules cannot all hold
+    # no point, which says the rules cannot all hold (on the LP-first path, which a model
+    # this small would otherwise skip)
+    monkeypatch.setattr(highs_mip, "DIRECT_COLUMNS", 0)
     model = formulate(_territory([4e6, 4e6, 4e6], 10e6, floor=9e6),
                       allocator.Scenario(budget=20e6, normalise="none"))
     out = highs_mip.solve(model, SolveOptions(time_limit=10, gap=1e-4))
