@@ -124,15 +124,9 @@ def greedy(problem: Problem, scenario: Scenario, *, rank: str = "score",
     model = model if model is not None else formulate(problem, scenario)
     build = time.perf_counter() - t0
     t1 = time.perf_counter()
-    order = ranking(model, scenario, rank, objective)
-    held = scenario.budget / MEUR
-    for _ in range(ROUNDS):
-        values = _fund(problem, model, order, held)
-        broken = unmet(model, values)
-        spent = float(np.sum(model.award @ values))
-        if not broken or TOTAL not in model.col_names or spent >= held - 1e-9:
-            break
-        held = spent  # shares of a smaller total: hold them against what was spent
+    ranked = _ranked(problem, scenario, model, rank, objective)
+    assert ranked is not None  # no deadline
+    values, broken = ranked
     objective_value = float(model.c @ values + model.offset)
     status = Status.INFEASIBLE if broken else Status.FEASIBLE
     funded = int(np.count_nonzero(values[project_columns(model)[0]] > 0.5))
@@ -145,6 +139,37 @@ def greedy(problem: Problem, scenario: Scenario, *, rank: str = "score",
                            solver=f"greedy by {rank}", version=__version__, message=message)
 
 
+def _ranked(problem: Problem, scenario: Scenario, model: Model, rank: str,
+            objective: np.ndarray | None = None, deadline: float | None = None
+            ) -> tuple[np.ndarray, list[str]] | None:
+    """The ranking's allocation and the rules it leaves unmet; None once ``deadline`` (a
+    ``time.perf_counter()`` instant) has passed."""
+    order = ranking(model, scenario, rank, objective)
+    held = scenario.budget / MEUR
+    for _ in range(ROUNDS):
+        values = _fund(problem, model, order, held, deadline)
+        if values is None:
+            return None
+        broken = unmet(model, values)
+        spent = float(np.sum(model.award @ values))
+        if not broken or TOTAL not in model.col_names or spent >= held - 1e-9:
+            break
+        held = spent  # shares of a smaller total: hold them against what was spent
+    return values, broken
+
+
+def opening(problem: Problem, scenario: Scenario, model: Model, deadline: float
+            ) -> np.ndarray | None:
+    """An allocation that holds every rule of ``model``, found without an LP, for the
+    optimiser to start from and to fall back on when its time runs out: the ranking by
+    ratio (0.6% below the LP bound at 100,000 synthetic projects, where ranking by score is
+    40% below). None when it leaves a rule unmet or ``deadline`` passes first."""
+    ranked = _ranked(problem, scenario, model, "ratio", deadline=deadline)
+    if ranked is None or ranked[1] or not model.holds(ranked[0]):
+        return None
+    return ranked[0]
+
+
 def rule_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Row bounds as rules: definitional rows opened up (they hold by construction)."""
     lo, hi = model.row_lo.copy(), model.row_hi.copy()
@@ -154,7 +179,8 @@ def rule_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float) -> np.ndarray:
+def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float,
+          deadline: float | None = None) -> np.ndarray | None:
     n = model.n_projects
     p = problem.projects
     x_col, award_col = project_columns(model)
@@ -226,7 +252,10 @@ def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float) -> n
         for i in helpers[np.argsort(position[helpers], kind="stable")]:
             if not funded[i] and fund(i) and activity[r] >= lo[r] - slack_tol[r]:
                 break
-    for i in ranked:
+    for k, i in enumerate(ranked):
+        # a look at the clock every 4,096 projects (~50 ms): 1,000,000 take ~15 s
+        if deadline is not None and not k % 4096 and time.perf_counter() > deadline:
+            return None
         if not funded[i]:
             fund(i)
     if total is not None:
