@@ -151,12 +151,13 @@ def _ranked(problem: Problem, scenario: Scenario, model: Model, rank: str,
         values = _fund(problem, model, order, held, deadline)
         if values is None:
             return None
-        broken = unmet(model, values)
-        spent = float(np.sum(model.award @ values))
+        funded: np.ndarray = values
+        broken = unmet(model, funded)
+        spent = float(np.sum(model.award @ funded))
         if not broken or TOTAL not in model.col_names or spent >= held - 1e-9:
             break
         held = spent  # shares of a smaller total: hold them against what was spent
-    return values, broken
+    return funded, broken
 
 
 def opening(problem: Problem, scenario: Scenario, model: Model, deadline: float

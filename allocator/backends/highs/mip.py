@@ -172,10 +172,10 @@ def standing(model, start: np.ndarray, worth: float | None, t0: float, notes: li
              why: str) -> SolverOutput:
     """The start as the answer, when no time is left to better it after the LP (``why``)."""
     step = objective_step(model)
+    message = f"the start stands: no time left after the LP relaxation ({why})"
     return settled(SolverOutput(Status.FEASIBLE, start, worth, budget_bound(model),
                                 time.perf_counter() - t0, "HiGHS", highspy_version(),
-                                "\n".join(notes) + "\n", None,
-                                f"the start stands: no time left after the LP relaxation ({why})"), step)
+                                "\n".join(notes) + "\n", None, message), step)
 
 
 def relaxation(model, options: SolveOptions, deadline: float):
