@@ -213,3 +213,48 @@ def test_cbc_proving_first_gives_the_enumerated_optimum(path, monkeypatch):
     assert (weights @ funded <= capacity + 1e-9).all()
     assert profit[funded].sum() == optimum == out.objective
     assert out.status == "optimal"
+
+
+# ----------------------------------------------------------------------------- out of time
+
+@pytest.fixture(scope="module")
+def hard_knapsack_model(tmp_path_factory):
+    from _instances import hard_knapsack, knapsack_workbook
+    book = knapsack_workbook(tmp_path_factory.mktemp("hard") / "hard.xlsx", hard_knapsack())
+    problem = allocator.load(book)
+    scenario = problem.scenario("knapsack")
+    return problem, scenario, formulate(problem, scenario)
+
+
+def test_the_budget_bound_is_the_lp_of_its_best_knapsack_row(hard_knapsack_model):
+    from scipy.optimize import linprog
+
+    from allocator.backends import budget_bound
+    _, _, model = hard_knapsack_model
+    A = model.A.toarray()
+    # independently: scipy's LP with each knapsack row alone, the least of them
+    alone = [-linprog(-model.c, A_ub=A[[r]], b_ub=model.row_hi[[r]],
+                      bounds=list(zip(model.col_lo, model.col_hi))).fun
+             for r in range(A.shape[0]) if np.isinf(model.row_lo[r]) and (A[r] >= 0).all()]
+    assert budget_bound(model) == pytest.approx(min(alone), rel=1e-9)
+    lp = M.H.run(M.H.build(model, relax=True), model, SolveOptions(relax=True))
+    assert budget_bound(model) >= lp.objective - 1e-9  # a relaxation of the LP: looser
+
+
+def test_out_of_time_before_the_lp_the_opening_allocation_stands_with_its_gap(
+        hard_knapsack_model):
+    from allocator.backends import budget_bound
+    from allocator.solve.greedy import opening, unmet
+    problem, scenario, model = hard_knapsack_model
+    start = opening(problem, scenario, model, deadline=np.inf)
+    assert start is not None and not unmet(model, start)
+    seen = []
+    out = M.solve(model, SolveOptions(time_limit=0.0, gap=0.0, opening=start,
+                                      on_solution=lambda v, o, b: seen.append((o, b))))
+    worth = float(model.c @ start + model.offset)
+    assert out.status == "feasible" and np.array_equal(out.values, start)
+    assert out.objective == pytest.approx(worth) and out.bound == budget_bound(model)
+    assert seen == [(pytest.approx(worth), out.bound)]  # reported first, for the watchdog
+    # with time, the LP-first path starts from it and ends no worse
+    later = M.solve(model, SolveOptions(time_limit=2.0, gap=0.0, opening=start))
+    assert later.objective >= worth and model.holds(later.values)

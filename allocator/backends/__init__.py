@@ -29,6 +29,7 @@ from allocator.backends.base import (
     SolverOutput,
     SolverRefused,
     Timed,
+    budget_bound,
     is_proven,
     objective_step,
     out_of_time,
@@ -124,5 +125,5 @@ def available() -> list[str]:
 
 __all__ = ["BACKENDS", "EXACT_GAP", "OUT_OF_TIME", "Backend", "BackendUnavailable", "ColdResolver",
            "Resolver", "SolveOptions", "SolverOutput", "SolverRefused", "Status", "available",
-           "backend", "is_proven", "objective_step", "out_of_time", "relative_gap", "settled",
-           "solve_model", "stopping_gaps"]
+           "backend", "budget_bound", "is_proven", "objective_step", "out_of_time",
+           "relative_gap", "settled", "solve_model", "stopping_gaps"]

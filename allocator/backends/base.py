@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from allocator.core.status import EXACT_GAP, Status
 
@@ -43,6 +44,11 @@ class SolveOptions:
     threads: int | None = None
     backend: str = "highs"
     start: np.ndarray | None = None  # a feasible column vector to start from
+    # an allocation under every rule found without a solver (the ranking's, ``solve.run``):
+    # HiGHS's LP-first path starts from it and reports it first; whatever the backend, it
+    # stands when the solve ends without an allocation (unlike ``start``, it leaves the
+    # backend's path unchanged)
+    opening: np.ndarray | None = None
     relax: bool = False  # solve the LP relaxation (integrality dropped), with duals
     # called with (values, objective, bound) on each improving solution, by the backends that
     # can (HiGHS): a watchdog that stops a late solver keeps the best one (see solve/watchdog)
@@ -116,6 +122,38 @@ def objective_step(model: "Model") -> float | None:
     if np.abs(ratio - np.round(ratio)).max() > 1e-6:
         return None
     return step
+
+
+def budget_bound(model: "Model") -> float | None:
+    """A bound on every allocation's worth that needs no LP: the least of Dantzig's bounds
+    over the knapsack rows that hold every column of positive worth (the budget, a
+    resource): the LP relaxation of the model with that row alone, filled by worth per unit
+    of the row. None where the model has no such row (or columns without finite bounds)."""
+    c, lo, hi = (np.asarray(v, float) for v in (model.c, model.col_lo, model.col_hi))
+    worth_cols = c > 0
+    if not np.all(np.isfinite(lo)) or not np.all(np.isfinite(hi[worth_cols])):
+        return None
+    A = sp.csr_array(model.A)
+    negative = np.bincount(A.indptr.searchsorted(np.flatnonzero(A.data < 0), side="right") - 1,
+                           minlength=A.shape[0])
+    covered = np.asarray((A[:, worth_cols] != 0).sum(axis=1)).ravel()
+    rows = np.flatnonzero(np.isneginf(model.row_lo) & np.isfinite(model.row_hi)
+                          & (negative == 0) & (covered == worth_cols.sum()))
+    base = float(c @ lo) + model.offset
+    best = None
+    for r in rows:
+        a = A[[r], :].toarray().ravel()
+        room = model.row_hi[r] - float(a @ lo)
+        if room < 0:
+            return None  # no allocation holds this row: nothing to bound
+        cols = np.flatnonzero(worth_cols)
+        cols = cols[np.argsort(-c[cols] / a[cols], kind="stable")]
+        spend = a[cols] * (hi[cols] - lo[cols])
+        before = np.concatenate([[0.0], np.cumsum(spend)[:-1]])
+        share = np.clip((room - before) / np.where(spend > 0, spend, 1.0), 0.0, 1.0)
+        bound = base + float(c[cols] @ (share * (hi[cols] - lo[cols])))
+        best = bound if best is None else min(best, bound)
+    return best
 
 
 def is_proven(objective: float | None, bound: float | None, step: float | None = None) -> bool:

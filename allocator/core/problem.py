@@ -1,6 +1,7 @@
 """The validated problem: every table the optimisation needs, typed and consistent."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,9 +59,16 @@ class Problem:
                 return s
         raise KeyError(name)
 
+    @functools.cached_property
+    def _ids(self) -> pd.Index:
+        """The project ids as an index, hashed once: the explanations ask ``index_of`` once
+        per blocked project (2,125 times at 100,000 projects: 233 s when each call hashed
+        every id again)."""
+        return pd.Index(self.projects["project_id"])
+
     def index_of(self, project_ids) -> np.ndarray:
         """Positions of project ids (KeyError for an unknown one)."""
-        positions = pd.Index(self.projects["project_id"]).get_indexer(list(project_ids))
+        positions = self._ids.get_indexer(list(project_ids))
         if (positions < 0).any():
             raise KeyError(list(np.asarray(list(project_ids))[positions < 0]))
         return positions

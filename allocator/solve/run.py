@@ -21,6 +21,7 @@ from allocator.backends import (
     OUT_OF_TIME,
     SolveOptions,
     SolverOutput,
+    budget_bound,
     objective_step,
     out_of_time,
     relative_gap,
@@ -58,6 +59,31 @@ def levels(model: Model, scenario: Scenario) -> list[tuple[np.ndarray, float, st
     return out
 
 
+def opening(problem: Problem, scenario: Scenario, model: Model, deadline: float,
+            options: SolveOptions) -> np.ndarray | None:
+    """The ranking's allocation (``greedy.opening``) when it holds every rule and is found
+    before ``deadline``: the solver starts from it, and it stands when the solver finds no
+    allocation in time. None when the caller gives a start of its own (``options.start``)."""
+    if options.start is not None:
+        return None
+    # greedy ranks by this module's objective levels: imported here, not at the top
+    from allocator.solve.greedy import opening as ranked_allocation
+    return ranked_allocation(problem, scenario, model, deadline)
+
+
+def fall_back(model: Model, start: np.ndarray, out: SolverOutput) -> SolverOutput:
+    """The start, when the solver (``out``) ended at the time limit without an allocation:
+    feasible, with the solver's bound or, when it has none, one that needs no LP
+    (``backends.budget_bound``)."""
+    bound = out.bound if out.bound is not None and np.isfinite(out.bound) else \
+        budget_bound(model)
+    worth = float(model.c @ start + model.offset)
+    return replace(out, status=Status.FEASIBLE, values=np.asarray(start, float),
+                   objective=worth, bound=bound,
+                   message=f"the solver found no better allocation in time ({out.message}); "
+                           "this one is the ranking by value per euro, under every rule")
+
+
 def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None = None,
           model: Model | None = None, watchdog: bool | None = None, **overrides
           ) -> tuple[Model, Solution]:
@@ -81,14 +107,19 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     history: list[dict] = []
     out: SolverOutput | None = None
     plan = levels(model, scenario)
+    start = opening(problem, scenario, model, deadline, options)
     for k, (c, tolerance, label) in enumerate(plan):
-        level_options = replace(options, time_limit=max(0.0, deadline - time.perf_counter()))
+        level_options = replace(options, time_limit=max(0.0, deadline - time.perf_counter()),
+                                opening=start if k == 0 else None)
         level_model = current.with_objective(c)
         if options.left() <= 0:  # the command's deadline has passed: not even a fork
             out = out_of_time(backend)
         else:
             out = watch(level_model, level_options, options.time_limit) if watchdog else \
                 solve_model(level_model, backend, level_options)
+        if k == 0 and out.values is None and start is not None and \
+                (out.message == OUT_OF_TIME or time.perf_counter() >= deadline - 0.01 * limit):
+            out = fall_back(level_model, start, out)  # out of time (not a crash, say)
         history.append({"level": k + 1, "outcomes": label, "status": out.status,
                         "objective": out.objective, "bound": out.bound, "seconds": out.seconds})
         if out.values is None or k == len(plan) - 1:

@@ -109,7 +109,7 @@ def parse_column(check: _Checker, column: Column) -> pd.Series:
         check.warn(column.name, pos, phrase("cell.long", chars=_show(float(len(text.iloc[pos]))),
                                             most=_show(float(EXCEL_CELL_CHARS))))
     if column.kind in (ID, ID_LIST) or column.name == "exclusive_group":
-        text = text.map(normalise_id, na_action="ignore")
+        text = normalise_ids(text)
     if column.kind == ID_LIST:
         lists = pd.Series([()] * len(text), dtype=object)
         given = text.notna().to_numpy()
@@ -159,6 +159,20 @@ def normalise_id(text: str) -> str:
     invisible characters (zero-width spaces, soft hyphens, direction marks), stripped; so
     that one dossier cannot be two projects, nor one group two."""
     return _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def normalise_ids(text: pd.Series) -> pd.Series:
+    """``normalise_id`` of each cell (None stays None). ASCII text has no invisible
+    characters and is its own NFC: stripping it is the whole of it, one vectorised pass
+    (1,000,000 project ids: ~2 s of ``normalise_id`` calls)."""
+    given = text.notna().to_numpy()
+    ascii_ = np.zeros(len(text), bool)
+    ascii_[given] = text[given].str.isascii().to_numpy(bool)
+    out = text.copy()
+    out[ascii_] = text[ascii_].str.strip()
+    rest = given & ~ascii_
+    out[rest] = text[rest].map(normalise_id)
+    return out
 
 
 def _text(v) -> str:
@@ -465,7 +479,8 @@ def _check_projects(check: _Checker, p: pd.DataFrame, themes: pd.DataFrame,
     _requires(check, p)
     # a group is one group whatever its case and spacing: each member shows the first spelling
     groups = p["exclusive_group"].fillna("")
-    key = groups.map(_fold)
+    # folded once per spelling, not per project (most projects have none)
+    key = groups.map({g: _fold(g) for g in groups.unique()})
     first = dict(zip(key[groups != ""][::-1], groups[groups != ""][::-1]))
     p["exclusive_group"] = key.map(lambda k: first.get(k, ""))
 
@@ -483,10 +498,11 @@ def _requires(check: _Checker, p: pd.DataFrame) -> None:
     ids = p["project_id"]
     position = {pid: i for i, pid in enumerate(ids) if isinstance(pid, str)}
     graph: dict[int, list[int]] = {}
-    near = _folded(position)
+    near: dict[str, str] = {}  # folded ids, made at the first unknown one (1,000,000 folds)
     for pos in np.flatnonzero(p["requires"].map(len).to_numpy()):
         for other in p["requires"].iloc[pos]:
             if other not in position:
+                near = near or _folded(position)
                 check.error("requires", pos, phrase("requires.near", given=other,
                                                     near=near[_fold(other)])
                             if _fold(other) in near else

@@ -48,6 +48,7 @@ import scipy.sparse as sp
 from allocator.backends.base import (
     SolveOptions,
     SolverOutput,
+    budget_bound,
     objective_step,
     relative_gap,
     settled,
@@ -137,20 +138,23 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     if direct(model):
         return plain_milp(model, options, deadline, t0, [
             f"{model.shape[1]} columns: one MILP on the whole model"], race=True)
-    notes = []
+    notes: list[str] = []
     gaps = stopping_gaps(options, objective_step(model))
+    start, L0 = opening(model, options, notes)
+    options = replace(options, opening=None)  # used: not handed on to sub-solves
 
     # 1. the LP relaxation: its bound, values and reduced costs
-    h = H.build(model, relax=True)
-    for key, value in LP_OPTIONS.items():
-        h.setOptionValue(key, value)
-    lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None))
+    h, lp = relaxation(model, options, deadline)
     if lp.status == Status.INFEASIBLE:
         return replace(lp, seconds=time.perf_counter() - t0, bound=None,
                        message="Infeasible (LP relaxation)")
-    # unbounded or out of time: HiGHS's own way
     if lp.values is None or lp.status != Status.OPTIMAL:
-        return plain_milp(model, options, deadline, t0, [f"LP relaxation: {lp.message}"])
+        notes.append(f"LP relaxation: {lp.message}")
+        if start is not None and time_left(deadline) < MIN_RENS_SECONDS:
+            return standing(model, start, L0, t0, notes, lp.message)
+        # unbounded, or out of time on a model without a start: HiGHS's own way
+        return plain_milp(model, replace(options, start=start, opening=None), deadline, t0,
+                          notes)
     assert lp.objective is not None  # it has values (``SolverOutput``)
     notes.append(f"LP relaxation: bound {lp.objective:.10g} in {lp.seconds:.3f} s")
     U, x = lp.objective, lp.values
@@ -176,9 +180,48 @@ def solve(model, options: SolveOptions) -> SolverOutput:
                 rens = again
     reduced = np.asarray(h.getSolution().col_dual, float)
     del h
+    if start is not None and not improves(rens, L0):  # the ranking's allocation is better
+        rens = replace(rens, values=start, objective=L0)
     # 4. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
     return finish(model, options, deadline, t0, notes, x, reduced,
                   U, U, rens.values, rens.objective, MILP_OPTIONS)
+
+
+def opening(model, options: SolveOptions, notes: list) -> tuple[np.ndarray | None, float | None]:
+    """The caller's ``opening`` allocation (``solve.run.opening``: the ranking's), with its
+    worth, when it holds every rule; reported at once, with a bound that needs no LP
+    (``budget_bound``), so that a solve stopped before its LP still has an allocation."""
+    start = options.opening
+    if start is None or not model.holds(start):
+        return None, None
+    start = np.asarray(start, float)
+    worth = float(model.c @ start + model.offset)
+    bound = budget_bound(model)
+    notes.append(f"start: {worth:.10g} (bound without an LP: "
+                 + ("none" if bound is None else f"{bound:.10g}") + ")")
+    if options.on_solution is not None:
+        options.on_solution(start, worth, np.inf if bound is None else bound)
+    return start, worth
+
+
+def standing(model, start: np.ndarray, worth: float | None, t0: float, notes: list,
+             why: str) -> SolverOutput:
+    """The start as the answer, when no time is left to better it after the LP (``why``)."""
+    step = objective_step(model)
+    message = f"the start stands: no time left after the LP relaxation ({why})"
+    return settled(SolverOutput(Status.FEASIBLE, start, worth, budget_bound(model),
+                                time.perf_counter() - t0, "HiGHS", highspy_version(),
+                                "\n".join(notes) + "\n", None, message), step)
+
+
+def relaxation(model, options: SolveOptions, deadline: float):
+    """The LP relaxation solved: (its HiGHS instance, kept for the cuts, and the output)."""
+    h = H.build(model, relax=True)
+    for key, value in LP_OPTIONS.items():
+        h.setOptionValue(key, value)
+    lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None,
+                                 time_limit=time_left(deadline)))
+    return h, lp
 
 
 def run_rens(model, x: np.ndarray, U: float, options: SolveOptions, deadline: float,
