@@ -242,7 +242,10 @@ def test_the_budget_bound_is_the_lp_of_its_best_knapsack_row(hard_knapsack_model
 
 
 def test_out_of_time_before_the_lp_the_opening_allocation_stands_with_its_gap(
-        hard_knapsack_model):
+        hard_knapsack_model, monkeypatch):
+    # the LP-first path's, which a model this small would otherwise skip (``run.fall_back``
+    # keeps the opening allocation on every path: tests/test_reliability.py)
+    monkeypatch.setattr(M, "DIRECT_COLUMNS", 0)
     from allocator.backends import budget_bound
     from allocator.solve.greedy import opening, unmet
     problem, scenario, model = hard_knapsack_model
