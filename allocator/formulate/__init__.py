@@ -10,7 +10,8 @@ from allocator.formulate.build import (
     request_scale,
     share_of_request,
 )
+from allocator.formulate.levels import levels
 from allocator.formulate.model import INT_TOL, MEUR, Change, Model, Restricted, RowGroup
 
 __all__ = ["INT_TOL", "MEUR", "Change", "Restricted", "Model", "RowGroup", "formulate", "fundable",
-           "ideal", "membership", "request_scale", "share_of_request"]
+           "ideal", "levels", "membership", "request_scale", "share_of_request"]

@@ -51,8 +51,7 @@ from allocator.core.rules import DEFINITION, floors
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
 from allocator.core.version import __version__
-from allocator.formulate import MEUR, Model, formulate
-from allocator.solve.run import levels
+from allocator.formulate import MEUR, Model, formulate, levels
 from allocator.solve.solution import Solution
 
 RANKS = ("score", "ratio")

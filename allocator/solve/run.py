@@ -31,32 +31,12 @@ from allocator.backends import (
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
-from allocator.formulate import Model, RowGroup, formulate
+from allocator.formulate import Model, RowGroup, formulate, levels
 from allocator.runtime.workers import can_fork
+from allocator.solve.greedy import opening as ranked_allocation
 from allocator.solve.solution import Solution
 from allocator.solve.ties import break_ties
 from allocator.solve.watchdog import no_allocation_in_time, watch
-
-
-def levels(model: Model, scenario: Scenario) -> list[tuple[np.ndarray, float, str]]:
-    """Objective levels as (column objective, tolerance, label), first priority first."""
-    outcomes = list(model.outcomes)
-    norm = model.normalisers
-    if not scenario.priorities:
-        return [(model.c, 0.0, "weighted")]
-    out = []
-    for level in sorted(set(scenario.priorities.values())):
-        members = [o for o, p in scenario.priorities.items() if p == level]
-        w = np.zeros(len(outcomes))
-        for o in members:
-            w[outcomes.index(o)] = (scenario.weights.get(o) or 1.0) / norm[outcomes.index(o)]
-        tol = max(scenario.tolerances.get(o, 0.0) for o in members)
-        out.append((np.asarray(model.outcome.T @ w).ravel(), tol, "+".join(members)))
-    rest = [o for o in outcomes if o not in scenario.priorities and scenario.weights.get(o)]
-    if rest:
-        w = np.array([scenario.weights.get(o, 0.0) if o in rest else 0.0 for o in outcomes]) / norm
-        out.append((np.asarray(model.outcome.T @ w).ravel(), 0.0, "+".join(rest)))
-    return out
 
 
 def opening(problem: Problem, scenario: Scenario, model: Model, deadline: float,
@@ -66,8 +46,6 @@ def opening(problem: Problem, scenario: Scenario, model: Model, deadline: float,
     allocation in time. None when the caller gives a start of its own (``options.start``)."""
     if options.start is not None:
         return None
-    # greedy ranks by this module's objective levels: imported here, not at the top
-    from allocator.solve.greedy import opening as ranked_allocation
     return ranked_allocation(problem, scenario, model, deadline)
 
 
