@@ -281,6 +281,17 @@ def test_a_hanging_solver_is_stopped_shortly_after_the_limit(small_problem, back
         assert "stopped 1 s after the time limit" in solution.message
 
 
+def test_a_solve_the_watchdog_stopped_names_its_solver_without_a_blank_version(small_problem):
+    from allocator.report.text import result_summary
+    problem, scenario = small_problem
+    result = allocator.optimise(problem, scenario, backend="sleepy", time_limit=0.5,
+                                explain=False)
+    assert result.solution.version == ""  # the watchdog ended it: no solver said its version
+    status = next(line for line in result_summary(result).splitlines()
+                  if line.startswith("status"))
+    assert "(sleepy, " in status, status
+
+
 def test_a_crashing_solver_is_reported_with_the_backends_available(small_problem):
     problem, scenario = small_problem
     _, solution = solve(problem, scenario, backend="crasher", watchdog=True)

@@ -71,7 +71,9 @@ def result_summary(result: Result) -> str:
         return f"{w.say(name, french):<{width}} {text}"
 
     lines = [line("scenario", "scénario", result.scenario.name),
-             line("status", "statut", f"{w.value(s.label)}  ({s.solver} {s.version}, "
+             # a solve the watchdog stopped has no version to give ("highs , 38 s")
+             line("status", "statut", f"{w.value(s.label)}  ("
+                                      f"{' '.join(filter(None, (s.solver, s.version)))}, "
                                       f"{show(s.solve_seconds, fmt.SECONDS)} s)")]
     if s.objective is not None:
         lines.append(line("objective", "objectif", w.figure(f"{s.objective:.6g}") + (w.say(
