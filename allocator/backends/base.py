@@ -134,11 +134,9 @@ def budget_bound(model: "Model") -> float | None:
     if not np.all(np.isfinite(lo)) or not np.all(np.isfinite(hi[worth_cols])):
         return None
     A = sp.csr_array(model.A)
-    negative = np.bincount(A.indptr.searchsorted(np.flatnonzero(A.data < 0), side="right") - 1,
-                           minlength=A.shape[0])
     covered = np.asarray((A[:, worth_cols] != 0).sum(axis=1)).ravel()
     rows = np.flatnonzero(np.isneginf(model.row_lo) & np.isfinite(model.row_hi)
-                          & (negative == 0) & (covered == worth_cols.sum()))
+                          & model.nonnegative_rows() & (covered == worth_cols.sum()))
     base = float(c @ lo) + model.offset
     best = None
     for r in rows:

@@ -14,6 +14,7 @@ import json
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -204,14 +205,20 @@ def file_option(*names: str, suffixes: tuple[str, ...], help: str):
                         type=click.Path(dir_okay=False, path_type=Path))
 
 
+def bad_option(option: str, key: str, **fields) -> NoReturn:
+    """Refuse an option's value as the input's are refused: a finding (the message
+    ``phrase(key, **fields)``), exit 2."""
+    raise InputError([Finding(ERROR, option, phrase(key, **fields))])
+
+
 def refuse_unless_ending_in(path: Path | None, name: str, suffixes: tuple[str, ...]) -> None:
-    """Refuse, as an input's value is refused (a finding, exit 2), a file name ``path`` given
-    as ``name`` that ends in none of ``suffixes``."""
-    if path is not None and path.suffix.lower() not in suffixes:
-        said = phrase("output.kind", path=path, suffix=suffixes[0]) if len(suffixes) == 1 \
-            else phrase("output.kinds", path=path, suffixes=", ".join(suffixes[:-1]),
-                        suffix=suffixes[-1])
-        raise InputError([Finding(ERROR, name, said)])
+    """Refuse a file name ``path`` given as ``name`` that ends in none of ``suffixes``."""
+    if path is None or path.suffix.lower() in suffixes:
+        return
+    if len(suffixes) == 1:
+        bad_option(name, "output.kind", path=path, suffix=suffixes[0])
+    bad_option(name, "output.kinds", path=path, suffixes=", ".join(suffixes[:-1]),
+               suffix=suffixes[-1])
 
 
 def output_option(help: str, suffixes: tuple[str, ...] = (".xlsx",)):

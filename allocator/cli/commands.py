@@ -11,6 +11,7 @@ from allocator import api
 from allocator.cli.app import (
     Context,
     Failed,
+    bad_option,
     execution_options,
     file_option,
     force_option,
@@ -23,7 +24,7 @@ from allocator.cli.app import (
     scenario_options,
     show_findings,
 )
-from allocator.core.findings import ERROR, Finding, InputError
+from allocator.core.findings import InputError
 from allocator.core.lang import phrase
 from allocator.core.status import Status
 from allocator.report import json as to_json
@@ -39,11 +40,6 @@ from allocator.report.uncertainty import plot_uncertainty, write_uncertainty
 from allocator.report.workbook import write_allocation_csv, write_budget_curve, write_result
 
 WORKBOOK = click.argument("workbook", type=click.Path(exists=False, path_type=Path))
-
-
-def _bad_option(option: str, key: str, **fields):
-    """Refuse an option's value as the input's are refused: a finding, exit 2."""
-    raise InputError([Finding(ERROR, option, phrase(key, **fields))])
 
 
 def _interrupted(done: int, total: int, what: str) -> Failed:
@@ -224,7 +220,7 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
       allocator budget-curve scenarios/territoires-industrie.xlsx --from 50e6 --to 150e6 --steps 21 -o curve.xlsx
     """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if stop < start:
-        _bad_option("--from/--to", "option.budgets", start=f"{start:g}", stop=f"{stop:g}",
+        bad_option("--from/--to", "option.budgets", start=f"{start:g}", stop=f"{stop:g}",
                     steps=steps)
     problem = api.load(workbook)
     scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
@@ -432,7 +428,7 @@ def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
       allocator sweep IN.xlsx -s jobs_first --set sites.max=30,40,50 --scheduler tcp://host:8786 --json
     """  # noqa: E501 -- click prints a \b block as written: wrapping changes --help
     if not overrides:
-        _bad_option("--set", "option.vary")
+        bad_option("--set", "option.vary")
     problem = api.load(workbook)
     base = ctx.scenario(problem, scenario_name, (), backend=backend, time_limit=time_limit,
                         gap=gap)

@@ -166,6 +166,12 @@ class Model:
             changes["c"] = np.asarray(change.cost, float)
         return replace(self, **changes) if changes else self
 
+    def nonnegative_rows(self) -> np.ndarray:
+        """Which rows have no negative coefficient: funding only adds to them, so an upper
+        bound there is a knapsack (the budget, a resource, a cap)."""
+        entries = sp.coo_array(self.A)
+        return np.bincount(entries.row[entries.data < 0], minlength=self.shape[0]) == 0
+
     def holds(self, values: np.ndarray, tol: float = 1e-7) -> bool:
         """Whether an allocation keeps every rule and bound (to HiGHS's feasibility tolerance,
         scaled as the rows are) and is integral where it must be."""

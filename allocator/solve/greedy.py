@@ -257,9 +257,7 @@ def _fund(problem: Problem, model: Model, order: np.ndarray, budget: float,
     # min_award, or all of it), breaks it whenever it comes (funding only adds to such rows):
     # each block of the list is screened for those at once, and only the rest is funded one
     # by one, with the same outcome (100,000 projects: 47,000 calls of ``fund`` → 25,000)
-    entries = sp.coo_array(A)
-    negative = np.bincount(entries.row[entries.data < 0], minlength=A.shape[0])
-    rows = np.flatnonzero(np.isfinite(hi) & (negative == 0))
+    rows = np.flatnonzero(np.isfinite(hi) & model.nonnegative_rows())
     partial = award_col >= 0
     least = sp.csc_array((np.concatenate([np.ones(n), min_award[partial]]),
                           (np.concatenate([x_col, award_col[partial]]),

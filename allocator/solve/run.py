@@ -85,6 +85,10 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     history: list[dict] = []
     out: SolverOutput | None = None
     plan = levels(model, scenario)
+
+    def at_limit() -> bool:  # within 1% of the limit: the solver stopped for time
+        return time.perf_counter() >= deadline - 0.01 * limit
+
     start = opening(problem, scenario, model, deadline, options)
     for k, (c, tolerance, label) in enumerate(plan):
         level_options = replace(options, time_limit=max(0.0, deadline - time.perf_counter()),
@@ -96,7 +100,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
             out = watch(level_model, level_options, options.time_limit) if watchdog else \
                 solve_model(level_model, backend, level_options)
         if k == 0 and out.values is None and start is not None and \
-                (out.message == OUT_OF_TIME or time.perf_counter() >= deadline - 0.01 * limit):
+                (out.message == OUT_OF_TIME or at_limit()):
             out = fall_back(level_model, start, out)  # out of time (not a crash, say)
         history.append({"level": k + 1, "outcomes": label, "status": out.status,
                         "objective": out.objective, "bound": out.bound, "seconds": out.seconds})
@@ -123,7 +127,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
         # the solver ended by itself: at its time limit, or for a reason of its own
         why = message or "no reason given"
         message = (no_allocation_in_time(options.time_limit)
-                   if time.perf_counter() >= deadline - 0.01 * limit
+                   if at_limit()
                    else f"the {backend} solver ended without an allocation ({why}); try "
                         "another backend (--backend NAME)")
     bound = out.bound if out.bound is not None and np.isfinite(out.bound) else None  # JSON

@@ -140,7 +140,7 @@ def solve(model, options: SolveOptions) -> SolverOutput:
             f"{model.shape[1]} columns: one MILP on the whole model"], race=True)
     notes: list[str] = []
     gaps = stopping_gaps(options, objective_step(model))
-    start, L0 = opening(model, options, notes)
+    start, L0, B0 = opening(model, options, notes)
     options = replace(options, opening=None)  # used: not handed on to sub-solves
 
     # 1. the LP relaxation: its bound, values and reduced costs
@@ -151,10 +151,9 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     if lp.values is None or lp.status != Status.OPTIMAL:
         notes.append(f"LP relaxation: {lp.message}")
         if start is not None and time_left(deadline) < MIN_RENS_SECONDS:
-            return standing(model, start, L0, t0, notes, lp.message)
+            return standing(model, start, L0, B0, t0, notes, lp.message)
         # unbounded, or out of time on a model without a start: HiGHS's own way
-        return plain_milp(model, replace(options, start=start, opening=None), deadline, t0,
-                          notes)
+        return plain_milp(model, replace(options, start=start), deadline, t0, notes)
     assert lp.objective is not None  # it has values (``SolverOutput``)
     notes.append(f"LP relaxation: bound {lp.objective:.10g} in {lp.seconds:.3f} s")
     U, x = lp.objective, lp.values
@@ -187,13 +186,14 @@ def solve(model, options: SolveOptions) -> SolverOutput:
                   U, U, rens.values, rens.objective, MILP_OPTIONS)
 
 
-def opening(model, options: SolveOptions, notes: list) -> tuple[np.ndarray | None, float | None]:
+def opening(model, options: SolveOptions, notes: list
+            ) -> tuple[np.ndarray | None, float | None, float | None]:
     """The caller's ``opening`` allocation (``solve.run.opening``: the ranking's), with its
-    worth, when it holds every rule; reported at once, with a bound that needs no LP
-    (``budget_bound``), so that a solve stopped before its LP still has an allocation."""
+    worth and a bound that needs no LP (``budget_bound``), when it holds every rule; reported
+    at once, so that a solve stopped before its LP still has an allocation."""
     start = options.opening
     if start is None or not model.holds(start):
-        return None, None
+        return None, None, None
     start = np.asarray(start, float)
     worth = float(model.c @ start + model.offset)
     bound = budget_bound(model)
@@ -201,15 +201,16 @@ def opening(model, options: SolveOptions, notes: list) -> tuple[np.ndarray | Non
                  + ("none" if bound is None else f"{bound:.10g}") + ")")
     if options.on_solution is not None:
         options.on_solution(start, worth, np.inf if bound is None else bound)
-    return start, worth
+    return start, worth, bound
 
 
-def standing(model, start: np.ndarray, worth: float | None, t0: float, notes: list,
-             why: str) -> SolverOutput:
-    """The start as the answer, when no time is left to better it after the LP (``why``)."""
+def standing(model, start: np.ndarray, worth: float | None, bound: float | None, t0: float,
+             notes: list, why: str) -> SolverOutput:
+    """The start as the answer, with its bound without an LP, when no time is left to better
+    it after the LP (``why``)."""
     step = objective_step(model)
     message = f"the start stands: no time left after the LP relaxation ({why})"
-    return settled(SolverOutput(Status.FEASIBLE, start, worth, budget_bound(model),
+    return settled(SolverOutput(Status.FEASIBLE, start, worth, bound,
                                 time.perf_counter() - t0, "HiGHS", highspy_version(),
                                 "\n".join(notes) + "\n", None, message), step)
 
