@@ -17,10 +17,12 @@ most of that. So, before the MILP:
    ``MAX_CUT_ROUNDS`` are done (a lower ``U``), and RENS runs again from it, over its
    support: every selection it funds, even in part, is free (so some can be dropped to round
    others up);
-4. when the bounds still do not meet, reduced-cost fixing (exact): a selection at a bound of
-   the LP whose reduced cost exceeds ``U - L`` cannot change in any allocation better than
-   ``L``, so it is fixed; the MILP over the rest starts from ``L``. Its dual bound, capped by
-   ``U``, is a bound of the whole problem (anything it excluded is worth less than ``L``).
+4. when the bounds still do not meet, reduced-cost fixing (exact, ``fixing``): a selection
+   whose move to its other value costs more than ``U - L`` by the LP's duals (its reduced
+   cost, and its partial award's, through the rows that tie the two) cannot change in any
+   allocation better than ``L``, so it is fixed; the MILP over the rest starts from ``L``.
+   Its dual bound, capped by ``U``, is a bound of the whole problem (anything it excluded is
+   worth less than ``L``).
 
 "Within the gap" means the relative gap asked, or, for an objective in whole steps (0-1
 knapsacks, votes), a bound less than a step above the allocation: the whole-number optimum
@@ -55,6 +57,7 @@ from allocator.backends.base import (
     stopping_gaps,
 )
 from allocator.backends.highs import cuts as C
+from allocator.backends.highs import fixing as F
 from allocator.backends.highs import instance as H
 from allocator.backends.highs import rival as R
 from allocator.core.status import Status
@@ -177,13 +180,12 @@ def solve(model, options: SolveOptions) -> SolverOutput:
             again = run_rens(model, x, U, options, deadline, notes, support=True)
             if improves(again, rens.objective):
                 rens = again
-    reduced = np.asarray(h.getSolution().col_dual, float)
     del h
     if start is not None and not improves(rens, L0):  # the ranking's allocation is better
         rens = replace(rens, values=start, objective=L0)
     # 4. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
-    return finish(model, options, deadline, t0, notes, x, reduced,
-                  U, U, rens.values, rens.objective, MILP_OPTIONS)
+    return finish(model, options, deadline, t0, notes, lp.row_duals, U, rens.values,
+                  rens.objective, MILP_OPTIONS)
 
 
 def opening(model, options: SolveOptions, notes: list
@@ -298,12 +300,11 @@ def _add_rows(h, A, lo, hi) -> None:
 
 
 def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list,
-           x: np.ndarray, reduced: np.ndarray, lp_bound: float, U: float,
-           start: np.ndarray | None, L: float | None, milp_options: dict) -> SolverOutput:
-    """Given the LP relaxation of the model (values ``x``, reduced costs ``reduced``,
-    objective ``lp_bound``), a bound ``U`` ≤ ``lp_bound`` and an
-    allocation ``start`` worth ``L`` (or None): done when they meet within the gap, else
-    reduced-cost fixing against ``L`` and the MILP from ``start``."""
+           duals: np.ndarray | None, U: float, start: np.ndarray | None, L: float | None,
+           milp_options: dict) -> SolverOutput:
+    """Given the row duals of the model's LP relaxation (``duals``), a bound ``U`` of the
+    model and an allocation ``start`` worth ``L`` (or None): done when they meet within the
+    gap, else reduced-cost fixing against ``L`` (``fixing``) and the MILP from ``start``."""
     version = highspy_version()
     step = objective_step(model)
     gaps = stopping_gaps(options, step)
@@ -318,14 +319,10 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
                                     version, "\n".join(notes) + "\n", None,
                                     "Optimal (bound met)"), step)
     lo, hi = np.array(model.col_lo, float), np.array(model.col_hi, float)
-    if L is not None:
-        threshold = (lp_bound - L) + 1e-7 * max(1.0, abs(lp_bound))
+    if L is not None and duals is not None:
         free = model.integer & (lo < hi)
-        at_lo = free & (x <= lo + 1e-9) & (-reduced > threshold)
-        at_hi = free & (x >= hi - 1e-9) & (reduced > threshold)
-        hi[at_lo] = lo[at_lo]
-        lo[at_hi] = hi[at_hi]
-        notes.append(f"reduced-cost fixing: {int(at_lo.sum() + at_hi.sum())} of "
+        lo, hi = F.fixings(model, duals, L)
+        notes.append(f"reduced-cost fixing: {int((free & (lo >= hi)).sum())} of "
                      f"{int(free.sum())} selections fixed")
     if L is not None and U - L <= PROOF_GAP * max(abs(L), 1e-9):
         milp_options = {**milp_options, **NO_SUB_MIPS}
