@@ -12,7 +12,8 @@ most of that. So, before the MILP:
 2. RENS: every selection the LP leaves integral is fixed at its LP value and the small MILP
    over the fractional ones is solved; its allocation (objective ``L``) satisfies every rule;
    when ``(U - L) / |L|`` is within the gap asked, ``L`` is proven optimal to that gap and
-   no full MILP runs (at 10,000 and 100,000 projects);
+   no full MILP runs (at 10,000 and 100,000 projects); on a model of few rows (a knapsack)
+   the items cheapest to move are freed too (its core);
 3. otherwise the LP is solved again with the cover cuts it breaks, until it breaks none or
    ``MAX_CUT_ROUNDS`` are done (a lower ``U``), and RENS runs again from it, over its
    support: every selection it funds, even in part, is free (so some can be dropped to round
