@@ -2,14 +2,15 @@
 
 The textbook fixing reads a selection's reduced cost alone: a selection at a bound of the LP
 whose reduced cost exceeds ``U − L`` cannot move in an allocation worth more than ``L``. On
-allocation models most selections say nothing that way: a partial project's selection ``x``
-carries no objective of its own (its award ``a`` does), and ``x`` and ``a`` sit basic at 0
-together, with a reduced cost of 0. On the bundled `balanced` after the cover cuts, 569 of
-the 1,985 selections are such: the textbook fixing fixes 1,353 and leaves 632 to the final
-MILP. What does cost is the pair: funding ``x = 1`` forces ``a ≥ min_award``, which the
-LP prices through ``a``'s own reduced cost and the duals of the rows ``a − min·x ≥ 0``,
-``a − max·x ≤ 0``. Counting those fixes 1,905 and leaves 80; the final MILP that proves
-the optimum then takes 0.05 s instead of 0.30 s (``benchmarks/RESULTS.md``, issue 16).
+allocation models many selections say nothing that way: a partial project's selection ``x``
+carries no objective of its own (its award ``a`` does), and ``x`` and ``a`` sit basic at a
+bound together, with a reduced cost of 0. On the bundled `balanced` after the cover cuts, 569
+of the 1,985 selections have a reduced cost of 0 at a bound (557 of them partial projects'):
+the textbook fixing fixes 1,353 and leaves 632 to the final MILP. What does cost is the
+pair: funding ``x = 1`` forces ``a ≥ min_award``, which the LP prices through ``a``'s own
+reduced cost and the duals of the rows ``a − min·x ≥ 0``, ``a − max·x ≤ 0``. Counting those
+fixes 1,905 and leaves 80; the final MILP that proves the optimum then takes 0.05 s instead
+of 0.30 s (``benchmarks/RESULTS.md``, issue 16).
 
 The argument, exact for *any* row duals ``y`` (not only optimal ones). With ``d = c − Aᵀy``,
 every allocation ``x'`` (rows ``A x'`` within ``[row_lo, row_hi]``, columns within their
