@@ -52,7 +52,10 @@ def fixings(model, y: np.ndarray, worth: float) -> tuple[np.ndarray, np.ndarray]
     # a dual that would need an infinite bound bounds nothing: taken as 0
     y = np.where(((y > 0) & ~np.isfinite(row_hi)) | ((y < 0) & ~np.isfinite(row_lo)), 0.0, y)
     d = np.asarray(model.c, float) - A.T @ y
-    d = np.where(np.abs(d) < 1e-15, 0.0, d)  # d exactly 0 on a free column bounds it
+    # a reduced cost at rounding level (below 1e-15) is taken as 0, so that a free column
+    # (an outcome's total) still bounds nothing away: what it could add, at any value the
+    # rows allow, is far below MARGIN
+    d = np.where(np.abs(d) < 1e-15, 0.0, d)
     row_top = _top(y, row_lo, row_hi)
     col_top = _top(d, lo, hi)
     if not (np.all(np.isfinite(row_top)) and np.all(np.isfinite(col_top))):
