@@ -34,6 +34,7 @@ from corpus import base
 
 import allocator
 from allocator import backends
+from allocator.backends.highs.mip import direct
 from allocator.formulate import formulate
 from allocator.solve import solve
 from allocator.solve.greedy import unmet
@@ -274,7 +275,9 @@ def test_a_hanging_solver_is_stopped_shortly_after_the_limit(small_problem, back
     elapsed = time.perf_counter() - t0
     assert 0.5 + GRACE_SECONDS - 0.1 < elapsed < 0.5 + GRACE_SECONDS + 1.0, elapsed
     assert solution.status == status and solution.label.startswith(label)
-    if backend == "sleepy":  # nothing streamed: the ranking's allocation, found first, stands
+    if backend == "sleepy":  # nothing streamed: the ranking's allocation, found after the
+        # solve on a model this small (``run.solve``), stands
+        assert direct(model)
         assert "the ranking by value per euro" in solution.message
         assert solution.gap is not None and 0 <= solution.gap < 1
         assert not unmet(model, solution.values)
@@ -374,6 +377,28 @@ def test_a_solver_stopped_by_its_time_limit_says_so(monkeypatch):
     monkeypatch.setattr(S, "opening", lambda *args: None)
     _, solution = solve(problem, problem.scenario(), time_limit=0.3, watchdog=False)
     assert solution.message.startswith("no allocation was found within the time limit (0.3 s)")
+
+
+def test_the_ranking_is_found_before_the_solve_only_where_it_can_be_a_start(
+        small_problem, monkeypatch):
+    # above ``DIRECT_COLUMNS`` HiGHS starts from it (and at 1,000,000 projects reports it at
+    # once); below, the MILP never does: it is found only when the solve ends without an
+    # allocation, and then stands
+    import allocator.solve.run as S
+    calls: list = []
+    ranking = S.ranked_allocation
+    monkeypatch.setattr(S, "ranked_allocation", lambda *args: calls.append(args) or ranking(*args))
+    problem, scenario = small_problem
+    model, solution = solve(problem, scenario, watchdog=False)
+    assert direct(model) and solution.status == "optimal" and calls == []
+    large = allocator.load(BUNDLED)
+    model, solution = solve(large, large.scenario(), watchdog=False)
+    assert not direct(model) and len(calls) == 1
+    _ending(monkeypatch, 0.3, "Time limit reached")
+    model, solution = solve(problem, scenario, time_limit=0.3, watchdog=False)
+    assert len(calls) == 2 and solution.status == "feasible"
+    assert solution.message.startswith("the solver found no better allocation in time")
+    assert model.holds(solution.values) and not unmet(model, solution.values)
 
 
 # ----------------------------------------------------------------------------- determinism
@@ -815,6 +840,20 @@ def test_workers_still_busy_at_the_deadline_are_stopped_and_the_rest_not_run():
 
 
 # ----------------------------------------------------------------------------- processes
+
+def test_closing_a_pool_ends_its_idle_workers_and_kills_a_busy_one():
+    # an idle worker is told to end and not waited for (its exit is no part of the caller's
+    # time); one still busy with a payload whose answer nobody read is killed
+    from allocator.runtime.workers import Workers
+    with Workers(2, lambda _, seconds, report: time.sleep(seconds) or seconds,
+                 fork=True) as pool:
+        (first, _), (second, _) = pool._workers
+        stream = pool.run([0.0, 300.0])
+        assert next(stream) == (0, 0.0)  # the first worker answered; the second is busy
+    first.join(timeout=30)
+    assert first.exitcode == 0  # it ended by itself
+    assert not second.is_alive() and second.exitcode == -signal.SIGKILL
+
 
 def test_a_pool_removes_the_folders_that_pools_killed_outright_left(tmp_path, monkeypatch):
     from allocator.runtime.workers import SCRATCH, Workers
