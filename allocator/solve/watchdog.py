@@ -3,7 +3,7 @@ limit, CBC has hung after its own), so each solve runs in a forked child watched
 process. The child streams every improving solution it finds (HiGHS's callback); the watchdog
 stops it (its whole process group) ``GRACE_SECONDS`` after the limit and keeps the best one,
 reported as "feasible, within x%", or no allocation with a clear message. A child that crashes
-is reported with the backends available here. The child costs ~25 ms (see ``watch``), so
+is reported with the backends available here. The child costs ~15 ms (see ``watch``), so
 every solve is watched where a fork is safe; elsewhere (a process with other threads, or a
 daemon worker, which may not have children) it runs in this process.
 """
@@ -28,10 +28,13 @@ def watch(model: Model, options: SolveOptions, told: float | None = None) -> Sol
     the limit a "no allocation in time" names (default the options'; a command's solve may
     have been given less than the limit the user set: its share, or what was left).
 
-    Measured here (medians of 20): ~25 ms on a 6-project problem (64 ms against 37 ms in
-    process), of which the fork is 7 ms and the rest HiGHS starting its thread pool afresh;
-    on the bundled workbook (2,000 projects, ~1.3 s) the difference is below the noise. A
-    spawned child would pay ~1 s of imports; a fork pays none and inherits the model.
+    Measured here (medians of 20, OR-Library mknap1's 6 items, load 2–3): the fork returns
+    in ~4.5 ms, the child starts its task ~6 ms after, and HiGHS's MILP takes ~15 ms there
+    against ~11 ms in process (the child's first writes copy the pages they touch); a fresh
+    HiGHS thread pool costs 0.01 ms. Waiting for the child's exit after its answer took
+    another 5–15 ms, so the pool does not (``Workers.close``). On the bundled workbook (2,000
+    projects, ~1.3 s) the difference is below the noise. A spawned child would pay ~1 s of
+    imports; a fork pays none and inherits the model.
     """
     backend = options.backend
     best: list = []  # the best solution reported so far: (values, objective, bound)
