@@ -4,6 +4,9 @@ depend on which re-solves came before (so not on how many workers share them).""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +22,8 @@ from allocator.backends.highs import rival as R
 from allocator.backends.highs.nearby import Nearby
 from allocator.formulate import Change, formulate
 
-BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "territoires-industrie.xlsx"
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "scenarios" / "territoires-industrie.xlsx"
 GAP = 1e-6  # the default: "optimal" means proven within it
 
 
@@ -216,6 +220,20 @@ def test_a_cbc_allocation_is_taken_only_when_it_keeps_every_rule():
     taken = M._better(stopped, _Told(model, best.values, True), model, options)
     assert taken.message == "CBC proved the optimum first" and taken.status == "optimal"
     assert taken.objective == _enumerated(profit, weights, capacity) == best.objective
+
+
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_the_cbc_found_without_importing_pulp_is_the_one_pulp_runs():
+    # found in PuLP's folder by ``shipped_cbc`` (a race in a watched child then does not
+    # import PuLP), it is the program PuLP itself would run
+    code = ("import sys, os; from allocator.backends.highs import rival as R; "
+            "found = R.shipped_cbc(); print('pulp' in sys.modules, os.path.realpath(found))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    imported, found = out.stdout.split()
+    import pulp
+    assert imported == "False"
+    assert found == os.path.realpath(pulp.apis.PULP_CBC_CMD().path)
 
 
 @pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")

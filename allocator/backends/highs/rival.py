@@ -15,9 +15,12 @@ as HiGHS writes it in MPS, told the same gaps (``base.stopping_gaps``).
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
+import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -38,7 +41,11 @@ CHECK_SECONDS = 0.05  # how often HiGHS's interrupt callback looks at CBC, at mo
 
 @functools.cache
 def cbc_program() -> str | None:
-    """The CBC program PuLP ships, when it is installed here."""
+    """The CBC program PuLP ships, when it is installed here: looked for first where PuLP
+    keeps it (``shipped_cbc``), PuLP asked only when it is not there."""
+    shipped = shipped_cbc()
+    if shipped is not None:
+        return shipped
     try:
         import pulp
     except ImportError:
@@ -49,10 +56,26 @@ def cbc_program() -> str | None:
     return path if path and os.access(path, os.X_OK) else None
 
 
+def shipped_cbc() -> str | None:
+    """The CBC program in PuLP's folder (``solverdir/cbc/<system>/<arch>/``, as
+    ``pulp.apis.core`` names them), found without importing PuLP: a race starts in the
+    watched child, which has no cache of its parent's, and importing PuLP there cost ~20 ms
+    of every race (on mknap1-6, one of its ~110 ms)."""
+    spec = importlib.util.find_spec("pulp")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    system = "win" if sys.platform in ("win32", "cli") else \
+        "osx" if sys.platform == "darwin" else "linux"
+    arch = "i32" if sys.maxsize <= 2**32 else "i64" if system == "osx" or \
+        platform.machine().lower() not in ("aarch64", "arm64") else "arm64"
+    path = os.path.join(spec.submodule_search_locations[0], "solverdir", "cbc", system, arch,
+                        "cbc.exe" if system == "win" else "cbc")
+    return path if os.access(path, os.X_OK) else None
+
+
 def racing(options: SolveOptions) -> bool:
     """Whether CBC may race HiGHS: two cores or more, the user's one thread not asked for,
-    ``ALLOCATOR_RACE`` not 0 (and CBC installed: ``Race`` looks when it starts, for finding it
-    imports PuLP, 0.25 s that a MILP over before CBC is due need not pay)."""
+    ``ALLOCATOR_RACE`` not 0 (and CBC installed: ``Race`` looks when it starts)."""
     return options.threads != 1 and (os.cpu_count() or 1) >= 2 and \
         os.environ.get("ALLOCATOR_RACE", "").strip() != "0"
 
