@@ -59,8 +59,8 @@ def cbc_program() -> str | None:
 def shipped_cbc() -> str | None:
     """The CBC program in PuLP's folder (``solverdir/cbc/<system>/<arch>/``, as
     ``pulp.apis.core`` names them), found without importing PuLP: a race starts in the
-    watched child, which has no cache of its parent's, and importing PuLP there cost ~20 ms
-    of every race (on mknap1-6, one of its ~110 ms)."""
+    watched child, which has no cache of its parent's, and importing PuLP there cost ~18 ms
+    of every race (mknap1-6 takes ~100 ms in all)."""
     spec = importlib.util.find_spec("pulp")
     if spec is None or not spec.submodule_search_locations:
         return None
