@@ -66,18 +66,31 @@ class SolveOptions:
         return cls(time_limit=scenario.time_limit, gap=scenario.gap, verbose=verbose,
                    threads=threads, backend=scenario.backend, deadline=deadline)
 
-    def with_deadline(self) -> "SolveOptions":
-        """These options with a deadline ``time_limit`` seconds from now: a command's budget."""
-        return replace(self, deadline=time.monotonic() + self.time_limit)
+    def with_deadline(self, started: float | None = None) -> "SolveOptions":
+        """These options with a deadline ``time_limit`` seconds from ``started`` (a
+        ``time.monotonic()`` instant, default now): a command's budget, which its reading and
+        validation count against when it started before them."""
+        return replace(self, deadline=(time.monotonic() if started is None else started)
+                       + self.time_limit)
 
-    def for_main_solve(self) -> "SolveOptions":
+    def for_main_solve(self, reserve: float = 0.0) -> "SolveOptions":
         """These options for the main solve of a command whose other solves follow it (its
         explanations, its draws): a deadline ``MAIN_SHARE`` of the way to the command's, so
-        that they have some of what is left (the time limit, as the user gave it, is kept for
-        what messages say)."""
+        that they have some of what is left, and ``reserve`` seconds before it at least
+        (``leaving``). The time limit, as the user gave it, is kept for what messages say."""
         if self.deadline is None:
             return self
-        return replace(self, deadline=time.monotonic() + MAIN_SHARE * self.left())
+        left = self.left()
+        return replace(self, deadline=time.monotonic() + max(0.0, min(MAIN_SHARE * left,
+                                                                      left - reserve)))
+
+    def leaving(self, reserve: float) -> "SolveOptions":
+        """These options with a deadline ``reserve`` seconds before theirs (now at the
+        earliest): for solves that work of that many seconds, bounded by no solver's limit,
+        must follow within the command's time limit (summaries, reasons, writing)."""
+        if self.deadline is None:
+            return self
+        return replace(self, deadline=max(time.monotonic(), self.deadline - reserve))
 
     def left(self) -> float:
         """Seconds left before the deadline (infinite without one)."""

@@ -150,7 +150,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
     inputs = (workbook,)
     ctx.check(output, export_model, inputs=inputs)
     result = api.optimise(problem, scenario, method=method, rank=rank, completion=completion,
-                          near_misses=near_misses, verbose=ctx.verbose)
+                          near_misses=near_misses, verbose=ctx.verbose, started=ctx.started)
     solution = result.solution
     if ctx.verbose and solution.log:
         click.echo(solution.log, err=True)
@@ -187,7 +187,7 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
     problem = api.load(workbook)
     scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
                             time_limit=time_limit, gap=gap)
-    why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose)
+    why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose, started=ctx.started)
     if not why.ok:
         raise Failed(f"no allocation: the problem is {why.solution.label}")
     ctx.show(as_json, lambda: to_json.document("explain", {

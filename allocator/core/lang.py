@@ -162,6 +162,8 @@ PHRASES: dict[str, tuple[str, str]] = {
                       "non financé : son taux d'aide maximal ne permet aucune aide"),
     "not_priced": ("not priced: the time limit was reached",
                    "non chiffré : la limite de temps a été atteinte"),
+    "not_explained": ("not explained: the time limit was reached",
+                      "non expliqué : la limite de temps a été atteinte"),
     "forced_out": ("cannot be forced in: the rules then are {status}",
                    "ne peut être imposé : les règles sont alors {status}"),
     "more": ("{first} and {n} more", "{first} et {n} autres"),
