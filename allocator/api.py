@@ -70,7 +70,7 @@ def from_tables(projects: pd.DataFrame, territories: pd.DataFrame | None = None,
 def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str = "optimal",
              rank: str = "score", completion: str | None = None, explain: bool = True,
              near_misses: int = 20, workers: int = 2, verbose: bool = False,
-             started: float | None = None, **overrides) -> Result:
+             started: float | None = None, after: float = 0.0, **overrides) -> Result:
     """Solve ``problem`` under ``scenario`` (default: its first) and analyse the allocation.
 
     ``method``: ``optimal`` (the MILP optimum) or ``greedy`` (fund down a ranking by
@@ -85,8 +85,9 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
     time_limit, gap, threads. ``started``: the ``time.monotonic()`` instant from which the
     time limit counts (default now; a command gives the instant it started, so that reading
     and validating the input count against it); the main solve leaves what follows it
-    its time (``analyse.allocation.after_solve_seconds``), and the reasons the limit leaves
-    no time for say so (``analyse.explain.NOT_EXPLAINED``).
+    its time (``analyse.allocation.after_solve_seconds``, and ``after`` seconds for the
+    caller's own work on the result, as writing it), and the reasons the limit leaves no time
+    for say so (``analyse.explain.NOT_EXPLAINED``).
     """
     scenario = scenario or problem.scenario()
     if method == "greedy":
@@ -100,7 +101,7 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
                          f"not {method!r}")
     options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
         **overrides).with_deadline(started)
-    reserve = after_solve_seconds(problem)
+    reserve = after_solve_seconds(problem) + after
     model, solution = solve(problem, scenario, options=options.for_main_solve(reserve)
                             if explain else options.leaving(reserve))
     return analyse(problem, scenario, model, solution, explain=explain,

@@ -20,16 +20,16 @@ from allocator.solve import solve
 from allocator.solve.solution import Solution
 
 # seconds per project of the work after the solve that no deadline cuts short: rounding and
-# ties, this module's frames and summaries, and writing them out (~15 s CPU at 1,000,000
-# projects, output to .csv, on the benchmark machine, ~20 s wall at a load of 3). A command's
-# main solve leaves it that time; the reasons, which the deadline cuts short, get what the
-# solves leave (``explain.REASON_SECONDS``)
-TAIL_SECONDS = 20e-6
+# ties, this module's frames and summaries (~3 s wall at 1,000,000 projects on the benchmark
+# machine, at a load of ~3). A command's main solve leaves it that time, and its caller's
+# (writing the result, ``report.workbook.writing_seconds``); the reasons, which the deadline
+# cuts short, get what the solves leave (``explain.REASON_SECONDS``)
+TAIL_SECONDS = 4e-6
 
 
 def after_solve_seconds(problem: Problem) -> float:
-    """Seconds to keep, before a command's deadline, for what follows its main solve and no
-    deadline cuts short: the frames, summaries and writing of its result."""
+    """Seconds to keep, before a command's deadline, for what follows its main solve here and
+    no deadline cuts short: the rounding, frames and summaries of its result."""
     return TAIL_SECONDS * problem.n
 
 

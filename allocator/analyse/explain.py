@@ -180,8 +180,7 @@ def explanations(problem: Problem, scenario: Scenario, model: Model, solution: S
     project; shadow prices). ``deadline`` (a ``time.monotonic()`` instant): the reasons end
     by then, those it leaves no time for saying so (``NOT_EXPLAINED``: all of them when less
     than ``REASON_SECONDS`` a project is left); the re-solves end by the deadline of the
-    resolver's options (which leaves the reasons their time), and none runs after it (no near
-    miss is then even chosen).
+    resolver's options (which leaves the reasons their time), and none runs after it.
 
     Shadow prices: one row per binding rule — rule, subject, limit (user units), step,
     lp_dual_per_step (objective per step from the LP with selections fixed), resolve_per_step
@@ -193,8 +192,7 @@ def explanations(problem: Problem, scenario: Scenario, model: Model, solution: S
     values = solution.values
     assert values is not None  # explained solutions have an allocation
     order = near_miss_positions(problem, model, funded, near_misses) \
-        if near_misses and solution.objective is not None and resolver.options.left() > 0 \
-        else np.zeros(0, int)
+        if near_misses and solution.objective is not None else np.zeros(0, int)
     plan = _shadow_plan(problem, model, solution)
     first = plan["changes"] if plan is not None else []  # the longer re-solves first
     priced_rows = plan["resolved"] if plan is not None else []

@@ -76,21 +76,25 @@ class SolveOptions:
     def for_main_solve(self, reserve: float = 0.0) -> "SolveOptions":
         """These options for the main solve of a command whose other solves follow it (its
         explanations, its draws): a deadline ``MAIN_SHARE`` of the way to the command's, so
-        that they have some of what is left, and ``reserve`` seconds before it at least
-        (``leaving``). The time limit, as the user gave it, is kept for what messages say."""
+        that they have some of what is left, and before it by ``reserve`` seconds as
+        ``leaving`` keeps them. The time limit, as the user gave it, is kept for what messages
+        say."""
         if self.deadline is None:
             return self
-        left = self.left()
-        return replace(self, deadline=time.monotonic() + max(0.0, min(MAIN_SHARE * left,
-                                                                      left - reserve)))
+        return replace(self, deadline=min(time.monotonic() + MAIN_SHARE * self.left(),
+                                          self._leaving(reserve)))
 
     def leaving(self, reserve: float) -> "SolveOptions":
-        """These options with a deadline ``reserve`` seconds before theirs (now at the
-        earliest): for solves that work of that many seconds, bounded by no solver's limit,
-        must follow within the command's time limit (summaries, reasons, writing)."""
-        if self.deadline is None:
-            return self
-        return replace(self, deadline=max(time.monotonic(), self.deadline - reserve))
+        """These options with a deadline ``reserve`` seconds before theirs, for solves that
+        work of that many seconds, bounded by no solver's limit, must follow within the
+        command's time limit (summaries, reasons, writing); by at most half of what is left,
+        so that a solve (and the ranking's allocation it starts from) keeps the other half
+        when the work is longer than the limit allows."""
+        return self if self.deadline is None else replace(self, deadline=self._leaving(reserve))
+
+    def _leaving(self, reserve: float) -> float:
+        assert self.deadline is not None  # callers check
+        return self.deadline - min(reserve, self.left() / 2)
 
     def left(self) -> float:
         """Seconds left before the deadline (infinite without one)."""
