@@ -84,10 +84,10 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
     processes), or the diagnosis when the rules conflict. ``overrides``: backend,
     time_limit, gap, threads. ``started``: the ``time.monotonic()`` instant from which the
     time limit counts (default now; a command gives the instant it started, so that reading
-    and validating the input count against it); the main solve leaves what follows it
-    its time (``analyse.allocation.after_solve_seconds``, and ``after`` seconds for the
-    caller's own work on the result, as writing it), and the reasons the limit leaves no time
-    for say so (``analyse.explain.NOT_EXPLAINED``).
+    and validating the input count against it); the solves and the explanations end in time
+    for what must follow them (``analyse.allocation.after_solve_seconds``, and ``after``
+    seconds for the caller's own work on the result, as writing it), and the reasons the
+    limit leaves no time for say so (``analyse.explain.NOT_EXPLAINED``).
     """
     scenario = scenario or problem.scenario()
     if method == "greedy":
@@ -101,9 +101,10 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
                          f"not {method!r}")
     options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
         **overrides).with_deadline(started)
-    reserve = after_solve_seconds(problem) + after
-    model, solution = solve(problem, scenario, options=options.for_main_solve(reserve)
-                            if explain else options.leaving(reserve))
+    # the solves and the explanations end in time for what must follow them
+    options = options.leaving(after_solve_seconds(problem) + after)
+    model, solution = solve(problem, scenario,
+                            options=options.for_main_solve() if explain else options)
     return analyse(problem, scenario, model, solution, explain=explain,
                    near_misses=near_misses, workers=workers, options=options)
 

@@ -39,10 +39,10 @@ LINE = 15  # points: the height of one line of text
 
 
 # seconds per project that writing a result takes, by the output's suffix, on the benchmark
-# machine at a load of ~3: the allocation as .csv (pandas: 1,000,000 projects in 11 s CPU,
-# 17 s wall), the result workbook (xlsxwriter, a cell at a time: 11 times the .csv, 114 s
+# machine at a load of ~3: the allocation as .csv (pandas: 1,000,000 projects in 11-17 s CPU,
+# 18-25 s wall), the result workbook (xlsxwriter, a cell at a time: 11 times the .csv, 114 s
 # against 10.4 s for 100,000 projects in one process at a load of 5)
-WRITING_SECONDS = {".csv": 17e-6, ".xlsx": 200e-6}
+WRITING_SECONDS = {".csv": 20e-6, ".xlsx": 220e-6}
 
 
 def writing_seconds(projects: int, path: Path | None) -> float:
