@@ -259,7 +259,7 @@ def test_lang_writes_french_and_english_stays_the_default(tmp_path):
 
 @pytest.mark.parametrize("lang, said", [
     ("en", "writing {out} (2 000 rows) will take about 9999 s, past the time limit"),
-    ("fr", "l'écriture de {out} (2 000 lignes) prendra environ 9999 s, au-delà de la limite"),
+    ("fr", "l'écriture du fichier {out} (2 000 lignes) prendra environ 9999 s, au-delà de la"),
 ])
 def test_an_output_that_cannot_be_written_within_the_limit_is_said_at_once(
         tmp_path, monkeypatch, lang, said):

@@ -180,9 +180,9 @@ PHRASES: dict[str, tuple[str, str]] = {
     "writing_late": ("writing {path} ({rows} rows) will take about {seconds} s, past the time "
                      "limit (--time-limit), which the solve keeps; a .csv output takes a "
                      "tenth of that",
-                     "l'écriture de {path} ({rows} lignes) prendra environ {seconds} s, au-delà "
-                     "de la limite de temps (--time-limit), que garde la résolution ; une "
-                     "sortie .csv en prend le dixième"),
+                     "l'écriture du fichier {path} ({rows} lignes) prendra environ {seconds} s, "
+                     "au-delà de la limite de temps (--time-limit), que garde la résolution ; "
+                     "une sortie .csv en prend le dixième"),
     "no_allocation": ("no allocation: {why}", "aucune répartition : {why}"),
     "problem_is": ("the problem is {label}", "le problème est {label}"),
 }
