@@ -339,6 +339,7 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4.5))
     synthetic = [r for r in rows if r["spec"][0] == "synthetic" and "allocator" in r]
+    colours: dict[str, str] = {}
     for solver, marker in zip(SOLVERS, "osD^"):
         xs, ys, open_x, open_y = [], [], [], []
         for r in synthetic:
@@ -352,12 +353,8 @@ def plot(rows: list[dict], path: Path) -> None:
         if open_x:
             ax.scatter(open_x, open_y, marker=marker, facecolors="none",
                        edgecolors=line.get_color(), s=80)
-        for r in synthetic:  # what a run stopped at the limit had: its gap, or nothing
-            runs = r[solver].get("runs") or []
-            if runs and not all(x["proven"] for x in runs):
-                ax.annotate(_stopped_with(runs[-1]), (r["spec"][1], runs[-1]["wall"]),
-                            xytext=(-8, 0), textcoords="offset points", ha="right",
-                            va="center", fontsize=7, color=line.get_color())
+        colours[solver] = line.get_color()
+    _label_stopped(ax, synthetic, colours)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(right=2e6)
@@ -370,6 +367,25 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120, metadata={"Software": "allocator benchmarks"})
     plt.close(fig)
+
+
+def _label_stopped(ax, synthetic: list[dict], colours: dict[str, str]) -> None:
+    """What each run stopped at the limit had (its gap, or nothing), left of its marker. Runs
+    of one size that stopped with the same words share one label, naming them (at 1,000,000
+    HiGHS and CBC both stop at 120 s with no allocation: two labels drawn over each other)."""
+    for r in synthetic:
+        said: dict[str, list[tuple[str, float]]] = {}
+        for solver in SOLVERS:
+            runs = r[solver].get("runs") or []
+            if runs and not all(x["proven"] for x in runs) and (what := _stopped_with(runs[-1])):
+                said.setdefault(what, []).append((solver, runs[-1]["wall"]))
+        for what, who in said.items():
+            names = [s for s, _ in who]
+            text = what if len(who) == 1 else f"{what}\n({', '.join(names)})"
+            y = statistics.geometric_mean(w for _, w in who)
+            ax.annotate(text, (r["spec"][1], y), xytext=(-10, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=7,
+                        color=colours[names[0]] if len(who) == 1 else "0.3")
 
 
 def _stopped_with(run: dict) -> str:

@@ -65,6 +65,19 @@ def test_theme_minimum_its_projects_cannot_reach():
     assert "at least 50%" in text and "€3.00M" in text
 
 
+def test_a_theme_is_named_by_its_label_and_the_code_it_is_set_by():
+    problem = allocator.from_tables(
+        base().projects[["project_id", "territory_id", "title", "theme", "total_cost",
+                         "requested", "jobs"]],
+        themes=pd.DataFrame({"theme": ["innovation", "skills_recruitment", "industrial_land"],
+                             "label": ["Innovation", "Compétences (RH)", ""]}))
+    found = conflicting(problem, allocator.Scenario(
+        budget=10 * M, theme_min={"skills_recruitment": 0.5}, weights={"jobs": 1.0},
+        minimums={"jobs": 40}))
+    text = found.set_index("subject").loc["skills_recruitment", "statement"]
+    assert text.startswith("theme Compétences (RH) (skills_recruitment) must"), text
+
+
 def test_coverage_impossible_under_a_territory_cap():
     def cap(t):
         t["cap"] = [None, 0.5 * M, None]

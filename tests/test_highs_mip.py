@@ -115,12 +115,15 @@ def test_loosening_a_row_a_cut_came_from_drops_that_cut(bundled):
 
 # ----------------------------------------------------------------------------- CBC racing
 
-def _multi_knapsack(n=18, m=5, seed=3):
+def _multi_knapsack(n=18, m=5, seed=3, spread=None):
     """A random 0-1 multi-knapsack as allocator tables (profit as jobs, raw units), its
-    profits, weights and capacities."""
+    profits, weights and capacities. With ``spread`` (m = 1), profits follow the weights
+    within it, as Pisinger's correlated types: ``weight + k`` for k drawn in ``spread``."""
     rng = np.random.default_rng(seed)
     profit = rng.integers(10, 100, n).astype(float)
     weights = rng.integers(5, 60, (m, n)).astype(float)
+    if spread is not None:
+        profit = np.maximum(1.0, weights[0] + rng.integers(spread[0], spread[1] + 1, n))
     capacity = weights.sum(axis=1) * 0.4
     projects = pd.DataFrame({
         "project_id": [f"p{j}" for j in range(n)], "territory_id": "T1", "title": "item",
@@ -156,6 +159,34 @@ def test_a_small_model_goes_straight_to_one_milp_at_the_enumerated_optimum(
     assert model.holds(out.values) and out.status == "optimal"
     funded = out.values[:len(profit)] > 0.5
     assert profit[funded].sum() == _enumerated(profit, weights, capacity) == out.objective
+
+
+def _by_dynamic_programming(profit, weight, capacity) -> float:
+    """The 0-1 knapsack's optimum over whole weights (best profit per capacity used)."""
+    best = np.zeros(int(capacity) + 1)
+    for p, w in zip(profit, weight.astype(int)):
+        best[w:] = np.maximum(best[w:], best[:len(best) - w] + p)
+    return float(best.max())
+
+
+@pytest.mark.parametrize("spread", [None, (-5, 5), (10, 10)])
+def test_a_knapsack_of_few_rows_takes_the_lp_first_path_to_its_optimum(spread):
+    """Above ``DIRECT_COLUMNS``, a knapsack (columns ``FEW_ROWS`` times its rows): its LP by
+    the primal simplex, RENS over its core (the items cheapest to move): the optimum that
+    dynamic programming finds, proven; uncorrelated, weakly and strongly correlated."""
+    problem, scenario, profit, weights, capacity = _multi_knapsack(n=600, m=1, seed=5,
+                                                                   spread=spread)
+    weight = weights[0]
+    model = formulate(problem, scenario)
+    assert not M.direct(model) and M.few_rows(model)
+    out = M.solve(model, SolveOptions(time_limit=60))
+    assert "cheapest to move" in out.log
+    assert model.holds(out.values) and out.status == "optimal"
+    funded = out.values[:len(profit)] > 0.5
+    optimum = _by_dynamic_programming(profit, weight, capacity[0])
+    assert profit[funded].sum() == pytest.approx(optimum, abs=1e-9)
+    assert out.objective == pytest.approx(optimum, abs=1e-6)
+    assert out.bound < optimum + 1  # the whole-number optimum: a step above it is excluded
 
 
 class _Told:

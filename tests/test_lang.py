@@ -98,7 +98,7 @@ def test_a_filled_template_reads_back_into_its_french():
               "figure": "objective", "keys": "budget", "stop": "spend_2026 ceiling",
               "family": "territorial cap", "rows": "1 000 000", "seconds": "220"}
     nb = lang.NBSP
-    french = {**sample, "rows": f"1{nb}000{nb}000",
+    french = {**sample, "rows": f"1{nb}000{nb}000", "region": "la région Grand Est",
               "value": "0,02377", "cutoff": "0,009599", "need": f"12{nb}345{nb}€",
               "status": "infaisable", "amount": f"350{nb}000", "used": f"1{nb}234{nb}567{nb}€",
               "limit": f"35{nb}000{nb}000{nb}€", "state": "non financé", "share": f"30{nb}%",
@@ -106,7 +106,7 @@ def test_a_filled_template_reads_back_into_its_french():
               "units": "emplois", "unit": "emploi",
               "amounts": "23,4 emplois et 5 personnes formées", "offers": "23,4 emplois par M€",
               "rival_offers": f"1{nb}234 emplois par M€, 43{nb}000{nb}€ par emploi",
-              "standing": f"ses emplois par M€ sont 12{nb}% sous le seuil de Grand Est",
+              "standing": f"ses emplois par M€ sont 12{nb}% sous le seuil de la région Grand Est",
               "price": "0,00012", "gap": f"0,0001{nb}%", "gap_value": "0,0005",
               "entry": f"1{nb}200{nb}000{nb}€", "left": f"300{nb}000{nb}€",
               "cost": f"43{nb}000{nb}€", "step": lang.TERMS["€1M more"],
@@ -144,7 +144,8 @@ def test_french_grammar_of_filled_fields():
     said = lang.translate("not funded: no project of Occitanie is funded on its merits, but the "
                           "optimum spends the envelope on combinations worth more (it offers "
                           "0 jobs, 1.5 people trained and 2 innovation points per €M)")
-    assert said == ("non financé : aucun projet d'Occitanie n'est financé sur ses mérites, mais "
+    assert said == ("non financé : aucun projet de la région Occitanie n'est financé sur ses "
+                    "mérites, mais "
                     "l'optimum consacre l'enveloppe à des combinaisons qui valent plus (il "
                     "offre 0 emploi, 1,5 personne formée et 2 points d'innovation par M€)")
 

@@ -28,12 +28,14 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from bad_inputs import CASES, Bad, csv_folder, xlsx
 from corpus import base
 
 import allocator
 from allocator import backends
 from allocator.core import format as fmt
+from allocator.formulate import formulate
 from allocator.solve import solve
 from allocator.solve.greedy import unmet
 from allocator.solve.ties import break_ties
@@ -895,3 +897,52 @@ def test_after_sigkill_the_workers_die_and_the_next_run_removes_their_folder(tmp
                        timeout=120)
     assert r.returncode == 0, r.stderr
     assert not list(scratch.iterdir()), list(scratch.iterdir())
+
+
+def _ties_one_group_at_a_time(problem, model, values):
+    """The rule as first written, group by group: members in id order take their group's
+    column values sorted in decreasing order (the reference for ``break_ties``)."""
+    ids = problem.projects["project_id"].astype(str).to_numpy()
+    select, award = sp.csr_array(model.select), sp.csr_array(model.award)
+    values = values.copy()
+    key = problem.projects[["territory_id", "theme", "requested", "total_cost", "jobs",
+                            "min_award"]]
+    for _, members in key.groupby(list(key.columns), dropna=False):
+        if len(members) < 2:
+            continue
+        rows = members.index.to_numpy()
+        rows = rows[np.argsort(ids[rows], kind="stable")]
+        columns = [np.union1d(select.indices[select.indptr[i]:select.indptr[i + 1]],
+                              award.indices[award.indptr[i]:award.indptr[i + 1]]) for i in rows]
+        taken = sorted((tuple(values[c]) for c in columns), reverse=True)
+        for c, v in zip(columns, taken):
+            values[c] = v
+    return values
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ties_are_broken_in_every_group_at_once_as_one_group_at_a_time(seed):
+    # many copies of few projects, some partial (two columns each), in shuffled id order
+    rng = np.random.default_rng(seed)
+    n = 120
+    kind = rng.integers(0, 12, n)
+    cost = (1 + kind % 4) * 1e5
+    partial = kind >= 6
+    projects = pd.DataFrame({
+        "project_id": [f"P-{k:04d}" for k in rng.permutation(n)], "territory_id": "T1",
+        "title": "copy", "theme": "innovation", "total_cost": cost, "requested": cost,
+        "jobs": 1.0 + kind, "min_award": np.where(partial, cost / 2, np.nan)})
+    problem = allocator.from_tables(projects)
+    model = formulate(problem, problem.scenario())
+    values = np.zeros(model.shape[1])
+    x = np.asarray(model.select.argmax(axis=1)).ravel()
+    funded = rng.random(n) < 0.5
+    values[x] = funded
+    award = sp.csr_array(model.award)
+    for i in np.flatnonzero(funded & partial):  # a partial award between its min and max
+        for j in award.indices[award.indptr[i]:award.indptr[i + 1]]:
+            if j != x[i]:
+                values[j] = rng.uniform(cost[i] / 2, cost[i]) / 1e6
+    expected = _ties_one_group_at_a_time(problem, model, values)
+    assert not np.array_equal(expected, values)  # some ties were broken
+    assert np.array_equal(break_ties(problem, model, values), expected)

@@ -15,6 +15,7 @@ import allocator
 from allocator.analyse.sweep import collect, parse_variations, run_sweep, sweep_scenarios
 from allocator.cli import main
 from allocator.core.findings import InputError
+from allocator.report import json as to_json
 from allocator.solve import solve
 
 
@@ -75,6 +76,16 @@ def test_same_table_on_one_and_two_workers(small):
     assert one.ok and two.ok and two.batch.executor == "2 local processes"
     pd.testing.assert_frame_equal(one.table.drop(columns="solve_seconds"),
                                   two.table.drop(columns="solve_seconds"), check_exact=True)
+
+
+def test_the_language_a_sweep_is_written_in_is_no_column_of_its_table(small):
+    problem, base = small
+    done = run_sweep(problem, base, parse_variations(["budget=2e6,4e6", "lang=fr",
+                                                      "coverage=1"]), workers=1, progress=False)
+    assert done.ok and [s.lang for s in done.scenarios] == ["fr", "fr"]
+    assert "lang" not in done.table and list(done.table["coverage"]) == [1, 1]
+    rows = to_json.sweep_json(done)["scenarios"]
+    assert [p["parameter"] for p in rows[0]["parameters"]] == ["budget", "coverage"]
 
 
 def test_sweep_9_by_3_writes_one_comparison_workbook_matching_single_solves(small, tmp_path):

@@ -118,9 +118,7 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     alloc["max_aid_rate"] = p["max_aid_rate"].to_numpy(float)
     for o in outcomes:
         alloc[f"{o}_offered"] = p[o].to_numpy(float)
-    labels = dict(zip(problem.themes["theme"], problem.themes["label"])) \
-        if len(problem.themes) else {}
-    alloc["theme_label"] = [label(t, labels) for t in p["theme"]]
+    alloc["theme_label"] = [label(t, problem.theme_labels) for t in p["theme"]]
     for c in problem.extra_columns:
         if c not in alloc:
             alloc[c] = p[c].to_numpy()
@@ -146,7 +144,7 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
             problem.territories[["territory_id", "name", "region", "floor", "cap"]],
             on="territory_id", how="left")
     by_theme = summary("theme")
-    by_theme.insert(1, "label", [label(t, labels) for t in by_theme["theme"]])
+    by_theme.insert(1, "label", [label(t, problem.theme_labels) for t in by_theme["theme"]])
     achieved = np.array([alloc[o].sum() for o in outcomes])
     available = np.array([p[o].sum() for o in outcomes])
     table = pd.DataFrame({"outcome": outcomes, "achieved": achieved, "available": available,

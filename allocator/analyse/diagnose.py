@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allocator.backends import SolveOptions, backend
-from allocator.core.format import money, number
+from allocator.core.format import label, money, number
 from allocator.core.lang import phrase
 from allocator.core.problem import Problem
 from allocator.core.rules import rule
@@ -158,7 +158,10 @@ def describe(problem: Problem, scenario: Scenario, model: Model, unit: Unit) -> 
     if f in ("theme_min", "theme_max"):
         share = (scenario.theme_min if f == "theme_min" else scenario.theme_max)[s]
         absorb = p.loc[eligible & (p["theme"] == s), "max_award"].sum()
-        return phrase(f"diagnosis.{f}", subject=s, share=f"{share:.0%}", absorb=money(absorb))
+        # the label readers know, and the code the rule is set by (--set theme_min.CODE)
+        named = label(s, problem.theme_labels)
+        return phrase(f"diagnosis.{f}", subject=s if named == s else f"{named} ({s})",
+                      share=f"{share:.0%}", absorb=money(absorb))
     if f in ("fairness_min", "fairness_max"):
         return phrase(f"diagnosis.{f}", subject=s, band=f"{scenario.fairness_band:.0%}",
                       basis=scenario.fairness_basis)

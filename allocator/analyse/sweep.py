@@ -127,12 +127,18 @@ class Sweep:
     stopped_by: tuple[str, ...] = ()
 
     @property
+    def parameters(self) -> tuple[Variation, ...]:
+        """The variations the table shows: all but the language it is written in (``--lang
+        fr`` reaches a sweep as ``lang=fr``, one value that changes no allocation)."""
+        return tuple(v for v in self.variations if not (v.key == "lang" and len(v.values) == 1))
+
+    @property
     def table(self) -> pd.DataFrame:
         rows = []
         stopped = self.stopped_by or ("",) * len(self.scenarios)
         for scenario, result, stopped_by in zip(self.scenarios, self.results, stopped):
             params = scenario.parameters()
-            row = {"scenario": scenario.name, **{v.key: params.get(v.key) for v in self.variations}}
+            row = {"scenario": scenario.name, **{v.key: params.get(v.key) for v in self.parameters}}
             if result is None:
                 row["status"] = "not run (interrupted)"
             else:

@@ -1036,6 +1036,10 @@ def _field(name: str, value: str) -> str:
         return amounts_fr(value) or figure_fr(value)
     if name == "statements":
         return statements_fr(value) or figure_fr(value)
+    if name == "region" and value not in TERMS:
+        # French names a region with its article ("du Grand Est", "de l'Occitanie", "des
+        # Hauts-de-France"); "la région" carries one that fits every name
+        return f"la région {value}"
     if value in TERMS:
         return TERMS[value]
     inner = translate(value)

@@ -66,6 +66,12 @@ class Problem:
         every id again)."""
         return pd.Index(self.projects["project_id"])
 
+    @functools.cached_property
+    def theme_labels(self) -> dict:
+        """The themes sheet's labels by theme (``format.label`` reads a theme with them)."""
+        themes = self.themes
+        return dict(zip(themes["theme"], themes["label"])) if len(themes) else {}
+
     def index_of(self, project_ids) -> np.ndarray:
         """Positions of project ids (KeyError for an unknown one)."""
         positions = self._ids.get_indexer(list(project_ids))

@@ -122,7 +122,7 @@ def uncertainty_json(u: Uncertainty) -> dict:
 def sweep_json(s: Sweep) -> dict:
     """Where the sweep ran, and one record per scenario (its varied parameters in
     ``parameters``)."""
-    varied = [v.key for v in s.variations]
+    varied = [v.key for v in s.parameters]
     rows = []
     for row in records(s.table):
         rows.append({**{k: v for k, v in row.items() if k not in varied},

@@ -21,8 +21,8 @@ def varied(done: Sweep) -> list[str]:
     """The parameters a sweep varies: those given more than one value (one value, as
     ``--lang fr`` or ``--set coverage=1`` give, is the same in every scenario: no pivot's
     axis), or all when none is."""
-    keys = [v.key for v in done.variations if len(v.values) > 1]
-    return keys or [v.key for v in done.variations]
+    keys = [v.key for v in done.parameters if len(v.values) > 1]
+    return keys or [v.key for v in done.parameters]
 
 
 def pivots(done: Sweep, w: Words = Words()) -> dict[str, list[tuple[str, pd.DataFrame]]]:

@@ -31,16 +31,28 @@ def break_ties(problem: Problem, model: Model, values: np.ndarray) -> np.ndarray
     required = {q for reqs in p["requires"] for q in reqs}
     key = key[~p.loc[candidates, "project_id"].isin(required)]
     group = key.groupby(list(key.columns), dropna=False, sort=False).ngroup()
-    select, award = sp.csr_array(model.select), sp.csr_array(model.award)
+    shared = group[group.map(group.value_counts()) >= 2]
+    if shared.empty:
+        return values
+    # all groups at once (a 0-1 knapsack of 10,000 items has 1,000 groups of ten: one loop
+    # per group took 0.06 s of a 0.17 s solve): each project's columns (its selection and
+    # award, in column order) as a row of a table, padded with -1
+    rows, g = shared.index.to_numpy(), shared.to_numpy()
+    pattern = sp.csr_array((abs(sp.csr_array(model.select)) + abs(sp.csr_array(model.award)))
+                           [rows])
+    pattern.sort_indices()
+    count = np.diff(pattern.indptr)
+    width = int(count.max())
+    slot = np.arange(pattern.nnz) - np.repeat(pattern.indptr[:-1], count)
+    columns = np.full((len(rows), width), -1)
+    columns[np.repeat(np.arange(len(rows)), count), slot] = pattern.indices
+    taken = np.where(columns >= 0, values[columns], -np.inf)
+    # by group, members in id order take their group's column values in decreasing order
+    # (compared column by column): both orders list each group's members at the same places
+    by_id = np.lexsort((ids[rows], g))
+    by_value = np.lexsort(tuple(-taken[:, k] for k in reversed(range(width))) + (g,))
     values = values.copy()
-    for _, members in group.groupby(group):
-        if len(members) < 2:
-            continue
-        rows = members.index.to_numpy()
-        rows = rows[np.argsort(ids[rows], kind="stable")]
-        columns = [np.union1d(select.indices[select.indptr[i]:select.indptr[i + 1]],
-                              award.indices[award.indptr[i]:award.indptr[i + 1]]) for i in rows]
-        taken = sorted((tuple(values[c]) for c in columns), reverse=True)
-        for c, v in zip(columns, taken):
-            values[c] = v
+    target = columns[by_id]
+    keep = target >= 0
+    values[target[keep]] = taken[by_value][keep]
     return values

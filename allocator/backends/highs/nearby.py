@@ -187,8 +187,10 @@ class Nearby(Resolver):
                 L, values = near.objective, near.values
             notes.append(f"around the known allocation ({int((free & m.integer).sum())} "
                          f"selections free): {near.message}")
-        return finish(changed, options, deadline, t0, notes, x, reduced, lp.objective, U,
-                      values, L, RESOLVE_OPTIONS)
+        # the dropped cuts' rows (free in ``h``) are not rows of ``changed``
+        duals = None if lp.row_duals is None else np.delete(lp.row_duals, dropped)
+        return finish(changed, options, deadline, t0, notes, duals, U, values, L,
+                      RESOLVE_OPTIONS)
 
     def _invalidated(self, cols, rows) -> np.ndarray | None:
         """The rows whose cover cuts a change may invalidate (None: none). A cut is read from
