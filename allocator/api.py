@@ -9,10 +9,11 @@ them the same way::
     why = allocator.explain(problem, scenario, ["P-0412"])
 
 The time limit (the scenario's ``time_limit``, or the ``time_limit`` given) bounds each
-function's whole job, from the moment it is called: its main solve gets at most
-``backends.base.MAIN_SHARE`` of it when re-solves follow (explanations, draws), the whole of
-it when none do, and every later solve what is left; what the limit left no time for says so
-(see each result's documentation).
+function's whole job, from the moment it is called (``optimise`` and ``explain``: from the
+``started`` instant given, the command's start before it read its input): its main solve gets
+at most ``backends.base.MAIN_SHARE`` of it when re-solves follow (explanations, draws), the
+whole of it when none do, less the time kept for what follows it, and every later solve what
+is left; what the limit left no time for says so (see each result's documentation).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.analyse.allocation import Result, analyse
+from allocator.analyse.allocation import Result, after_solve_seconds, analyse
 from allocator.analyse.budget_curve import budget_curve as _curve
 from allocator.analyse.compare import Comparison, compare_runs, election_runs, runs_for
 from allocator.analyse.explain import Explanation, explain_projects
@@ -69,7 +70,7 @@ def from_tables(projects: pd.DataFrame, territories: pd.DataFrame | None = None,
 def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str = "optimal",
              rank: str = "score", completion: str | None = None, explain: bool = True,
              near_misses: int = 20, workers: int = 2, verbose: bool = False,
-             **overrides) -> Result:
+             started: float | None = None, after: float = 0.0, **overrides) -> Result:
     """Solve ``problem`` under ``scenario`` (default: its first) and analyse the allocation.
 
     ``method``: ``optimal`` (the MILP optimum) or ``greedy`` (fund down a ranking by
@@ -81,7 +82,12 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
     ``solve.equal_shares``). ``explain``: reasons, shadow prices and the price of
     inclusion of the ``near_misses`` best unfunded projects (re-solves on ``workers``
     processes), or the diagnosis when the rules conflict. ``overrides``: backend,
-    time_limit, gap, threads.
+    time_limit, gap, threads. ``started``: the ``time.monotonic()`` instant from which the
+    time limit counts (default now; a command gives the instant it started, so that reading
+    and validating the input count against it); the solves and the explanations end in time
+    for what must follow them (``analyse.allocation.after_solve_seconds``, and ``after``
+    seconds for the caller's own work on the result, as writing it), and the reasons the
+    limit leaves no time for say so (``analyse.explain.NOT_EXPLAINED``).
     """
     scenario = scenario or problem.scenario()
     if method == "greedy":
@@ -94,7 +100,9 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
         raise ValueError(f"method must be one of optimal, greedy, {', '.join(RULES)}, "
                          f"not {method!r}")
     options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
-        **overrides).with_deadline()
+        **overrides).with_deadline(started)
+    # the solves and the explanations end in time for what must follow them
+    options = options.leaving(after_solve_seconds(problem) + after)
     model, solution = solve(problem, scenario,
                             options=options.for_main_solve() if explain else options)
     return analyse(problem, scenario, model, solution, explain=explain,
@@ -102,10 +110,12 @@ def optimise(problem: Problem, scenario: Scenario | None = None, *, method: str 
 
 
 def explain(problem: Problem, scenario: Scenario, project_ids: Sequence[str], *,
-            verbose: bool = False, **overrides) -> Explanation:
+            verbose: bool = False, started: float | None = None, **overrides
+            ) -> Explanation:
     """Why each project is funded or not, and what forcing it in would cost (one re-solve
-    each, on the scenario's backend, within the time limit with the solve: a project it left
-    no time for is "not priced"); raises InputError for an unknown project."""
+    each, on the scenario's backend, within the time limit with the solve, counted from
+    ``started`` as in ``optimise``: a project it left no time for is "not priced"); raises
+    InputError for an unknown project."""
     known = set(problem.projects["project_id"])
     unknown = [pid for pid in project_ids if pid not in known]
     if unknown:
@@ -113,7 +123,7 @@ def explain(problem: Problem, scenario: Scenario, project_ids: Sequence[str], *,
             "option.project", given=pid, source=problem.source or "the workbook"))
             for pid in unknown])
     options = SolveOptions.from_scenario(scenario, verbose=verbose).overridden(
-        **overrides).with_deadline()
+        **overrides).with_deadline(started)
     model, solution = solve(problem, scenario, options=options.for_main_solve())
     return explain_projects(problem, scenario, model, solution, project_ids, options)
 

@@ -240,3 +240,29 @@ def test_the_default_gap_reaches_the_optimum_and_a_coarser_one_is_not_called_opt
         assert coarse.status == "feasible" and coarse.label.startswith("feasible, within ")
         assert 0 < coarse.gap <= 1e-2 * (1 + 1e-9)
         assert coarse.objective <= exact.objective * (1 + 1e-9)
+
+
+def test_a_commands_deadline_counts_from_its_start_and_keeps_time_for_what_follows():
+    """The deadline counts from the instant the command started (its reading included); the
+    solves leave what must follow them its time, but never more than 1 - SOLVE_KEEPS of what
+    is left, and the main solve gets MAIN_SHARE of theirs."""
+    import time
+
+    from allocator.backends import SolveOptions
+    from allocator.backends.base import MAIN_SHARE, SOLVE_KEEPS
+    now = time.monotonic()
+    options = SolveOptions(time_limit=10.0).with_deadline(started=now - 3)
+    assert options.deadline == pytest.approx(now + 7, abs=1e-6)
+    left = options.left()
+    assert left == pytest.approx(7, abs=0.05)
+
+    def ahead(o):
+        return o.deadline - time.monotonic()
+    assert ahead(options.leaving(2)) == pytest.approx(left - 2, abs=0.05)
+    assert ahead(options.leaving(100)) == pytest.approx(SOLVE_KEEPS * left, abs=0.05)
+    assert ahead(options.for_main_solve()) == pytest.approx(MAIN_SHARE * left, abs=0.05)
+    assert ahead(options.leaving(3).for_main_solve()) == pytest.approx(
+        MAIN_SHARE * (left - 3), abs=0.05)
+    late = SolveOptions(time_limit=1.0).with_deadline(started=now - 5)
+    assert late.left() == 0 and late.leaving(1).for_main_solve().left() == 0
+    assert SolveOptions().leaving(5).deadline is None

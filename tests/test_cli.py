@@ -255,3 +255,29 @@ def test_lang_writes_french_and_english_stays_the_default(tmp_path):
             "--set", "min.jobs=100000")
     assert r.returncode == 1 and "statut      infaisable" in r.stdout
     assert "aucune répartition : le problème est infaisable" in r.stderr
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "writing {out} (2 000 rows) will take about 9999 s, past the time limit"),
+    ("fr", "l'écriture du fichier {out} (2 000 lignes) prendra environ 9999 s, au-delà de la"),
+])
+def test_an_output_that_cannot_be_written_within_the_limit_is_said_at_once(
+        tmp_path, monkeypatch, lang, said):
+    """Writing the result past the limit whatever the solve does (a million rows to a
+    workbook) is said before the solve, in the language asked, and the solve keeps its time:
+    the allocation is found and written. An output that fits is not mentioned."""
+    from click.testing import CliRunner
+
+    import allocator.cli.commands as commands
+    from allocator.cli import main
+    out = tmp_path / "out.xlsx"
+    monkeypatch.setattr(commands, "writing_seconds", lambda n, path: 9999.0 * (n == 2000))
+    r = CliRunner().invoke(main, ["solve", str(BUNDLED), "--time-limit", "20", "--near-misses",
+                                  "0", "-o", str(out), "--lang", lang])
+    assert r.exit_code == 0, r.output
+    assert said.format(out=out) in r.output, r.output
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames[0] in ("summary", "synthèse")
+    monkeypatch.setattr(commands, "writing_seconds", lambda n, path: 0.5)
+    r = CliRunner().invoke(main, ["solve", str(BUNDLED), "--time-limit", "20", "--near-misses",
+                                  "0", "-o", str(out), "--lang", lang])
+    assert r.exit_code == 0 and "9999" not in r.output and "0 s" not in r.output, r.output

@@ -158,3 +158,63 @@ def test_budget_curve_is_the_same_on_one_worker_or_two():
         _, single = solve(p, s, model=replace(model, row_hi=row_hi), gap=1e-6)
         assert one["objective"][k] == pytest.approx(single.objective, rel=2e-4)
         assert one["objective"][k] <= single.objective * (1 + 1e-6)
+
+
+# ------------------------------------------------------------------ reasons within the limit
+
+def _bundled_solution():
+    p = allocator.load(BUNDLED)
+    s = p.scenario("balanced")
+    model, solution = solve(p, s)
+    return p, s, model, solution
+
+
+def test_reasons_the_deadline_leaves_no_time_for_say_so(monkeypatch):
+    """A clock that moves one second each time the reasons read it, a deadline 3 s ahead and
+    blocks of 100 projects: the first 300 funded projects (in order) get their reason, every
+    other project says it was not explained, and the reasons given are those without a
+    deadline."""
+    import allocator.analyse.explain as explain
+    from allocator.backends import SolveOptions
+    from allocator.runtime.resolves import Resolves
+    p, s, model, solution = _bundled_solution()
+    award, funded = model.awards(solution.values)
+    options = SolveOptions.from_scenario(s)
+    full, _ = explain.explanations(p, s, model, solution, award, funded, near_misses=0,
+                                   resolver=Resolves(model, options, 1))
+    assert not (full["reason"] == explain.NOT_EXPLAINED).any()
+    clock = iter(range(10**6))
+    monkeypatch.setattr(explain.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(explain, "BLOCK", 100)
+    cut, _ = explain.explanations(p, s, model, solution, award, funded, near_misses=0,
+                                  resolver=Resolves(model, options, 1), deadline=3.5)
+    said = cut["reason"] == explain.NOT_EXPLAINED
+    assert funded.sum() > 300 and said.sum() == len(funded) - 300, said.sum()
+    given = np.flatnonzero(~said.to_numpy())
+    assert np.array_equal(given, np.flatnonzero(funded)[:300])
+    assert cut["reason"].iloc[given].equals(full["reason"].iloc[given])
+
+
+def test_a_result_analysed_after_the_deadline_says_what_it_left_out():
+    """The deadline passed before the analysis: no re-solve runs (none forked), every reason
+    and price says the limit was reached, and the summary counts them; the allocation and its
+    totals are there whole."""
+    import time
+
+    from allocator.analyse.explain import NOT_EXPLAINED, NOT_PRICED
+    from allocator.backends import SolveOptions
+    from allocator.core import format as fmt
+    from allocator.report.text import result_summary
+    p, s, model, solution = _bundled_solution()
+    late = replace(SolveOptions.from_scenario(s), deadline=time.monotonic() - 1)
+    t0 = time.perf_counter()
+    result = analyse(p, s, model, solution, near_misses=5, options=late)
+    assert time.perf_counter() - t0 < 5  # nothing was solved again
+    assert (result.allocation["reason"] == NOT_EXPLAINED).all()
+    assert (result.shadow_prices["note"] == NOT_PRICED).all()
+    assert result.totals["projects_funded"] == int(result.allocation["funded"].sum()) > 0
+    n = fmt.show(len(p.projects), fmt.COUNT)
+    assert f"not explained {n} of {n} projects: the time limit was reached" in \
+        result_summary(result)
+    fr = result_summary(replace(result, scenario=replace(s, lang="fr")))
+    assert "non expliqués" in fr and "limite de temps" in fr, fr

@@ -96,10 +96,10 @@ def test_a_filled_template_reads_back_into_its_french():
                                                "is €5.00M",
               "by": "jobs", "name": "balanced", "x": "jobs", "y": "skills",
               "figure": "objective", "keys": "budget", "stop": "spend_2026 ceiling",
-              "family": "territorial cap"}
+              "family": "territorial cap", "rows": "1 000 000", "seconds": "220"}
     nb = lang.NBSP
-    french = {**sample, "region": "la région Grand Est", "value": "0,02377",
-              "cutoff": "0,009599", "need": f"12{nb}345{nb}€",
+    french = {**sample, "rows": f"1{nb}000{nb}000", "region": "la région Grand Est",
+              "value": "0,02377", "cutoff": "0,009599", "need": f"12{nb}345{nb}€",
               "status": "infaisable", "amount": f"350{nb}000", "used": f"1{nb}234{nb}567{nb}€",
               "limit": f"35{nb}000{nb}000{nb}€", "state": "non financé", "share": f"30{nb}%",
               "why": "le problème est non borné", "label": "infaisable",

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.analyse.diagnose import diagnose
-from allocator.analyse.explain import explanations
+from allocator.analyse.explain import REASON_SECONDS, explanations
 from allocator.analyse.voters import VoterMeasures, voter_measures
 from allocator.backends import SolveOptions
 from allocator.core.format import label
@@ -18,6 +18,19 @@ from allocator.formulate import Model, share_of_request
 from allocator.runtime.resolves import Resolves
 from allocator.solve import solve
 from allocator.solve.solution import Solution
+
+# seconds per project of the work after the solve that no deadline cuts short: rounding and
+# ties, this module's frames and summaries (~3 s wall at 1,000,000 projects on the benchmark
+# machine, at a load of ~3). A command's main solve leaves it that time, and its caller's
+# (writing the result, ``report.workbook.writing_seconds``); the reasons, which the deadline
+# cuts short, get what the solves leave (``explain.REASON_SECONDS``)
+TAIL_SECONDS = 4e-6
+
+
+def after_solve_seconds(problem: Problem) -> float:
+    """Seconds to keep, before a command's deadline, for what follows its main solve here and
+    no deadline cuts short: the rounding, frames and summaries of its result."""
+    return TAIL_SECONDS * problem.n
 
 
 @dataclass(frozen=True)
@@ -94,10 +107,12 @@ def analyse(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
         alloc[o] = p[o].to_numpy(float) * share
     shadow = None
     if explain:
-        resolver = Resolves(model, options, workers)
+        # the re-solves leave the reasons their time
+        resolver = Resolves(model, options.leaving(REASON_SECONDS * len(p)), workers)
         # reasons, prices of inclusion and shadow prices: their re-solves in one batch
         why, shadow = explanations(problem, scenario, model, solution, award, funded,
-                                   near_misses=near_misses, resolver=resolver)
+                                   near_misses=near_misses, resolver=resolver,
+                                   deadline=options.deadline)
         alloc = pd.concat([alloc, why], axis=1)
     alloc["total_cost"] = p["total_cost"].to_numpy(float)
     alloc["max_aid_rate"] = p["max_aid_rate"].to_numpy(float)

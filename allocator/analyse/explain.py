@@ -23,6 +23,8 @@ benchmarks/bench_end_to_end.py.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +46,12 @@ TOL = 1e-6
 # what a price or a shadow price says when its re-solve found no allocation in the time the
 # command's limit left it (or was left none)
 NOT_PRICED = phrase("not_priced")
+# a project's reason when the command's limit left no time to find it
+NOT_EXPLAINED = phrase("not_explained")
+# seconds per project that reasons take (``obstacles`` and ``reasons``; ~25 s CPU at
+# 1,000,000 projects on the benchmark machine): what the re-solves before them leave them
+REASON_SECONDS = 25e-6
+BLOCK = 4096  # projects given a reason between two readings of the clock
 
 
 def _outcome_totals(model: Model, values) -> np.ndarray:
@@ -165,10 +173,14 @@ def _shadow_frame(model: Model, solution: Solution, plan: dict, outs: list) -> p
 
 def explanations(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
                  award: np.ndarray, funded: np.ndarray, *, near_misses: int = 20,
-                 resolver: Resolves) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 resolver: Resolves, deadline: float | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reasons and shadow prices together, their re-solves in one batch (so the two workers
     stay busy to the end): (reason, price_of_inclusion, displaces and price_in_outcomes per
-    project; shadow prices).
+    project; shadow prices). ``deadline`` (a ``time.monotonic()`` instant): the reasons end
+    by then, those it leaves no time for saying so (``NOT_EXPLAINED``: all of them when less
+    than ``REASON_SECONDS`` a project is left); the re-solves end by the deadline of the
+    resolver's options (which leaves the reasons their time), and none runs after it.
 
     Shadow prices: one row per binding rule — rule, subject, limit (user units), step,
     lp_dual_per_step (objective per step from the LP with selections fixed), resolve_per_step
@@ -184,8 +196,12 @@ def explanations(problem: Problem, scenario: Scenario, model: Model, solution: S
     plan = _shadow_plan(problem, model, solution)
     first = plan["changes"] if plan is not None else []  # the longer re-solves first
     priced_rows = plan["resolved"] if plan is not None else []
-    stops = obstacles(problem, model, values, funded)
-    extra = [r for r in stops.to_verify() if r not in priced_rows]
+    # reasons for all or none, when the time left says which (and cut short by the deadline
+    # when they take longer than it said)
+    stops = obstacles(problem, model, values, funded) \
+        if _left(deadline) >= REASON_SECONDS * len(funded) else None
+    extra = [r for r in stops.to_verify() if r not in priced_rows] if stops is not None \
+        else []
     outs = resolver.map(first + [relaxed(model, values, r) for r in extra]
                         + inclusion_changes(model, solution, order))
     k, m = len(first), len(first) + len(extra)
@@ -195,8 +211,21 @@ def explanations(problem: Problem, scenario: Scenario, model: Model, solution: S
     let_in = entered(model, solution, scenario.gap, relaxations)
     prices = dict(zip(order.tolist(), _inclusion_prices(problem, model, solution, order,
                                                         outs[m:])))
-    why = reasons(problem, scenario, model, solution, funded, stops, let_in, prices)
+    why = reasons(problem, scenario, model, solution, funded, stops, let_in, prices,
+                  deadline) if stops is not None else unexplained(len(funded), prices)
     return why, shadow
+
+
+def _left(deadline: float | None) -> float:
+    return np.inf if deadline is None else deadline - time.monotonic()
+
+
+def _until(positions: np.ndarray, deadline: float | None) -> Iterator[int]:
+    """``positions`` one by one until ``deadline`` passes (the clock read once a ``BLOCK``)."""
+    for k, i in enumerate(positions.tolist()):
+        if k % BLOCK == 0 and _left(deadline) <= 0:
+            return
+        yield i
 
 
 def value_per_meur(problem: Problem, model: Model) -> np.ndarray:
@@ -235,10 +264,12 @@ def entered(model: Model, solution: Solution, gap: float,
 
 def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Solution,
             funded: np.ndarray, stops: "Obstacles", let_in: dict[int, np.ndarray | None],
-            prices: dict[int, dict]) -> pd.DataFrame:
+            prices: dict[int, dict], deadline: float | None = None) -> pd.DataFrame:
     """reason, blocking_rule (the model row the reason names, as ``Model.row_names``,
     ``lock_out`` or ``max_aid_rate``; "" when it names none), price_of_inclusion, displaces
-    and price_in_outcomes for every project (positional index).
+    and price_in_outcomes for every project (positional index). The funded projects, then
+    the others, until ``deadline`` (a ``time.monotonic()`` instant): those it leaves no time
+    for have the reason ``NOT_EXPLAINED``.
 
     An unfunded project's reason names a rule only when the rule is shown to stop it: a lock,
     its aid-rate cap, a project it requires, a rival of its exclusive group; or a rule with a
@@ -268,7 +299,7 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     free = np.flatnonzero(funded & (lock != "in") & ~costless)
     free = free[np.lexsort((ids[free], words.per_meur[free]))]
     setter = {region[i]: int(i) for i in free[::-1]}
-    for i in np.flatnonzero(funded).tolist():
+    for i in _until(np.flatnonzero(funded), deadline):
         if lock[i] == "in":
             reason[i] = phrase("funded.locked")
             continue
@@ -289,7 +320,7 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
     names = model.row_names()
     blocking = np.full(n, "", dtype=object)
     objective = abs(solution.objective or 0.0)
-    for i in np.flatnonzero(~funded).tolist():
+    for i in _until(np.flatnonzero(~funded), deadline):
         price = prices.get(i, {}).get("price_of_inclusion")
         rival = setter.get(region[i])
         if stops.fixed[i]:
@@ -317,6 +348,21 @@ def reasons(problem: Problem, scenario: Scenario, model: Model, solution: Soluti
                 if not stops.over_budget[i] else phrase(
                     "unfunded.spent_left", standing=standing, entry=euros(stops.entry[i]),
                     left=euros(stops.left), offers=words.offers(i))
+    reason[reason == ""] = NOT_EXPLAINED  # every project the loops reached has a reason
+    return _with_prices(reason, blocking, prices)
+
+
+def unexplained(n: int, prices: dict[int, dict]) -> pd.DataFrame:
+    """What ``reasons`` gives when the limit left no time for any: ``NOT_EXPLAINED``."""
+    return _with_prices(np.full(n, NOT_EXPLAINED, dtype=object), np.full(n, "", dtype=object),
+                        prices)
+
+
+def _with_prices(reason: np.ndarray, blocking: np.ndarray, prices: dict[int, dict]
+                 ) -> pd.DataFrame:
+    """The reasons frame: each project's reason and blocking rule, the ``prices`` of those
+    whose inclusion was priced."""
+    n = len(reason)
     frame = pd.DataFrame({"reason": reason, "blocking_rule": blocking,
                           "price_of_inclusion": np.full(n, np.nan),
                           "displaces": np.full(n, "", dtype=object),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -53,6 +54,9 @@ class Context:
 
     def __init__(self, quiet=False, verbose=False, debug=False):
         self.quiet, self.verbose, self.debug = quiet, verbose, debug
+        # the instant the command started, from which its time limit counts (reading and
+        # validating the input count against it)
+        self.started = time.monotonic()
 
     def say(self, message: str) -> None:
         if not self.quiet:
@@ -253,7 +257,9 @@ def scenario_options(command=None, *, many=False):
                      help="Solver: highs (default), scip, cpsat, cbc, or pulp:<SOLVER>; "
                           "every re-solve of the run uses it too."),
         click.option("--time-limit", type=float, envvar="ALLOCATOR_TIME_LIMIT",
-                     show_envvar=True, help="Seconds the solver may take."),
+                     show_envvar=True, help="Seconds the command may take: its solves and what "
+                     "follows them (solve and explain: from the start, reading the input "
+                     "included); what it leaves no time for says so."),
         click.option("--gap", type=float,
                      help="Relative gap at which the solver stops (default 1e-6); "
                           "\"optimal\" only when proven within 1e-6."),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from pathlib import Path
 
 import click
@@ -37,7 +38,13 @@ from allocator.report.review import SUFFIXES, files_of, write_review
 from allocator.report.sweep import write_sweep
 from allocator.report.template import write_template
 from allocator.report.uncertainty import plot_uncertainty, write_uncertainty
-from allocator.report.workbook import write_allocation_csv, write_budget_curve, write_result
+from allocator.report.workbook import (
+    write_allocation_csv,
+    write_budget_curve,
+    write_result,
+    writing_seconds,
+)
+from allocator.runtime.workers import GRACE_SECONDS
 
 WORKBOOK = click.argument("workbook", type=click.Path(exists=False, path_type=Path))
 
@@ -149,8 +156,16 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
                             time_limit=time_limit, gap=gap)
     inputs = (workbook,)
     ctx.check(output, export_model, inputs=inputs)
+    writing = writing_seconds(problem.n, output)
+    if writing > max(GRACE_SECONDS, ctx.started + scenario.time_limit - time.monotonic()):
+        # past the limit whatever the solve does (a million rows to a workbook): said now,
+        # and not taken from the solve (what takes less than a limit's grace goes unsaid)
+        ctx.say(ctx.words.phrase("writing_late", path=output, seconds=f"{writing:.0f}",
+                                 rows=f"{problem.n:,}".replace(",", " ")))
+        writing = 0.0
     result = api.optimise(problem, scenario, method=method, rank=rank, completion=completion,
-                          near_misses=near_misses, verbose=ctx.verbose)
+                          near_misses=near_misses, verbose=ctx.verbose, started=ctx.started,
+                          after=writing)
     solution = result.solution
     if ctx.verbose and solution.log:
         click.echo(solution.log, err=True)
@@ -187,7 +202,7 @@ def explain(ctx: Context, workbook, project_ids, scenario_name, overrides, backe
     problem = api.load(workbook)
     scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
                             time_limit=time_limit, gap=gap)
-    why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose)
+    why = api.explain(problem, scenario, project_ids, verbose=ctx.verbose, started=ctx.started)
     if not why.ok:
         raise Failed(f"no allocation: the problem is {why.solution.label}")
     ctx.show(as_json, lambda: to_json.document("explain", {

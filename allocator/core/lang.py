@@ -162,6 +162,8 @@ PHRASES: dict[str, tuple[str, str]] = {
                       "non financé : son taux d'aide maximal ne permet aucune aide"),
     "not_priced": ("not priced: the time limit was reached",
                    "non chiffré : la limite de temps a été atteinte"),
+    "not_explained": ("not explained: the time limit was reached",
+                      "non expliqué : la limite de temps a été atteinte"),
     "forced_out": ("cannot be forced in: the rules then are {status}",
                    "ne peut être imposé : les règles sont alors {status}"),
     "more": ("{first} and {n} more", "{first} et {n} autres"),
@@ -175,6 +177,12 @@ PHRASES: dict[str, tuple[str, str]] = {
     "capacity": ("+{amount} (1% of capacity)", "+{amount} (1 % de la capacité)"),
     # messages of the command line
     "wrote": ("wrote {path}", "écrit : {path}"),
+    "writing_late": ("writing {path} ({rows} rows) will take about {seconds} s, past the time "
+                     "limit (--time-limit), which the solve keeps; a .csv output takes a "
+                     "tenth of that",
+                     "l'écriture du fichier {path} ({rows} lignes) prendra environ {seconds} s, "
+                     "au-delà de la limite de temps (--time-limit), que garde la résolution ; "
+                     "une sortie .csv en prend le dixième"),
     "no_allocation": ("no allocation: {why}", "aucune répartition : {why}"),
     "problem_is": ("the problem is {label}", "le problème est {label}"),
 }

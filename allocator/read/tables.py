@@ -66,9 +66,10 @@ def _column_index(sheet: Sheet) -> dict[str, str]:
     return index
 
 
-def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list[Finding],
-           *, text_cells=False, decimal_comma=False) -> Table:
-    """Locate the header row in a grid of cells and turn what lies below into a Table."""
+def make_table(sheet: Sheet | str, source: str, grid: list[list] | np.ndarray,
+               findings: list[Finding], *, text_cells=False, decimal_comma=False) -> Table:
+    """Locate the header row in a grid of cells (rows of any length, or an array of cells)
+    and turn what lies below into a Table."""
     name = sheet if isinstance(sheet, str) else sheet.name
     index = {} if isinstance(sheet, str) else _column_index(sheet)
     header_at = 0
@@ -79,7 +80,7 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
             if found >= HEADER_SEARCH_ROWS:
                 findings.append(Finding(WARNING, source, phrase("header.below", row=found + 1),
                                         row=found + 1))
-    header = grid[header_at] if grid else []
+    header = list(grid[header_at]) if len(grid) else []
     columns, keep, nameless = [], [], []
     headers: dict[str, str] = {}
     letters: dict[str, str] = {}
@@ -102,7 +103,7 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
         keep.append(j)
     body = grid[header_at + 1:]
     width = len(header)
-    if any(len(row) != width for row in body):
+    if not isinstance(body, np.ndarray) and any(len(row) != width for row in body):
         body = [row + [""] * (width - len(row)) if len(row) < width else row[:width]
                 for row in body]
     cells = np.array(body, dtype=object).reshape(len(body), width)
@@ -125,7 +126,7 @@ def make_table(sheet: Sheet | str, source: str, grid: list[list], findings: list
     return Table(name, source, frame, rows, headers, letters, text_cells, decimal_comma)
 
 
-def _header_row(grid: list[list], index: dict[str, str]) -> int | None:
+def _header_row(grid: list[list] | np.ndarray, index: dict[str, str]) -> int | None:
     """The row holding the headers: the first of the top rows with a known header, or further
     down (titles and notes above the table), the first with at least two."""
     def known(row) -> int:

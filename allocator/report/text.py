@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from allocator.analyse.allocation import Result
-from allocator.analyse.explain import NOT_PRICED, Explanation
+from allocator.analyse.explain import NOT_EXPLAINED, NOT_PRICED, Explanation
 from allocator.analyse.sweep import Sweep
 from allocator.analyse.uncertainty import NOT_IN_TIME, Uncertainty, robust_comparison
 from allocator.analyse.voters import VoterMeasures
@@ -107,14 +107,22 @@ def result_summary(result: Result) -> str:
         lines.append(w.say("not priced {what}: the time limit was reached (--time-limit)",
                            "non chiffrés : {what}, la limite de temps a été atteinte "
                            "(--time-limit)", what=w.say(" and ", " et ").join(late)))
+    unexplained = _count(result.allocation, "reason", NOT_EXPLAINED)
+    if unexplained:
+        lines.append(w.say("not explained {n} of {of} projects: the time limit was reached "
+                           "(--time-limit)", "non expliqués : {n} projets sur {of}, la limite "
+                           "de temps a été atteinte (--time-limit)",
+                           n=show(unexplained, fmt.COUNT), of=show(t.get("projects", 0),
+                                                                  fmt.COUNT)))
     if result.voters is not None:
         lines += voters_lines(result.voters)
     return "\n".join(lines)
 
 
-def _count(frame, column: str) -> int:
-    """Rows of ``frame`` whose ``column`` says the time limit left them unpriced."""
-    return 0 if frame is None or column not in frame else int((frame[column] == NOT_PRICED).sum())
+def _count(frame, column: str, said: str = NOT_PRICED) -> int:
+    """Rows of ``frame`` whose ``column`` says the time limit left them unpriced (or
+    whatever ``said`` says)."""
+    return 0 if frame is None or column not in frame else int((frame[column] == said).sum())
 
 
 def voters_lines(v: VoterMeasures) -> list[str]:

@@ -49,6 +49,10 @@ class Resolves:
         depend on whether this process could fork."""
         if not changes:
             return []
+        if task is None and self.options.left() <= 0:
+            # no fork of this process (gigabytes, with a million projects) for solves that
+            # would not start
+            return [out_of_time(self.options.backend) for _ in changes]
         task = task or _solve
         if self.workers == 1 or len(changes) == 1 or self._here is not None or not can_fork():
             return [_quiet(task(self._resolver(), c)) for c in changes]

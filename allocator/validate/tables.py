@@ -183,20 +183,28 @@ def _text(v) -> str:
 
 def _numbers(check: _Checker, name: str, raw: pd.Series, expectation: str) -> pd.Series:
     """Floats of a number column. Text numbers are accepted (French format with a warning)."""
-    if pd.api.types.infer_dtype(raw, skipna=True) in ("floating", "integer",
-                                                       "mixed-integer-float", "empty"):
+    kind = pd.api.types.infer_dtype(raw, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "empty"):
         numeric = raw.notna().to_numpy()  # numbers only (no text, no true/false cells)
+    elif kind == "string":  # text only (every cell of a CSV)
+        numeric = np.zeros(len(raw), bool)
     else:
         numeric = raw.map(type).isin([float, int]).to_numpy()
     values = np.full(len(raw), np.nan)
     values[numeric] = raw[numeric].astype(float).to_numpy()
     pending = np.flatnonzero(raw.notna().to_numpy() & ~numeric)
     if len(pending):
-        # plain numbers written as text (all of a CSV, a few in an .xlsx) parse in one pass
+        # plain numbers written as text (all of a CSV, a few in an .xlsx) parse in one pass;
+        # the parser skips the spaces around them, the few cells it refuses are read again
+        # stripped of any other blank (a no-break space)
         given = raw.iloc[pending]
-        given = given.str.strip() if pd.api.types.infer_dtype(given) == "string" else \
-            given.map(lambda v: v.strip() if isinstance(v, str) else None)
-        plain = pd.to_numeric(given, errors="coerce").to_numpy(dtype=float)
+        plain = np.full(len(given), np.nan)
+        text = np.flatnonzero(given.map(type).eq(str).to_numpy()) if kind != "string" else \
+            np.arange(len(given))
+        plain[text] = pd.to_numeric(given.iloc[text], errors="coerce").to_numpy(dtype=float)
+        again = text[np.isnan(plain[text])]
+        plain[again] = pd.to_numeric(given.iloc[again].str.strip(),
+                                     errors="coerce").to_numpy(dtype=float)
         ok = ~np.isnan(plain)
         values[pending[ok]] = plain[ok]
         if not check.table.text_cells:
