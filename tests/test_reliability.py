@@ -34,11 +34,11 @@ from corpus import base
 
 import allocator
 from allocator import backends
-from allocator.backends.highs.mip import direct
 from allocator.core import format as fmt
 from allocator.formulate import formulate
 from allocator.solve import solve
 from allocator.solve.greedy import unmet
+from allocator.solve.run import EARLY_COLUMNS
 from allocator.solve.ties import break_ties
 from allocator.solve.watchdog import GRACE_SECONDS
 
@@ -278,7 +278,7 @@ def test_a_hanging_solver_is_stopped_shortly_after_the_limit(small_problem, back
     assert solution.status == status and solution.label.startswith(label)
     if backend == "sleepy":  # nothing streamed: the ranking's allocation, found after the
         # solve on a model this small (``run.solve``), stands
-        assert direct(model)
+        assert model.shape[1] < EARLY_COLUMNS
         assert "the ranking by value per euro" in solution.message
         assert solution.gap is not None and 0 <= solution.gap < 1
         assert not unmet(model, solution.values)
@@ -392,19 +392,22 @@ def test_a_solver_stopped_by_its_time_limit_says_so(monkeypatch):
 
 def test_the_ranking_is_found_before_the_solve_only_where_it_can_be_a_start(
         small_problem, monkeypatch):
-    # above ``DIRECT_COLUMNS`` HiGHS starts from it (and at 1,000,000 projects reports it at
-    # once); below, the MILP never does: it is found only when the solve ends without an
-    # allocation, and then stands
+    # on a model of ``EARLY_COLUMNS`` or more HiGHS starts from it (and at 1,000,000 projects
+    # reports it at once); below, it is found only when the solve ends without an allocation,
+    # and then stands
     import allocator.solve.run as S
     calls: list = []
     ranking = S.ranked_allocation
     monkeypatch.setattr(S, "ranked_allocation", lambda *args: calls.append(args) or ranking(*args))
     problem, scenario = small_problem
     model, solution = solve(problem, scenario, watchdog=False)
-    assert direct(model) and solution.status == "optimal" and calls == []
+    assert model.shape[1] < S.EARLY_COLUMNS and solution.status == "optimal" and calls == []
     large = allocator.load(BUNDLED)
     model, solution = solve(large, large.scenario(), watchdog=False)
-    assert not direct(model) and len(calls) == 1
+    assert solution.status == "optimal" and calls == []  # 2,000 projects: RENS is better
+    monkeypatch.setattr(S, "EARLY_COLUMNS", model.shape[1])  # as if it were a large model
+    model, solution = solve(large, large.scenario(), watchdog=False)
+    assert solution.status == "optimal" and len(calls) == 1
     _ending(monkeypatch, 0.3, "Time limit reached")
     model, solution = solve(problem, scenario, time_limit=0.3, watchdog=False)
     assert len(calls) == 2 and solution.status == "feasible"

@@ -28,7 +28,6 @@ from allocator.backends import (
     settled,
     solve_model,
 )
-from allocator.backends.highs.mip import direct
 from allocator.core.problem import Problem
 from allocator.core.scenario import Scenario
 from allocator.core.status import Status
@@ -38,6 +37,15 @@ from allocator.solve.greedy import opening as ranked_allocation
 from allocator.solve.solution import Solution
 from allocator.solve.ties import break_ties
 from allocator.solve.watchdog import no_allocation_in_time, watch
+
+# the ranking's allocation is found before the solve only on models this large, where HiGHS's
+# LP may not finish within the limit (it takes 8.5 s at 100,000 projects, ~200,000 columns,
+# and more than 60 s at 1,000,000) and the solve starts from it and reports it at once. On a
+# smaller model the LP ends in a fraction of a second and RENS finds a better allocation, so
+# the ranking is only the fallback of a solve that ended without one, found then: before
+# every solve it cost 0.028 s of the bundled workbook's 0.14 s at 1e-4, and 3 ms of a 20 ms
+# solve on OR-Library's mknap1
+EARLY_COLUMNS = 50_000
 
 
 def opening(problem: Problem, scenario: Scenario, model: Model, deadline: float,
@@ -90,12 +98,7 @@ def solve(problem: Problem, scenario: Scenario, *, options: SolveOptions | None 
     def at_limit() -> bool:  # within 1% of the limit: the solver stopped for time
         return time.perf_counter() >= deadline - 0.01 * limit
 
-    # the ranking's allocation is a start only where the LP may not finish in time (HiGHS's
-    # LP-first path, above ``DIRECT_COLUMNS``): found first there. On a smaller model it is
-    # only the fallback of a solve that ended without an allocation, found then (in
-    # milliseconds at that size), not before every solve (3 ms of a 20 ms one on OR-Library's
-    # mknap1, whose MILP never starts from it)
-    early = not direct(model)
+    early = model.shape[1] >= EARLY_COLUMNS
     start = opening(problem, scenario, model, deadline, options) if early else None
     for k, (c, tolerance, label) in enumerate(plan):
         level_options = replace(options, time_limit=max(0.0, deadline - time.perf_counter()),
