@@ -26,6 +26,7 @@ from allocator.cli.app import (
     show_findings,
 )
 from allocator.core.findings import InputError
+from allocator.core.format import number
 from allocator.core.lang import phrase
 from allocator.core.status import Status
 from allocator.report import json as to_json
@@ -161,7 +162,7 @@ def solve(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
         # past the limit whatever the solve does (a million rows to a workbook): said now,
         # and not taken from the solve (what takes less than a limit's grace goes unsaid)
         ctx.say(ctx.words.phrase("writing_late", path=output, seconds=f"{writing:.0f}",
-                                 rows=f"{problem.n:,}".replace(",", " ")))
+                                 rows=number(problem.n)))
         writing = 0.0
     result = api.optimise(problem, scenario, method=method, rank=rank, completion=completion,
                           near_misses=near_misses, verbose=ctx.verbose, started=ctx.started,
