@@ -24,12 +24,14 @@ items. The synthetic rows draw ``benchmarks/scaling.png``.
 """
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -243,14 +245,16 @@ def bare(task, path: str, gaps: tuple, limit: float, n: int) -> dict:
         return {"runs": [stopped((time.perf_counter() - t0) / n)] * n}
     return result
 
-def measure(quick: bool, only: list[tuple] | None = None) -> list[dict]:
-    """Every instance of ``specs(quick)``, or those of ``only``."""
+def measure(quick: bool, only: list[tuple] | None = None, times: int | None = None
+            ) -> list[dict]:
+    """Every instance of ``specs(quick)``, or those of ``only``; ``times``: the repeats of
+    each, instead of ``repeats``."""
     rows = []
     folder = tempfile.mkdtemp(prefix="allocator-bench-exact-")
     try:
         for spec in specs(quick) if only is None else only:
             path = os.path.join(folder, "model.mps")
-            limit, n = limits(spec), repeats(spec, quick)
+            limit, n = limits(spec), times or repeats(spec, quick)
             timeout = n * (limit + 30) + 600
             row = {"spec": spec, "limit": limit, "repeats": n,
                    "model": isolated(prepare_task, spec, path, timeout=timeout)}
@@ -409,16 +413,49 @@ def _stopped_with(run: dict) -> str:
 
 
 def run(quick: bool = False) -> str:
+    rows, text = report(quick, None, f"python -m benchmarks{' --quick' if quick else ''} exact")
+    if not quick:
+        plot(rows, Path(__file__).with_name("scaling.png"))
+    return text
+
+
+def report(quick: bool, only: list[tuple] | None, command: str, times: int | None = None
+           ) -> tuple[list[dict], str]:
+    """The measured rows and their Markdown section."""
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    rows = measure(quick)
-    plot_path = Path(__file__).with_name("scaling.png")
-    if not quick:
-        plot(rows, plot_path)
-    return "\n".join([
+    rows = measure(quick, only, times)
+    return rows, "\n".join([
         "## Exact by default: time to the proven optimum against bare solvers\n",
-        f"Command: `python -m benchmarks{' --quick' if quick else ''} exact`. "
+        f"Command: `{command}`. "
         f"Load average {load:.1f} before, {os.getloadavg()[0]:.1f} after (2 CPUs); "
         f"{time.perf_counter() - t0:.0f} s in all. A time is the median of the repeats "
-        "(3, or 1 from 10,000 projects and on mknapcb1) when every repeat proved the optimum.\n",
+        + (f"({times})" if times else "(3, or 1 from 10,000 projects and on mknapcb1)")
+        + " when every repeat proved the optimum.\n",
         table(rows), "", scale_note(rows), ""])
+
+
+def main(argv=None) -> int:
+    """Some instances only, named by part of their label (``regional_equity``, ``mknap1-``,
+    ``synthetic 2,000``), without redrawing the plot:
+
+        python -m benchmarks.bench_exact regional_equity mknapcb1
+    """
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_exact",
+                                     description=main.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="+", help="parts of instance labels")
+    parser.add_argument("--repeats", type=int, help="repeats of each (default: as the suite)")
+    args = parser.parse_args(argv)
+    chosen = [s for s in specs(False) if any(n in label(s) for n in args.names)]
+    if not chosen:
+        parser.error("no instance label contains " + ", ".join(args.names) + "; labels: "
+                     + ", ".join(label(s) for s in specs(False)))
+    _, text = report(False, chosen, "python -m benchmarks.bench_exact "
+                     + " ".join(argv or sys.argv[1:]), args.repeats)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
