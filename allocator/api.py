@@ -9,8 +9,9 @@ them the same way::
     why = allocator.explain(problem, scenario, ["P-0412"])
 
 The time limit (the scenario's ``time_limit``, or the ``time_limit`` given) bounds each
-function's whole job, from the moment it is called (``optimise`` and ``explain``: from the
-``started`` instant given, the command's start before it read its input): its main solve gets
+function's whole job, from the ``started`` instant given (a command's start, before it read
+its input, so that reading and validating count) or else from the moment it is called: its
+main solve gets
 at most ``backends.base.MAIN_SHARE`` of it when re-solves follow (explanations, draws), the
 whole of it when none do, less the time kept for what follows it, and every later solve what
 is left; what the limit left no time for says so (see each result's documentation).
@@ -129,23 +130,25 @@ def explain(problem: Problem, scenario: Scenario, project_ids: Sequence[str], *,
 
 
 def budget_curve(problem: Problem, scenario: Scenario, start: float, stop: float, steps: int,
-                 *, workers: int = 2) -> pd.DataFrame:
+                 *, workers: int = 2, started: float | None = None) -> pd.DataFrame:
     """What the optimum achieves at ``steps`` envelopes from ``start`` to ``stop`` (€), on
-    the scenario's backend (see ``analyse.budget_curve``), all within its time limit (a point
-    it left no time for: "not solved in time" in ``note``)."""
+    the scenario's backend (see ``analyse.budget_curve``), all within its time limit counted
+    from ``started`` (default now; a point it left no time for: "not solved in time" in
+    ``note``)."""
     bounds = np.array([start, stop], float)
     if not np.all(np.isfinite(bounds)) or start < 0 or stop < start or steps < 2:
         raise InputError([Finding(ERROR, "--from/--to", phrase(
             "option.budgets", start=f"{start:g}", stop=f"{stop:g}", steps=steps))])
     return _curve(problem, scenario, np.linspace(start, stop, steps), workers,
-                  SolveOptions.from_scenario(scenario).with_deadline())
+                  SolveOptions.from_scenario(scenario).with_deadline(started))
 
 
 def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
             overrides: Sequence[str] = (), *, backend: str | None = None,
             time_limit: float | None = None, gap: float | None = None, greedy: str = "each",
             workers: int | None = None, progress: bool | None = None,
-            on_source: Callable[[str, int], None] | None = None) -> Comparison:
+            on_source: Callable[[str, int], None] | None = None,
+            started: float | None = None) -> Comparison:
     """Scenarios side by side. ``sources``: input workbooks (every scenario of their
     scenarios sheet is solved, or those of ``scenario_names``, with ``overrides`` and the
     flags on top) and result workbooks of ``allocator solve``. ``greedy``: the ranking
@@ -154,8 +157,9 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
     Phragmén and its published outcome as runs, and its voters' measures as fairness.
     Raises InputError; a comparison where no run has an allocation raises
     ``NothingToCompare``. The scenarios of an input are solved by the longest of their
-    time limits after the call (one not solved by then says so in its message)."""
-    started = time.monotonic()
+    time limits after ``started`` (default the call; one not solved by then says so in its
+    message)."""
+    started = _since(started)
     runs: list[Run] = []
     references: list[Run] = []
     territories = None
@@ -196,29 +200,37 @@ class NothingToCompare(Exception):
 
 def sweep(problem: Problem, base: Scenario, variations: Sequence[str], *,
           workers: int | None = None, scheduler: str | None = None,
-          progress: bool | None = None) -> Sweep:
+          progress: bool | None = None, started: float | None = None) -> Sweep:
     """Every combination of ``variations`` (``key=a,b,c`` or ``key=start:stop:count``) over
     ``base``, solved side by side (see ``analyse.sweep``), all within the longest of their
-    time limits (a scenario not solved by then: "not solved in time")."""
+    time limits counted from ``started`` (default now; a scenario not solved by then: "not
+    solved in time")."""
     return run_sweep(problem, base, parse_variations(variations), workers=workers,
-                     scheduler=scheduler, progress=progress, started=time.monotonic())
+                     scheduler=scheduler, progress=progress,
+                     started=_since(started))
 
 
-def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int = 15,
-             **options) -> Frontier:
+def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int = 15, *,
+             started: float | None = None, **options) -> Frontier:
     """``analyse.frontier.frontier`` (its ``options``), every point solved within the time
-    limit (``time_limit``, default the scenario's) counted from now; points it left no time
-    for are counted in ``Frontier.unsolved``."""
+    limit (``time_limit``, default the scenario's) counted from ``started`` (default now);
+    points it left no time for are counted in ``Frontier.unsolved``."""
     limit = options.get("time_limit")
-    return _frontier(problem, scenario, x, y, points, **options, deadline=time.monotonic() + (
+    return _frontier(problem, scenario, x, y, points, **options, deadline=_since(started) + (
         scenario.time_limit if limit is None else limit))
 
 
-def monte_carlo(problem: Problem, scenario: Scenario, **options) -> Uncertainty:
+def monte_carlo(problem: Problem, scenario: Scenario, *, started: float | None = None,
+                **options) -> Uncertainty:
     """``analyse.uncertainty.monte_carlo`` (its ``options``), the central solve and the
-    draws within the scenario's time limit counted from now; draws it left no time for are
-    "not solved in time" (on a Dask cluster, whose clocks are not this machine's, the limit
-    bounds each solve)."""
+    draws within the scenario's time limit counted from ``started`` (default now); draws it
+    left no time for are "not solved in time" (on a Dask cluster, whose clocks are not this
+    machine's, the limit bounds each solve)."""
     return _monte_carlo(problem, scenario, **options,
-                        deadline=time.monotonic() + scenario.time_limit)
+                        deadline=_since(started) + scenario.time_limit)
+
+
+def _since(started: float | None) -> float:
+    """The instant a time limit counts from: ``started``, or now."""
+    return time.monotonic() if started is None else started
 

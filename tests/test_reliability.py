@@ -871,6 +871,43 @@ def test_sweep_uncertainty_frontier_and_compare_fit_in_the_limit(hard):
                                           f"({LIMIT:g} s)"), cmp.runs[1].message
 
 
+@pytest.mark.parametrize("command", ["budget_curve", "sweep", "monte_carlo", "frontier",
+                                     "compare"])
+def test_every_command_counts_its_limit_from_the_instant_it_started(hard, command):
+    """A command that started ``LIMIT`` seconds ago (its reading took the whole limit) solves
+    nothing more and says so, where counting from the call would have spent the limit again."""
+    book, problem, scenario = hard
+    calls = {
+        "budget_curve": lambda s: allocator.budget_curve(problem, scenario, 1e6, 2e8, 3,
+                                                         started=s),
+        "sweep": lambda s: allocator.sweep(problem, scenario, ["weight.jobs=1,2"], workers=1,
+                                           progress=False, started=s),
+        "monte_carlo": lambda s: allocator.monte_carlo(problem, scenario, samples=3, seed=1,
+                                                       workers=1, progress=False, started=s),
+        "frontier": lambda s: allocator.frontier(problem, scenario, "jobs", "skills", 3,
+                                                 started=s),
+        "compare": lambda s: allocator.compare([book], greedy="none", workers=1,
+                                               progress=False, started=s),
+    }
+    try:
+        done, seconds = _timed(lambda: calls[command](time.monotonic() - LIMIT))
+    except allocator.NothingToCompare as nothing:  # compare: no run had time to solve
+        done, seconds = nothing, 0.0
+    assert seconds < GRACE_SECONDS + MARGIN, seconds
+    if command == "budget_curve":
+        assert (done["note"] == "not solved in time").all(), done
+    elif command == "sweep":
+        assert set(done.table["status"]) == {"not solved in time"}, done.table
+    elif command == "monte_carlo":
+        assert not done.ok
+    elif command == "frontier":
+        assert not done.ok and done.unsolved >= 1
+    else:
+        assert not any(r.ok for r in done.runs), done.runs
+        assert all(r.message.startswith("no allocation was found within the time limit")
+                   for r in done.runs), [r.message for r in done.runs]
+
+
 def test_workers_still_busy_at_the_deadline_are_stopped_and_the_rest_not_run():
     from allocator.runtime.workers import STOPPED, Workers
     t0 = time.monotonic()

@@ -242,7 +242,7 @@ def budget_curve(ctx: Context, workbook, start, stop, steps, scenario_name, over
     scenario = ctx.scenario(problem, scenario_name, overrides, backend=backend,
                             time_limit=time_limit, gap=gap)
     ctx.check(output, png, inputs=(workbook,))
-    curve = api.budget_curve(problem, scenario, start, stop, steps)
+    curve = api.budget_curve(problem, scenario, start, stop, steps, started=ctx.started)
     if curve["objective"].isna().all():
         raise Failed(phrase("cli.no_curve_time" if (curve["note"] != "").any()
                             else "cli.no_curve"))
@@ -289,7 +289,8 @@ def compare(ctx: Context, sources, scenario_name, overrides, backend, time_limit
         comparison = api.compare(
             sources, scenario_name, overrides, backend=backend, time_limit=time_limit, gap=gap,
             greedy=greedy_scope, workers=workers, progress=ctx.progress,
-            on_source=lambda source, n: ctx.say(f"{source}: solving {n} scenario(s)"))
+            on_source=lambda source, n: ctx.say(f"{source}: solving {n} scenario(s)"),
+            started=ctx.started)
     except api.NothingToCompare as exc:
         for r in exc.runs:
             ctx.say(f"{r.name}: {r.status} {r.message}".rstrip())
@@ -347,7 +348,7 @@ def frontier(ctx: Context, workbook, x, y, points, scenario_name, overrides, bac
         plot = output.with_suffix(".png")
     ctx.check(output, plot, inputs=(workbook,))
     result = api.frontier(problem, scenario, x, y, points, allocations=allocations,
-                          workers=workers, progress=ctx.progress)
+                          workers=workers, progress=ctx.progress, started=ctx.started)
     if not result.ok:
         raise Failed(phrase("cli.no_frontier_time" if result.unsolved else "cli.no_frontier"))
     if result.unsolved:
@@ -405,7 +406,8 @@ def uncertainty(ctx: Context, workbook, samples, seed, gamma, scenario_name, ove
         plot = output.with_suffix(".png")
     ctx.check(output, plot, inputs=(workbook,))
     u = api.monte_carlo(problem, scenario, samples=samples, seed=seed, gamma=gamma,
-                        workers=workers, scheduler=scheduler, progress=ctx.progress)
+                        workers=workers, scheduler=scheduler, progress=ctx.progress,
+                        started=ctx.started)
     if not u.ok:
         failed = u.nominal if not u.nominal.solution.ok else u.robust
         assert failed is not None  # the nominal one was ok: the robust one is not
@@ -450,7 +452,7 @@ def sweep(ctx: Context, workbook, scenario_name, overrides, backend, time_limit,
                         gap=gap)
     ctx.check(output, inputs=(workbook,))
     done = api.sweep(problem, base, overrides, workers=workers, scheduler=scheduler,
-                     progress=ctx.progress)
+                     progress=ctx.progress, started=ctx.started)
     comparison = done.comparison(problem, str(workbook))
     if comparison is not None:
         ctx.write(output, write_sweep, done, comparison, inputs=(workbook,))
