@@ -264,6 +264,59 @@ def test_cbc_proving_first_gives_the_enumerated_optimum(path, monkeypatch):
     assert out.status == "optimal"
 
 
+# ----------------------------------------------------------------------------- no start
+
+def _no_rens_allocation(monkeypatch):
+    """The LP-first path with every RENS finding no allocation (as on the bundled
+    `regional_equity`, whose fairness band the LP's rounding breaks)."""
+    monkeypatch.setattr(M, "DIRECT_COLUMNS", 0)
+    monkeypatch.setattr(M, "run_rens", lambda *args, **kwargs: SolverOutput(
+        Status.INFEASIBLE, None, None, None, 0.0, "HiGHS", "", "", None, "Infeasible"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_with_no_allocation_to_start_from_the_milp_reaches_the_enumerated_optimum(
+        seed, monkeypatch):
+    """Without an allocation from RENS, HiGHS's own MILP on the whole model (at its own
+    feasibility tolerance): the whole-number optimum enumeration finds, proven, in an
+    allocation that keeps every rule, as is every allocation reported on the way, under a
+    bound of the whole model."""
+    problem, scenario, profit, weights, capacity = _multi_knapsack(seed=seed)
+    _no_rens_allocation(monkeypatch)
+    optimum = _enumerated(profit, weights, capacity)
+    model = formulate(problem, scenario)
+    reported: list = []
+    out = M.solve(model, SolveOptions(time_limit=30, on_solution=lambda *r: reported.append(r)))
+    assert "no allocation to start from" in out.log
+    assert model.holds(out.values) and out.status == "optimal"
+    assert profit[out.values[:len(profit)] > 0.5].sum() == optimum == out.objective
+    assert reported and all(model.holds(v) and b >= optimum - 1e-9 for v, _, b in reported)
+
+
+def test_an_allocation_breaking_a_row_beyond_1e_7_is_solved_again_at_that_tolerance(
+        monkeypatch):
+    """HiGHS's own MILP keeps rows to 1e-6: when its allocation is not one ``holds`` accepts
+    (1e-7), the MILP runs again at allocator's tolerance, and that answer stands."""
+    problem, scenario, profit, weights, capacity = _multi_knapsack()
+    _no_rens_allocation(monkeypatch)
+    tolerances: list = []
+    plain = M.plain_milp
+
+    def told(*args, highs_options=None, **kwargs):
+        tolerances.append(M.SUB_OPTIONS if highs_options is None else highs_options)
+        return plain(*args, highs_options=highs_options, **kwargs)
+    monkeypatch.setattr(M, "plain_milp", told)
+    model = formulate(problem, scenario)
+    held = type(model).holds
+    # the first MILP's allocation taken as breaking a row
+    monkeypatch.setattr(type(model), "holds",
+                        lambda self, v, tol=1e-7: len(tolerances) > 1 and held(self, v, tol))
+    out = M.solve(model, SolveOptions(time_limit=30))
+    assert tolerances == [{}, M.SUB_OPTIONS]
+    assert "solved again at that tolerance" in out.log and out.status == "optimal"
+    assert out.objective == _enumerated(profit, weights, capacity)
+
+
 # ----------------------------------------------------------------------------- out of time
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,8 @@ most of that. So, before the MILP:
    cost, and its partial award's, through the rows that tie the two) cannot change in any
    allocation better than ``L``, so it is fixed; the MILP over the rest starts from ``L``.
    Its dual bound, capped by ``U``, is a bound of the whole problem (anything it excluded is
-   worth less than ``L``).
+   worth less than ``L``). When no RENS found an allocation, there is nothing to fix against:
+   HiGHS's own MILP runs on the whole model, as HiGHS runs alone (``own_milp``).
 
 "Within the gap" means the relative gap asked, or, for an objective in whole steps (0-1
 knapsacks, votes), a bound less than a step above the allocation: the whole-number optimum
@@ -195,6 +196,7 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     rens = run_rens(model, x, U, options, deadline, notes,
                     reduced=np.asarray(h.getSolution().col_dual, float) if few_rows(model)
                     else None)
+    whole = model  # without the cuts' rows, for a MILP that has no allocation to start from
     if rens.values is None or not met(rens.objective, U, gaps):
         # 3. cover cuts tighten the bound (``cuts.py``), and RENS runs again from their LP
         lp, cuts = tighten(h, model, lp, C.knapsacks(model), options)
@@ -215,6 +217,10 @@ def solve(model, options: SolveOptions) -> SolverOutput:
     del h
     if start is not None and not improves(rens, L0):  # the ranking's allocation is better
         rens = replace(rens, values=start, objective=L0)
+    if rens.values is None:
+        # nothing to fix against and nothing to prove: the MILP has an allocation to find,
+        # the whole of HiGHS's work, which it does best as it runs alone (``own_milp``)
+        return own_milp(whole, options, deadline, t0, notes + ["no allocation to start from"])
     # 4. proven by the LP bound, or reduced-cost fixing and the MILP from RENS's allocation
     return finish(model, options, deadline, t0, notes, lp.row_duals, U, rens.values,
                   rens.objective, MILP_OPTIONS)
@@ -504,15 +510,16 @@ def direct(model) -> bool:
 
 
 def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: list,
-               race: bool = False) -> SolverOutput:
+               race: bool = False, highs_options: dict | None = None) -> SolverOutput:
     """HiGHS's own MILP on the whole model (its presolve and restarts), on one thread as the
-    final MILP; with ``race``, CBC solves the same model on the other core, joining once
-    HiGHS has searched ``RACE_AFTER`` seconds (``rival.Race``), and the first to prove the
-    optimum stops the other."""
+    final MILP, rows kept to 1e-7 as every other solve here (or ``highs_options``); with
+    ``race``, CBC solves the same model on the other core, joining once HiGHS has searched
+    ``RACE_AFTER`` seconds (``rival.Race``), and the first to prove the optimum stops the
+    other."""
     race = race and R.racing(options)
     options = replace(options, time_limit=time_left(deadline), threads=1)
     h = H.build(model)
-    for key, value in SUB_OPTIONS.items():  # rows kept to 1e-7, as every other solve here
+    for key, value in (SUB_OPTIONS if highs_options is None else highs_options).items():
         h.setOptionValue(key, value)
     rival = R.Race(model, options, after=RACE_AFTER) if race else None
     if rival is not None:
@@ -526,6 +533,28 @@ def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: 
             rival.stop()
     return settled(replace(out, seconds=time.perf_counter() - t0,
                            log="\n".join(notes) + "\n" + out.log), objective_step(model))
+
+
+def own_milp(model, options: SolveOptions, deadline: float, t0: float, notes: list
+             ) -> SolverOutput:
+    """HiGHS's MILP as HiGHS runs alone (``plain_milp`` at its own feasibility tolerance,
+    1e-6), for a model where the LP-first path found no allocation to start from. Finding one
+    is then most of the work, and rows kept to 1e-7 make it harder for HiGHS's heuristics
+    (the bundled `regional_equity`, whose fairness band has coefficients down to 5e-5: 4.8 s
+    at 1e-7 against 1.1 s at 1e-6, one thread, 9 nodes against 3). An allocation HiGHS ends
+    at is checked at 1e-7 (``holds``), as are those reported on the way; should it break a
+    row beyond that, the MILP runs again at 1e-7."""
+    report = options.on_solution
+    if report is not None:
+        def report_held(values, objective, bound):
+            if model.holds(values):
+                report(values, objective, bound)
+        options = replace(options, on_solution=report_held)
+    out = plain_milp(model, options, deadline, t0, notes, highs_options={})
+    if out.values is None or model.holds(out.values):
+        return out
+    return plain_milp(model, replace(options, on_solution=report), deadline, t0, notes + [
+        "HiGHS's allocation broke a row beyond 1e-7: solved again at that tolerance"])
 
 
 # ----------------------------------------------------------------------------- re-solves
