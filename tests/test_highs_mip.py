@@ -119,10 +119,12 @@ def test_loosening_a_row_a_cut_came_from_drops_that_cut(bundled):
 
 # ----------------------------------------------------------------------------- CBC racing
 
-def _multi_knapsack(n=18, m=5, seed=3, spread=None):
+def _multi_knapsack(n=18, m=5, seed=3, spread=None, floor=False):
     """A random 0-1 multi-knapsack as allocator tables (profit as jobs, raw units), its
     profits, weights and capacities. With ``spread`` (m = 1), profits follow the weights
-    within it, as Pisinger's correlated types: ``weight + k`` for k drawn in ``spread``."""
+    within it, as Pisinger's correlated types: ``weight + k`` for k drawn in ``spread``.
+    With ``floor``, a floor of one job that every allocation but the empty one meets: the
+    same optimum, but not a pure packing model (``rival.packing``), so HiGHS leads."""
     rng = np.random.default_rng(seed)
     profit = rng.integers(10, 100, n).astype(float)
     weights = rng.integers(5, 60, (m, n)).astype(float)
@@ -135,8 +137,9 @@ def _multi_knapsack(n=18, m=5, seed=3, spread=None):
         **{f"use:r{i}": weights[i] for i in range(m)}})
     resources = pd.DataFrame({"resource": [f"r{i}" for i in range(m)], "capacity": capacity})
     scenarios = pd.DataFrame({"parameter": ["budget", "weight.jobs", "weight.skills",
-                                            "weight.innovation", "normalise"],
-                              "k": [2e6 * n + 1e6, 1, 0, 0, "none"]})
+                                            "weight.innovation", "normalise"]
+                              + (["min.jobs"] if floor else []),
+                              "k": [2e6 * n + 1e6, 1, 0, 0, "none"] + ([1] if floor else [])})
     problem = allocator.from_tables(projects, resources=resources, scenarios=scenarios)
     return problem, problem.scenario("k"), profit, weights, capacity
 
@@ -242,8 +245,9 @@ def test_cbc_proving_first_gives_the_enumerated_optimum(path, monkeypatch):
     """HiGHS held to its root (so it cannot prove anything) and CBC racing it, on the whole
     model from the start (a small model) or on the final MILP of the LP-first path: CBC's
     allocation, read back from its solution file, is the optimum enumeration finds, and
-    proven: the whole-number optimum of an objective in whole jobs."""
-    problem, scenario, profit, weights, capacity = _multi_knapsack()
+    proven: the whole-number optimum of an objective in whole jobs. (A floor keeps HiGHS
+    leading: on a pure packing model CBC runs alone.)"""
+    problem, scenario, profit, weights, capacity = _multi_knapsack(floor=True)
     optimum = _enumerated(profit, weights, capacity)
     monkeypatch.setattr(R, "RACE_GAP", -1.0)  # race whatever the gap
     monkeypatch.setattr(M, "RACE_AFTER", 0.0)
@@ -256,6 +260,7 @@ def test_cbc_proving_first_gives_the_enumerated_optimum(path, monkeypatch):
     if not R.racing(SolveOptions()):
         pytest.skip("fewer than two cores: no race")
     model = formulate(problem, scenario)
+    assert not R.packing(model)
     out = M.solve(model, SolveOptions(time_limit=30))
     assert out.message == "CBC proved the optimum first"
     funded = out.values[:len(profit)] > 0.5
@@ -317,6 +322,36 @@ def test_an_allocation_breaking_a_row_beyond_1e_7_is_solved_again_at_that_tolera
     assert out.objective == _enumerated(profit, weights, capacity)
 
 
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+@pytest.mark.parametrize("seed", range(3))
+def test_cbc_leads_alone_on_a_packing_model_to_the_enumerated_optimum(seed, monkeypatch):
+    """A small pure 0-1 packing model (every column a selection, every row an upper limit):
+    CBC alone, its allocation the optimum enumeration finds, proven, under every rule; with
+    a floor the same model is HiGHS's, to the same optimum."""
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    for floor in (False, True):
+        problem, scenario, profit, weights, capacity = _multi_knapsack(n=16, m=4, seed=seed,
+                                                                       floor=floor)
+        model = formulate(problem, scenario)
+        assert R.packing(model) is not floor
+        out = M.solve(model, SolveOptions(time_limit=30))
+        assert out.solver.startswith("CBC") is not floor, out.solver
+        assert model.holds(out.values) and out.status == "optimal"
+        funded = out.values[:len(profit)] > 0.5
+        assert profit[funded].sum() == _enumerated(profit, weights, capacity) == out.objective
+
+
+def test_the_bound_cbc_prints_is_read_from_its_own_figures():
+    printed = ("Result - Stopped on time limit\n\nObjective value:                24204.00000000\n"
+               "Upper bound:                    24426.266\nGap:                            -0.01\n")
+    # CBC's distance to its bound, added to the worth allocator computes (whatever offset)
+    assert R.cbc_bound(printed, 1024.0) == pytest.approx(1024.0 + 222.266)
+    assert R.cbc_bound("Result - Optimal solution found\n", 5.0) is None
+    assert R.cbc_version("Welcome to the CBC MILP Solver \nVersion: 2.10.3 \n") == "2.10.3"
+
+
 # ----------------------------------------------------------------------------- out of time
 
 @pytest.fixture(scope="module")
@@ -341,6 +376,28 @@ def test_the_budget_bound_is_the_lp_of_its_best_knapsack_row(hard_knapsack_model
     assert budget_bound(model) == pytest.approx(min(alone), rel=1e-9)
     lp = M.H.run(M.H.build(model, relax=True), model, SolveOptions(relax=True))
     assert budget_bound(model) >= lp.objective - 1e-9  # a relaxation of the LP: looser
+
+
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_cbc_stopped_by_its_limit_gives_its_allocation_under_a_bound_that_holds(
+        hard_knapsack_model, monkeypatch):
+    """CBC leading on a packing model no solver proves in seconds, stopped at 0.5 s: its
+    allocation keeps every rule, "feasible", under a bound that is no looser than the LP
+    relaxation's and that the better allocation CBC finds in 5 s does not pass."""
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    _, _, model = hard_knapsack_model
+    assert R.packing(model) and M.direct(model)
+    seen = []
+    out = M.solve(model, SolveOptions(time_limit=0.5, gap=0.0,
+                                      on_solution=lambda v, o, b: seen.append((o, b))))
+    assert out.solver == "CBC" and out.status == "feasible" and model.holds(out.values)
+    assert out.objective == pytest.approx(float(model.c @ out.values + model.offset))
+    assert seen == [(out.objective, out.bound)]  # reported, for the watchdog
+    lp = M.H.run(M.H.build(model, relax=True), model, SolveOptions(relax=True))
+    later = M.solve(model, SolveOptions(time_limit=5, gap=0.0))
+    assert out.objective <= later.objective <= out.bound <= lp.objective + 1e-6
 
 
 def test_out_of_time_before_the_lp_the_opening_allocation_stands_with_its_gap(

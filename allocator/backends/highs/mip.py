@@ -34,7 +34,9 @@ and the first to prove the optimum wins (``rival``).
 
 Small models (up to ``DIRECT_COLUMNS``) skip all this: the fixed cost of four HiGHS instances
 is more than HiGHS's own presolve and search of the whole model, which runs alone, CBC
-joining it on the other core once it has searched ``RACE_AFTER`` seconds (``plain_milp``).
+joining it on the other core once it has searched ``RACE_AFTER`` seconds (``plain_milp``);
+but a small model of 0-1 selections under upper limits alone (a multi-dimensional knapsack,
+``rival.packing``) is CBC's alone (``cbc_leads``).
 
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
 whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py`` and
@@ -517,6 +519,11 @@ def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: 
     ``RACE_AFTER`` seconds (``rival.Race``), and the first to prove the optimum stops the
     other."""
     race = race and R.racing(options)
+    if race and R.packing(model) and R.cbc_program() is not None:
+        led = cbc_leads(model, options, deadline, t0, notes)
+        if led is not None:
+            return led
+        notes.append("CBC ended without an allocation: HiGHS's MILP")
     options = replace(options, time_limit=time_left(deadline), threads=1)
     h = H.build(model)
     for key, value in (SUB_OPTIONS if highs_options is None else highs_options).items():
@@ -555,6 +562,35 @@ def own_milp(model, options: SolveOptions, deadline: float, t0: float, notes: li
         return out
     return plain_milp(model, replace(options, on_solution=report), deadline, t0, notes + [
         "HiGHS's allocation broke a row beyond 1e-7: solved again at that tolerance"])
+
+
+def cbc_leads(model, options: SolveOptions, deadline: float, t0: float, notes: list
+              ) -> SolverOutput | None:
+    """CBC alone on a 0-1 packing model (``rival.packing``) until the deadline: its
+    allocation, proven or with the bound it printed; None when it ended without one that
+    keeps every rule."""
+    rival = R.Rival(model, replace(options, time_limit=time_left(deadline)))
+    try:
+        values, proven = rival.result(wait=time_left(deadline) + R.STOP_SECONDS)
+        printed = rival.printed()
+    finally:
+        rival.stop()
+    if values is None or not model.holds(values):
+        return None
+    worth = float(model.c @ values + model.offset)
+    step = objective_step(model)
+    rel, _ = stopping_gaps(options, step)
+    # proven: within the relative gap CBC was told, or (in steps) at the whole-number optimum
+    bound = worth + rel * abs(worth) if proven else R.cbc_bound(printed, worth)
+    if options.on_solution is not None:
+        options.on_solution(values, worth, np.inf if bound is None else bound)
+    notes.append(f"{model.shape[1]} selections under {model.shape[0]} limits alone: CBC "
+                 "alone")
+    return settled(SolverOutput(
+        Status.OPTIMAL if proven else Status.FEASIBLE, values, worth, bound,
+        time.perf_counter() - t0, "CBC", R.cbc_version(printed),
+        "\n".join(notes) + "\n" + printed, None,
+        "CBC proved the optimum" if proven else "CBC stopped at the time limit"), step)
 
 
 # ----------------------------------------------------------------------------- re-solves

@@ -1,5 +1,6 @@
 """CBC racing HiGHS on the other core: on a small model's one MILP (``mip.plain_milp``), and
-on the LP-first path's final MILP when it has a search to make.
+on the LP-first path's final MILP when it has a search to make; or alone, on a small 0-1
+packing model (``packing``).
 
 On allocation models whose LP bound is tight the final MILP only proves an allocation RENS
 already found, and HiGHS does that best alone. Where the bound is loose (a pure multi-knapsack
@@ -18,6 +19,8 @@ import functools
 import importlib.util
 import os
 import platform
+import re
+import select
 import shutil
 import subprocess
 import sys
@@ -80,6 +83,22 @@ def racing(options: SolveOptions) -> bool:
         os.environ.get("ALLOCATOR_RACE", "").strip() != "0"
 
 
+def packing(model) -> bool:
+    """Whether ``model`` is a 0-1 packing problem (a multi-dimensional knapsack: every column
+    a selection in {0, 1} of non-negative worth, every row an upper limit on non-negative
+    uses), as OR-Library's mknap files and Pabulib's elections are. There CBC's search is
+    the faster by far (mknapcb1: ~40 µs a node against HiGHS's 0.3–0.8 ms, 0.35–0.73 s
+    against 0.9–3.8 s), and HiGHS racing beside it slowed it by 1.6× (the two vCPUs of the
+    machine measured are not two free cores), so it solves alone (``mip.cbc_leads``), on one
+    thread: on two it was 0.92× as long (geometric mean over eight mknap instances, from
+    0.63× to 1.07×) and no longer deterministic; deterministic on two, 1.16×
+    (benchmarks/RESULTS.md). Allocation models, with their continuous awards, never are."""
+    c = np.asarray(model.c, float)
+    return bool(np.all(model.integer) and np.all(model.col_lo == 0) and np.all(model.col_hi == 1)
+                and np.all(c >= 0) and np.all(np.isneginf(model.row_lo))
+                and np.all(model.nonnegative_rows()))
+
+
 def wanted(objective: float | None, bound: float, options: SolveOptions) -> bool:
     """Whether CBC should race a final MILP starting from ``objective`` under ``bound``: not
     without a start (RENS found no allocation): there the hard part is to meet the rules, not
@@ -98,18 +117,20 @@ class Rival:
         self.folder = tempfile.mkdtemp(prefix="allocator-cbc-")
         path = os.path.join(self.folder, "model.mps")
         self.solution = os.path.join(self.folder, "solution.txt")
+        self.log = os.path.join(self.folder, "log.txt")
         H.build(model).writeModel(path)
         rel, absolute = stopping_gaps(options, objective_step(model))
         program = cbc_program()
-        assert program is not None  # ``Race`` checked it
-        # the file asks to maximise in an OBJSENSE section, which CBC's reader skips: -max
-        self.proc = subprocess.Popen(
-            [program, path, "-max", "-ratioGap", repr(rel), "-allowableGap", repr(absolute),
-             # CBC's -seconds are of CPU unless told otherwise
-             "-increment", "0", "-timeMode", "elapsed",
-             "-seconds", repr(max(0.1, options.time_limit)),
-             "-randomCbcSeed", "0", "-solve", "-solution", self.solution],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert program is not None  # the caller checked it
+        with open(self.log, "w") as log:
+            # the file asks to maximise in an OBJSENSE section, which CBC's reader skips: -max
+            self.proc = subprocess.Popen(
+                [program, path, "-max", "-ratioGap", repr(rel), "-allowableGap", repr(absolute),
+                 # CBC's -seconds are of CPU unless told otherwise
+                 "-increment", "0", "-timeMode", "elapsed",
+                 "-seconds", repr(max(0.1, options.time_limit)),
+                 "-randomCbcSeed", "0", "-solve", "-solution", self.solution],
+                stdout=log, stderr=subprocess.DEVNULL)
 
     def proven(self) -> bool:
         """Whether CBC has ended, having proven its allocation optimal."""
@@ -118,9 +139,7 @@ class Rival:
     def result(self, wait: float) -> tuple[np.ndarray | None, bool]:
         """CBC's column values (None: none; the caller checks them against the rules) and
         whether it proved them optimal, waiting at most ``wait`` seconds for it to end."""
-        try:
-            self.proc.wait(timeout=max(0.0, wait))
-        except subprocess.TimeoutExpired:
+        if not self._ended(max(0.0, wait)):
             return None, False
         head = self._head()
         if not head or "objective value" not in head:
@@ -135,6 +154,36 @@ class Rival:
         values[self.model.integer] = np.round(values[self.model.integer])
         return values, head.startswith("Optimal")
 
+    def _ended(self, wait: float) -> bool:
+        """Whether CBC has ended, waiting at most ``wait`` seconds: woken by its end through a
+        process descriptor where Linux has them, as ``Popen.wait`` with a timeout is not (it
+        sleeps up to 50 ms between looks: 60–110 ms of a 0.4–0.7 s mknapcb1 solve)."""
+        if self.proc.poll() is not None:
+            return True
+        try:
+            descriptor = os.pidfd_open(self.proc.pid) if hasattr(os, "pidfd_open") else None
+        except OSError:  # a kernel without them
+            descriptor = None
+        if descriptor is not None:
+            try:
+                select.select([descriptor], [], [], wait)
+            finally:
+                os.close(descriptor)
+            return self.proc.poll() is not None
+        try:
+            self.proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def printed(self) -> str:
+        """What CBC printed (its log)."""
+        try:
+            with open(self.log, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
     def _head(self) -> str:
         try:
             with open(self.solution, encoding="utf-8", errors="replace") as f:
@@ -147,6 +196,25 @@ class Rival:
             self.proc.kill()
         self.proc.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def cbc_bound(printed: str, worth: float) -> float | None:
+    """A bound on the worth of a model CBC ended on (``printed``: its log), for its allocation
+    worth ``worth``: that worth plus CBC's own distance from its objective to its "Upper
+    bound" (of a maximisation; in its terms, whatever it made of the file's offset). None
+    when it printed none."""
+    upper = re.findall(r"^Upper bound:\s+(\S+)", printed, re.MULTILINE)
+    value = re.findall(r"^Objective value:\s+(\S+)", printed, re.MULTILINE)
+    try:
+        return worth + max(0.0, float(upper[-1]) - float(value[-1])) if upper and value \
+            else None
+    except ValueError:
+        return None
+
+
+def cbc_version(printed: str) -> str:
+    found = re.search(r"^Version:\s+(\S+)", printed, re.MULTILINE)
+    return found.group(1) if found else ""
 
 
 class Race:
