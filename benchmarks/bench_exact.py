@@ -436,8 +436,8 @@ def report(quick: bool, only: list[tuple] | None, command: str, times: int | Non
 
 
 def main(argv=None) -> int:
-    """Some instances only, named by part of their label (``regional_equity``, ``mknap1-``,
-    ``synthetic 2,000``), without redrawing the plot:
+    """Some instances only, named by their label (``synthetic 2,000``) or part of it
+    (``regional_equity``, ``mknap1-``), without redrawing the plot:
 
         python -m benchmarks.bench_exact regional_equity mknapcb1
     """
@@ -447,7 +447,10 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="+", help="parts of instance labels")
     parser.add_argument("--repeats", type=int, help="repeats of each (default: as the suite)")
     args = parser.parse_args(argv)
-    chosen = [s for s in specs(False) if any(n in label(s) for n in args.names)]
+    labels = {label(s) for s in specs(False)}
+    # a whole label is that instance alone ("synthetic 1,000" is part of "synthetic 1,000,000")
+    chosen = [s for s in specs(False) if any(
+        n == label(s) if n in labels else n in label(s) for n in args.names)]
     if not chosen:
         parser.error("no instance label contains " + ", ".join(args.names) + "; labels: "
                      + ", ".join(label(s) for s in specs(False)))

@@ -584,8 +584,8 @@ def cbc_leads(model, options: SolveOptions, deadline: float, t0: float, notes: l
     bound = worth + rel * abs(worth) if proven else R.cbc_bound(printed, worth)
     if options.on_solution is not None:
         options.on_solution(values, worth, np.inf if bound is None else bound)
-    notes.append(f"{model.shape[1]} selections under {model.shape[0]} limits alone: CBC "
-                 "alone")
+    notes.append(f"a knapsack ({model.shape[1]} selections under {model.shape[0]} upper "
+                 "limits): CBC alone")
     return settled(SolverOutput(
         Status.OPTIMAL if proven else Status.FEASIBLE, values, worth, bound,
         time.perf_counter() - t0, "CBC", R.cbc_version(printed),
