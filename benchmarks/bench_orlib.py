@@ -194,9 +194,9 @@ def ten_seconds(files: list[str], limit: float = TIME_LIMIT) -> str:
             proven += out.status == "optimal"
             cbc += "CBC" in out.solver
         every += gaps
-        lines.append(f"| {fname} | {_fmt_gap(statistics.mean(gaps))} | {reached} of {len(gaps)} "
+        lines.append(f"| {fname} | {statistics.mean(gaps):.4%} | {reached} of {len(gaps)} "
                      f"| {proven} | {cbc} | {statistics.median(walls):.1f} | {sum(walls):.0f} |")
-    lines.append(f"| all | **{_fmt_gap(statistics.mean(every))}** | | | | | |")
+    lines.append(f"| all | **{statistics.mean(every):.4%}** | | | | | |")
     return "\n".join(lines) + "\n"
 
 

@@ -400,6 +400,27 @@ def test_cbc_stopped_by_its_limit_gives_its_allocation_under_a_bound_that_holds(
     assert out.objective <= later.objective <= out.bound <= lp.objective + 1e-6
 
 
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_highs_joins_cbc_on_a_knapsack_it_has_not_ended_and_the_better_answer_stands(
+        hard_knapsack_model, monkeypatch):
+    """On a knapsack CBC has not ended within ``JOIN_AFTER`` (here at once), HiGHS joins
+    it; with a limit shorter than that, CBC ends alone. Either answer keeps every rule, under
+    a bound no looser than the LP's."""
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    _, _, model = hard_knapsack_model
+    alone = M.solve(model, SolveOptions(time_limit=0.8 * R.JOIN_AFTER, gap=0.0))
+    monkeypatch.setattr(R, "JOIN_AFTER", 0.0)
+    both = M.solve(model, SolveOptions(time_limit=1.5, gap=0.0))
+    assert "then HiGHS beside it" in both.log and both.solver.startswith("HiGHS")
+    assert alone.solver == "CBC" and "then HiGHS beside it" not in alone.log
+    lp = M.H.run(M.H.build(model, relax=True), model, SolveOptions(relax=True))
+    for out in (alone, both):
+        assert model.holds(out.values) and out.status == "feasible"
+        assert out.objective <= out.bound <= lp.objective + 1e-6
+
+
 def test_out_of_time_before_the_lp_the_opening_allocation_stands_with_its_gap(
         hard_knapsack_model, monkeypatch):
     # the LP-first path's, which a model this small would otherwise skip (``run.fall_back``

@@ -35,8 +35,8 @@ and the first to prove the optimum wins (``rival``).
 Small models (up to ``DIRECT_COLUMNS``) skip all this: the fixed cost of four HiGHS instances
 is more than HiGHS's own presolve and search of the whole model, which runs alone, CBC
 joining it on the other core once it has searched ``RACE_AFTER`` seconds (``plain_milp``);
-but a small model of 0-1 selections under upper limits alone (a multi-dimensional knapsack,
-``rival.packing``) is CBC's alone (``cbc_leads``).
+but on a small model of 0-1 selections under upper limits alone (a multi-dimensional
+knapsack, ``rival.packing``) CBC leads, alone for its first ``rival.JOIN_AFTER`` seconds.
 
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
 whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py`` and
@@ -517,18 +517,26 @@ def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: 
     final MILP, rows kept to 1e-7 as every other solve here (or ``highs_options``); with
     ``race``, CBC solves the same model on the other core, joining once HiGHS has searched
     ``RACE_AFTER`` seconds (``rival.Race``), and the first to prove the optimum stops the
-    other."""
+    other; on a knapsack (``rival.packing``) CBC leads, alone until ``rival.JOIN_AFTER``
+    seconds, HiGHS joining it only then."""
     race = race and R.racing(options)
+    ahead = None
     if race and R.packing(model) and R.cbc_program() is not None:
-        led = cbc_leads(model, options, deadline, t0, notes)
-        if led is not None:
-            return led
-        notes.append("CBC ended without an allocation: HiGHS's MILP")
+        ahead = R.Rival(model, replace(options, time_limit=time_left(deadline)))
+        left = time_left(deadline)
+        if ahead.ended(R.JOIN_AFTER if left > R.JOIN_AFTER else left + R.STOP_SECONDS):
+            led = cbc_answer(model, ahead, options, t0, notes)
+            if led is not None:
+                return led
+            race, ahead = False, None
+            notes.append("CBC ended without an allocation: HiGHS's MILP alone")
+        else:
+            notes.append(f"a knapsack: CBC alone for {R.JOIN_AFTER:g} s, then HiGHS beside it")
     options = replace(options, time_limit=time_left(deadline), threads=1)
     h = H.build(model)
     for key, value in (SUB_OPTIONS if highs_options is None else highs_options).items():
         h.setOptionValue(key, value)
-    rival = R.Race(model, options, after=RACE_AFTER) if race else None
+    rival = R.Race(model, options, after=RACE_AFTER, rival=ahead) if race else None
     if rival is not None:
         rival.watch(h)
     try:
@@ -564,14 +572,13 @@ def own_milp(model, options: SolveOptions, deadline: float, t0: float, notes: li
         "HiGHS's allocation broke a row beyond 1e-7: solved again at that tolerance"])
 
 
-def cbc_leads(model, options: SolveOptions, deadline: float, t0: float, notes: list
-              ) -> SolverOutput | None:
-    """CBC alone on a 0-1 packing model (``rival.packing``) until the deadline: its
+def cbc_answer(model, rival: R.Rival, options: SolveOptions, t0: float, notes: list
+               ) -> SolverOutput | None:
+    """What CBC, which led alone on a knapsack (``plain_milp``) and has ended, found: its
     allocation, proven or with the bound it printed; None when it ended without one that
     keeps every rule."""
-    rival = R.Rival(model, replace(options, time_limit=time_left(deadline)))
     try:
-        values, proven = rival.result(wait=time_left(deadline) + R.STOP_SECONDS)
+        values, proven = rival.result(wait=0.0)
         printed = rival.printed()
     finally:
         rival.stop()

@@ -1,6 +1,6 @@
 """CBC racing HiGHS on the other core: on a small model's one MILP (``mip.plain_milp``), and
-on the LP-first path's final MILP when it has a search to make; or alone, on a small 0-1
-packing model (``packing``).
+on the LP-first path's final MILP when it has a search to make; or leading, alone at first,
+on a small 0-1 packing model (``packing``).
 
 On allocation models whose LP bound is tight the final MILP only proves an allocation RENS
 already found, and HiGHS does that best alone. Where the bound is loose (a pure multi-knapsack
@@ -83,16 +83,25 @@ def racing(options: SolveOptions) -> bool:
         os.environ.get("ALLOCATOR_RACE", "").strip() != "0"
 
 
+# on a knapsack (``packing``) CBC solves alone this long before HiGHS joins it: most of
+# OR-Library's mknapcb1 (100 items, 5 limits) it proves sooner alone, where HiGHS beside it
+# would slow it 1.6×; a longer search gains from the two searches (mknapcb4, 100 items and 10
+# limits, in 10 s: mean gap to the best known 0.0338% with HiGHS joining after a second,
+# 0.0495% with CBC alone throughout; python -m benchmarks.bench_orlib --ten-seconds)
+JOIN_AFTER = 1.0
+
+
 def packing(model) -> bool:
     """Whether ``model`` is a 0-1 packing problem (a multi-dimensional knapsack: every column
     a selection in {0, 1} of non-negative worth, every row an upper limit on non-negative
     uses), as OR-Library's mknap files and Pabulib's elections are. There CBC's search is
     the faster by far (mknapcb1: ~40 µs a node against HiGHS's 0.3–0.8 ms, 0.35–0.73 s
     against 0.9–3.8 s), and HiGHS racing beside it slowed it by 1.6× (the two vCPUs of the
-    machine measured are not two free cores), so it solves alone (``mip.cbc_leads``), on one
+    machine measured are not two free cores), so it leads alone (``mip.plain_milp``), on one
     thread: on two it was 0.92× as long (geometric mean over eight mknap instances, from
     0.63× to 1.07×) and no longer deterministic; deterministic on two, 1.16×
-    (benchmarks/RESULTS.md). Allocation models, with their continuous awards, never are."""
+    (benchmarks/RESULTS.md). HiGHS joins it after ``JOIN_AFTER``. Allocation models, with
+    their continuous awards, never are."""
     c = np.asarray(model.c, float)
     return bool(np.all(model.integer) and np.all(model.col_lo == 0) and np.all(model.col_hi == 1)
                 and np.all(c >= 0) and np.all(np.isneginf(model.row_lo))
@@ -139,7 +148,7 @@ class Rival:
     def result(self, wait: float) -> tuple[np.ndarray | None, bool]:
         """CBC's column values (None: none; the caller checks them against the rules) and
         whether it proved them optimal, waiting at most ``wait`` seconds for it to end."""
-        if not self._ended(max(0.0, wait)):
+        if not self.ended(max(0.0, wait)):
             return None, False
         head = self._head()
         if not head or "objective value" not in head:
@@ -154,7 +163,7 @@ class Rival:
         values[self.model.integer] = np.round(values[self.model.integer])
         return values, head.startswith("Optimal")
 
-    def _ended(self, wait: float) -> bool:
+    def ended(self, wait: float) -> bool:
         """Whether CBC has ended, waiting at most ``wait`` seconds: woken by its end through a
         process descriptor where Linux has them, as ``Popen.wait`` with a timeout is not (it
         sleeps up to 50 ms between looks: 60–110 ms of a 0.4–0.7 s mknapcb1 solve)."""
@@ -220,17 +229,19 @@ def cbc_version(printed: str) -> str:
 class Race:
     """CBC beside one HiGHS MILP on ``model``: started ``after`` seconds into HiGHS's search
     (at once for 0), so that a MILP HiGHS ends sooner does not pay for starting and stopping
-    CBC (~25 ms: a fork, the MPS file, a kill); HiGHS stops once CBC has proven its optimum.
+    CBC (~25 ms: a fork, the MPS file, a kill), or the ``rival`` already running (on a
+    knapsack, where CBC leads); HiGHS stops once CBC has proven its optimum.
     ``watch`` hands HiGHS the callback; ``rival`` is the CBC started, if any; ``stop`` ends it.
     """
 
-    def __init__(self, model, options: SolveOptions, after: float = 0.0):
+    def __init__(self, model, options: SolveOptions, after: float = 0.0,
+                 rival: Rival | None = None):
         self.model, self.options, self.after = model, options, after
         self.t0 = time.perf_counter()
         self.last = self.t0 - CHECK_SECONDS
-        self.started = False
-        self.rival: Rival | None = None
-        if after <= 0:
+        self.started = rival is not None
+        self.rival = rival
+        if after <= 0 and rival is None:
             self._start(self.t0)
 
     def watch(self, h) -> None:
