@@ -533,13 +533,13 @@ def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: 
         else:
             notes.append(f"a knapsack: CBC alone for {R.JOIN_AFTER:g} s, then HiGHS beside it")
     options = replace(options, time_limit=time_left(deadline), threads=1)
-    h = H.build(model)
-    for key, value in (SUB_OPTIONS if highs_options is None else highs_options).items():
-        h.setOptionValue(key, value)
     rival = R.Race(model, options, after=RACE_AFTER, rival=ahead) if race else None
-    if rival is not None:
-        rival.watch(h)
-    try:
+    try:  # CBC may be running already: stopped whatever happens
+        h = H.build(model)
+        for key, value in (SUB_OPTIONS if highs_options is None else highs_options).items():
+            h.setOptionValue(key, value)
+        if rival is not None:
+            rival.watch(h)
         out = H.run(h, model, options)
         if rival is not None:
             out = _better(out, rival.rival, model, options)
