@@ -11,14 +11,13 @@ them the same way::
 The time limit (the scenario's ``time_limit``, or the ``time_limit`` given) bounds each
 function's whole job, from the ``started`` instant given (a command's start, before it read
 its input, so that reading and validating count) or else from the moment it is called: its
-main solve gets
-at most ``backends.base.MAIN_SHARE`` of it when re-solves follow (explanations, draws), the
-whole of it when none do, less the time kept for what follows it, and every later solve what
-is left; what the limit left no time for says so (see each result's documentation).
+main solve gets at most ``backends.base.MAIN_SHARE`` of it when re-solves follow
+(explanations, draws), the whole of it when none do, less the time kept for what follows it,
+and every later solve what is left; what the limit left no time for says so (see each
+result's documentation).
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from allocator.analyse.frontier import frontier as _frontier
 from allocator.analyse.sweep import Sweep, parse_variations, run_sweep
 from allocator.analyse.uncertainty import Uncertainty
 from allocator.analyse.uncertainty import monte_carlo as _monte_carlo
-from allocator.backends import SolveOptions
+from allocator.backends import SolveOptions, since
 from allocator.core.findings import ERROR, Finding, InputError
 from allocator.core.lang import phrase
 from allocator.core.problem import Problem
@@ -159,7 +158,7 @@ def compare(sources: Sequence[str | Path], scenario_names: Sequence[str] = (),
     ``NothingToCompare``. The scenarios of an input are solved by the longest of their
     time limits after ``started`` (default the call; one not solved by then says so in its
     message)."""
-    started = _since(started)
+    started = since(started)
     runs: list[Run] = []
     references: list[Run] = []
     territories = None
@@ -207,7 +206,7 @@ def sweep(problem: Problem, base: Scenario, variations: Sequence[str], *,
     solved in time")."""
     return run_sweep(problem, base, parse_variations(variations), workers=workers,
                      scheduler=scheduler, progress=progress,
-                     started=_since(started))
+                     started=since(started))
 
 
 def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int = 15, *,
@@ -216,7 +215,7 @@ def frontier(problem: Problem, scenario: Scenario, x: str, y: str, points: int =
     limit (``time_limit``, default the scenario's) counted from ``started`` (default now);
     points it left no time for are counted in ``Frontier.unsolved``."""
     limit = options.get("time_limit")
-    return _frontier(problem, scenario, x, y, points, **options, deadline=_since(started) + (
+    return _frontier(problem, scenario, x, y, points, **options, deadline=since(started) + (
         scenario.time_limit if limit is None else limit))
 
 
@@ -227,10 +226,5 @@ def monte_carlo(problem: Problem, scenario: Scenario, *, started: float | None =
     left no time for are "not solved in time" (on a Dask cluster, whose clocks are not this
     machine's, the limit bounds each solve)."""
     return _monte_carlo(problem, scenario, **options,
-                        deadline=_since(started) + scenario.time_limit)
-
-
-def _since(started: float | None) -> float:
-    """The instant a time limit counts from: ``started``, or now."""
-    return time.monotonic() if started is None else started
+                        deadline=since(started) + scenario.time_limit)
 

@@ -343,6 +343,26 @@ def test_cbc_leads_alone_on_a_packing_model_to_the_enumerated_optimum(seed, monk
         assert profit[funded].sum() == _enumerated(profit, weights, capacity) == out.objective
 
 
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_a_knapsack_cbc_ends_without_an_allocation_is_left_to_highs(monkeypatch):
+    """CBC, leading on a knapsack, ends with nothing (or with an allocation that breaks a
+    row): HiGHS alone solves it, to the optimum enumeration finds, and no CBC races it."""
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    monkeypatch.setattr(M, "RACE_AFTER", 0.0)  # a race would start CBC again at once
+    problem, scenario, profit, weights, capacity = _multi_knapsack(n=16, m=4, seed=1)
+    model = formulate(problem, scenario)
+    for told in (None, np.ones(model.shape[1])):  # nothing; every item, over the limits
+        monkeypatch.setattr(R.Rival, "result", lambda self, wait, told=told: (told, True))
+        started = []
+        monkeypatch.setattr(R.Race, "_start", lambda self, now: started.append(now))
+        out = M.solve(model, SolveOptions(time_limit=30))
+        assert "CBC ended without an allocation" in out.log and out.solver == "HiGHS"
+        assert started == [] and model.holds(out.values) and out.status == "optimal"
+        assert out.objective == _enumerated(profit, weights, capacity)
+
+
 def test_the_bound_cbc_prints_is_read_from_its_own_figures():
     printed = ("Result - Stopped on time limit\n\nObjective value:                24204.00000000\n"
                "Upper bound:                    24426.266\nGap:                            -0.01\n")

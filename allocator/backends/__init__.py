@@ -35,6 +35,7 @@ from allocator.backends.base import (
     out_of_time,
     relative_gap,
     settled,
+    since,
     stopping_gaps,
 )
 from allocator.core.lang import phrase
@@ -126,4 +127,4 @@ def available() -> list[str]:
 __all__ = ["BACKENDS", "EXACT_GAP", "OUT_OF_TIME", "Backend", "BackendUnavailable", "ColdResolver",
            "Resolver", "SolveOptions", "SolverOutput", "SolverRefused", "Status", "available",
            "backend", "budget_bound", "is_proven", "objective_step", "out_of_time",
-           "relative_gap", "settled", "solve_model", "stopping_gaps"]
+           "relative_gap", "settled", "since", "solve_model", "stopping_gaps"]

@@ -33,6 +33,11 @@ MAIN_SHARE = 0.8  # of a command's time limit, at most, for its main solve when 
 SOLVE_KEEPS = 0.25
 
 
+def since(started: float | None) -> float:
+    """The ``time.monotonic()`` instant a time limit counts from: ``started``, or now."""
+    return time.monotonic() if started is None else started
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """How to solve: on which backend, for how long, to which relative gap.
@@ -74,8 +79,7 @@ class SolveOptions:
         """These options with a deadline ``time_limit`` seconds from ``started`` (a
         ``time.monotonic()`` instant, default now): a command's budget, which its reading and
         validation count against when it started before them."""
-        return replace(self, deadline=(time.monotonic() if started is None else started)
-                       + self.time_limit)
+        return replace(self, deadline=since(started) + self.time_limit)
 
     def for_main_solve(self) -> "SolveOptions":
         """These options for the main solve of a command whose other solves follow it (its

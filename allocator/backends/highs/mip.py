@@ -475,11 +475,9 @@ def _better(out: SolverOutput, rival: R.Rival | None, model, options: SolveOptio
     worth = float(raced.c @ values) + float(raced.offset)
     if not proven and out.objective is not None and worth <= out.objective:
         return out
-    rel, _ = stopping_gaps(options, objective_step(raced))
     bound = out.bound
-    if proven:  # CBC's own bound is not read: it is within the relative gap it was told, or
-        # (an objective in steps) it is the allocation's worth
-        mine = worth + rel * abs(worth)
+    if proven:
+        mine = R.proven_bound(worth, raced, options)
         # HiGHS stopped before its root has no finite bound (nan here)
         bound = min(bound, mine) if bound is not None and np.isfinite(bound) else mine
     return replace(out, status=Status.OPTIMAL if proven else Status.FEASIBLE, values=values,
@@ -585,10 +583,7 @@ def cbc_answer(model, rival: R.Rival, options: SolveOptions, t0: float, notes: l
     if values is None or not model.holds(values):
         return None
     worth = float(model.c @ values + model.offset)
-    step = objective_step(model)
-    rel, _ = stopping_gaps(options, step)
-    # proven: within the relative gap CBC was told, or (in steps) at the whole-number optimum
-    bound = worth + rel * abs(worth) if proven else R.cbc_bound(printed, worth)
+    bound = R.proven_bound(worth, model, options) if proven else R.cbc_bound(printed, worth)
     if options.on_solution is not None:
         options.on_solution(values, worth, np.inf if bound is None else bound)
     notes.append(f"a knapsack ({model.shape[1]} selections under {model.shape[0]} upper "
@@ -597,7 +592,8 @@ def cbc_answer(model, rival: R.Rival, options: SolveOptions, t0: float, notes: l
         Status.OPTIMAL if proven else Status.FEASIBLE, values, worth, bound,
         time.perf_counter() - t0, "CBC", R.cbc_version(printed),
         "\n".join(notes) + "\n" + printed, None,
-        "CBC proved the optimum" if proven else "CBC stopped at the time limit"), step)
+        "CBC proved the optimum" if proven else "CBC stopped at the time limit"),
+        objective_step(model))
 
 
 # ----------------------------------------------------------------------------- re-solves

@@ -207,6 +207,14 @@ class Rival:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def proven_bound(worth: float, model, options: SolveOptions) -> float:
+    """The bound CBC's "Optimal" gives on ``model`` for an allocation worth ``worth``: within
+    the relative gap it was told, or (an objective in steps) the allocation's worth, which
+    ``settled`` reads as the whole-number optimum. CBC's own bound is not read."""
+    rel, _ = stopping_gaps(options, objective_step(model))
+    return worth + rel * abs(worth)
+
+
 def cbc_bound(printed: str, worth: float) -> float | None:
     """A bound on the worth of a model CBC ended on (``printed``: its log), for its allocation
     worth ``worth``: that worth plus CBC's own distance from its objective to its "Upper
