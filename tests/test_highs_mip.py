@@ -441,6 +441,109 @@ def test_highs_joins_cbc_on_a_knapsack_it_has_not_ended_and_the_better_answer_st
         assert out.objective <= out.bound <= lp.objective + 1e-6
 
 
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_a_knapsack_cbc_proves_alone_is_watched_without_a_child(monkeypatch):
+    """CBC runs as a program of its own: the watchdog waits for it itself and forks no
+    child when it proves the optimum alone (the enumerated one, every rule kept); a model
+    HiGHS leads (with a floor) is solved in the watched child."""
+    from allocator.solve import watchdog as W
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    forks = []
+
+    def counted(*args, **kwargs):
+        forks.append(args)
+        return workers(*args, **kwargs)
+    workers = W.Workers
+    monkeypatch.setattr(W, "Workers", counted)
+    for floor in (False, True):
+        problem, scenario, profit, weights, capacity = _multi_knapsack(n=16, m=4, seed=2,
+                                                                       floor=floor)
+        model = formulate(problem, scenario)
+        out = W.watch(model, SolveOptions(time_limit=30))
+        assert len(forks) == floor and out.solver.startswith("CBC") is not floor
+        assert model.holds(out.values) and out.status == "optimal"
+        funded = out.values[:len(profit)] > 0.5
+        assert profit[funded].sum() == _enumerated(profit, weights, capacity) == out.objective
+
+
+def _cbc_children() -> list[int]:
+    """The pids of this process's CBC children, ended or not (not yet reaped)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            name = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == os.getpid() and name.startswith("cbc"):
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(R.cbc_program() is None or not Path("/proc/self/stat").exists(),
+                    reason="CBC (shipped with PuLP) not installed, or no /proc")
+def test_highs_in_the_watched_child_joins_the_cbc_its_parent_started(
+        hard_knapsack_model, monkeypatch, tmp_path):
+    """A knapsack CBC has not ended within ``JOIN_AFTER`` (here at once): HiGHS joins it
+    from the watchdog's child, which reads CBC's end and answer though it cannot wait for
+    it. The answer keeps every rule under a bound no looser than the LP's, and CBC, its
+    files and its process are gone when the watchdog returns."""
+    import tempfile
+
+    from allocator.solve import watchdog as W
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(R, "JOIN_AFTER", 0.0)
+    _, _, model = hard_knapsack_model
+    out = W.watch(model, SolveOptions(time_limit=1.5, gap=0.0))
+    assert "then HiGHS beside it" in out.log and out.solver.startswith("HiGHS")
+    lp = M.H.run(M.H.build(model, relax=True), model, SolveOptions(relax=True))
+    assert model.holds(out.values) and out.status == "feasible"
+    assert out.objective <= out.bound <= lp.objective + 1e-6
+    assert _cbc_children() == [] and list(tmp_path.glob("allocator-cbc-*")) == []
+
+
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_a_cbc_started_here_is_waited_for_read_and_stopped_from_a_forked_child(
+        hard_knapsack_model):
+    """What the watchdog's child does with the CBC its parent started, which it cannot wait
+    for: it waits for its end (CBC stopped by its 0.5 s limit) and reads its allocation; it
+    kills one still at work (told 60 s), whose end the parent then sees at once."""
+    import multiprocessing
+    _, _, model = hard_knapsack_model
+    fork = multiprocessing.get_context("fork")
+
+    def in_child(rival, task):
+        mine, theirs = fork.Pipe()
+        child = fork.Process(target=lambda: theirs.send(task(rival)))
+        child.start()
+        answer = mine.recv()
+        child.join()
+        return answer
+
+    def allocation(rival):
+        values, proven = rival.result(wait=10.0)
+        return None if values is None else (float(model.c @ values + model.offset),
+                                            model.holds(values), proven)
+    rival = R.Rival(model, SolveOptions(time_limit=0.5, gap=0.0))
+    try:
+        worth, holds, proven = in_child(rival, allocation)
+        assert holds and not proven and worth > 0 and rival.ended(0.0)
+    finally:
+        rival.stop()
+    rival = R.Rival(model, SolveOptions(time_limit=60, gap=0.0))
+    try:
+        assert in_child(rival, lambda r: (r.ended(0.2), r.stop())) == (False, None)
+        assert rival.ended(2.0) and rival.proc.poll() == -9
+    finally:
+        rival.stop()
+    assert not os.path.exists(rival.folder)
+
+
 def test_out_of_time_before_the_lp_the_opening_allocation_stands_with_its_gap(
         hard_knapsack_model, monkeypatch):
     # the LP-first path's, which a model this small would otherwise skip (``run.fall_back``

@@ -559,7 +559,7 @@ def test_a_model_the_solver_refuses_is_bad_input_not_a_bug(monkeypatch):
     import allocator.solve.watchdog as W
     from allocator.cli import main
 
-    def refuse(model, backend, options):
+    def refuse(model, backend, options, lead=None):
         raise backends.SolverRefused("HiGHS refused to solve: excessive dual values")
     for module in (S, W):  # in this process, or in the watchdog's child
         monkeypatch.setattr(module, "solve_model", refuse)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from allocator.backends.base import (
     OUT_OF_TIME,
     BackendUnavailable,
     ColdResolver,
+    Lead,
     Resolver,
     SolveOptions,
     SolverOutput,
@@ -63,17 +64,30 @@ class Backend:
     def _impl(self):
         return importlib.import_module(f"{__name__}.{self.module}")
 
-    def solve(self, model: "Model", options: SolveOptions) -> SolverOutput:
+    def solve(self, model: "Model", options: SolveOptions, lead: Lead | None = None
+              ) -> SolverOutput:
         """Solve ``model`` within what is left of the deadline of ``options`` (none left: not
-        solved, ``base.out_of_time``)."""
+        solved, ``base.out_of_time``), taking over from ``lead`` (this backend's, from
+        ``lead``) when given."""
         if options.left() <= 0:
             return out_of_time(self.name)
         try:
-            out = self._impl().solve(model, self.solver, options.bounded())
+            impl = self._impl()
+            out = impl.solve(model, self.solver, options.bounded()) if lead is None else \
+                impl.solve(model, self.solver, options.bounded(), lead=lead)
         except BackendUnavailable as exc:  # the user needs to know what to ask for instead
             raise BackendUnavailable(phrase("backend.missing", why=exc,
                                             known=", ".join(available()))) from None
         return out if options.relax else settled(out, objective_step(model))
+
+    def lead(self, model: "Model", options: SolveOptions) -> Lead | None:
+        """The opening of a solve of ``model`` that runs in a solver process of its own, made
+        and waited for here (``base.Lead``), where this backend has one for this model; the
+        caller hands it to ``solve`` unless it ended the solve, then stops it."""
+        make = getattr(self._impl(), "lead", None)
+        if make is None or options.left() <= 0:
+            return None
+        return cast("Lead | None", make(model, self.solver, options.bounded()))
 
     def resolver(self, model: "Model", options: SolveOptions) -> Resolver:
         """Re-solves of ``model`` with bounds, rows or the objective changed."""
@@ -106,9 +120,10 @@ def backend(name: str) -> Backend:
     raise BackendUnavailable(phrase("backend.unknown", given=name, known=", ".join(available())))
 
 
-def solve_model(model: "Model", name: str, options: SolveOptions) -> SolverOutput:
-    """Solve with the backend of a name (``backend``)."""
-    return backend(name).solve(model, options)
+def solve_model(model: "Model", name: str, options: SolveOptions, lead: Lead | None = None
+                ) -> SolverOutput:
+    """Solve with the backend of a name (``backend``), taking over from its ``lead``."""
+    return backend(name).solve(model, options, lead)
 
 
 def available() -> list[str]:
@@ -125,6 +140,6 @@ def available() -> list[str]:
 
 
 __all__ = ["BACKENDS", "EXACT_GAP", "OUT_OF_TIME", "Backend", "BackendUnavailable", "ColdResolver",
-           "Resolver", "SolveOptions", "SolverOutput", "SolverRefused", "Status", "available",
-           "backend", "budget_bound", "is_proven", "objective_step", "out_of_time",
+           "Lead", "Resolver", "SolveOptions", "SolverOutput", "SolverRefused", "Status",
+           "available", "backend", "budget_bound", "is_proven", "objective_step", "out_of_time",
            "relative_gap", "settled", "since", "solve_model", "stopping_gaps"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -231,6 +231,26 @@ class SolverOutput:
     row_duals: np.ndarray | None = None
     message: str = ""
     watchdog: bool = False  # ended by the watchdog (stopped, or crashed): ``message`` says why
+
+
+@dataclass(frozen=True)
+class Lead:
+    """The opening of a solve made by a solver in a process of its own (CBC alone on a
+    knapsack, ``highs.mip.cbc_lead``), which the process that started it watches itself: the
+    watchdog then forks its child only if the rest of the solve needs one. ``out``: the
+    solve's answer, when the opening ended it; else ``running`` (the backend's handle on the
+    solver still at work, handed to ``Backend.solve`` with the lead) or nothing (it ended
+    without a usable allocation). ``notes`` go to the solve's log; ``started`` is the
+    ``time.perf_counter()`` instant the solve began."""
+    started: float
+    out: SolverOutput | None = None
+    running: Any = None
+    notes: tuple[str, ...] = ()
+
+    def stop(self) -> None:
+        """End the solver still at work, if any (whatever the rest of the solve did)."""
+        if self.running is not None:
+            self.running.stop()
 
 
 OUT_OF_TIME = ("not solved: the time limit was reached before this solve could start; give "

@@ -6,7 +6,7 @@ MILP LP first (relaxation, RENS, cover cuts from ``cuts``, reduced-cost fixing, 
 """
 from __future__ import annotations
 
-from allocator.backends.base import SolveOptions, SolverOutput
+from allocator.backends.base import Lead, SolveOptions, SolverOutput
 from allocator.backends.highs import instance, mip
 from allocator.backends.highs.instance import Session
 from allocator.backends.highs.nearby import Nearby
@@ -16,10 +16,23 @@ def is_available(solver: str) -> bool:
     return True
 
 
-def solve(model, solver: str, options: SolveOptions) -> SolverOutput:
-    if not options.relax and options.start is None and model.integer.any():
-        return mip.solve(model, options)  # LP first, RENS, reduced-cost fixing, then the MILP
+def solve(model, solver: str, options: SolveOptions, lead: Lead | None = None
+          ) -> SolverOutput:
+    if milp(model, options):
+        # LP first, RENS, reduced-cost fixing, then the MILP
+        return mip.solve(model, options, lead)
     return instance.run(instance.build(model, options.relax), model, options)
+
+
+def lead(model, solver: str, options: SolveOptions) -> Lead | None:
+    """CBC alone on a small knapsack (``mip.cbc_lead``), which runs as a program of its own."""
+    return mip.cbc_lead(model, options) if milp(model, options) else None
+
+
+def milp(model, options: SolveOptions) -> bool:
+    """Whether ``model`` goes to ``mip.solve``: a MILP, to solve from no start of the
+    caller's."""
+    return not options.relax and options.start is None and bool(model.integer.any())
 
 
 def resolver(model, options: SolveOptions) -> Nearby:

@@ -36,7 +36,8 @@ Small models (up to ``DIRECT_COLUMNS``) skip all this: the fixed cost of four Hi
 is more than HiGHS's own presolve and search of the whole model, which runs alone, CBC
 joining it on the other core once it has searched ``RACE_AFTER`` seconds (``plain_milp``);
 but on a small model of 0-1 selections under upper limits alone (a multi-dimensional
-knapsack, ``rival.packing``) CBC leads, alone for its first ``rival.JOIN_AFTER`` seconds.
+knapsack, ``rival.packing``) CBC leads, alone for its first ``rival.JOIN_AFTER`` seconds
+(``cbc_lead``: made by the watchdog's process, as CBC runs as a program of its own).
 
 Every solution reported (``on_solution``, for the watchdog) carries a bound valid for the
 whole model, never a sub-problem's. Measured in ``benchmarks/bench_solve.py`` and
@@ -52,6 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from allocator.backends.base import (
+    Lead,
     SolveOptions,
     SolverOutput,
     budget_bound,
@@ -160,14 +162,15 @@ def improves(out: SolverOutput, L: float | None) -> bool:
     return out.objective is not None and (L is None or out.objective > L)
 
 
-def solve(model, options: SolveOptions) -> SolverOutput:
+def solve(model, options: SolveOptions, lead: Lead | None = None) -> SolverOutput:
     """A maximisation MILP, LP first (see the module's docstring), or, for a small model, one
-    MILP on the whole model (``direct``); same contract as ``highs.solve``."""
-    t0 = time.perf_counter()
-    deadline = t0 + options.time_limit
+    MILP on the whole model (``direct``), taking over from ``lead`` (``cbc_lead``, made by
+    the caller) when given; same contract as ``highs.solve``."""
+    t0 = time.perf_counter() if lead is None else lead.started
+    deadline = time.perf_counter() + options.time_limit
     if direct(model):
-        return plain_milp(model, options, deadline, t0, [
-            f"{model.shape[1]} columns: one MILP on the whole model"], race=True)
+        return plain_milp(model, options, deadline, t0, [one_milp(model)], race=True,
+                          lead=lead if lead is not None else cbc_lead(model, options))
     notes: list[str] = []
     gaps = stopping_gaps(options, objective_step(model))
     start, L0, B0 = opening(model, options, notes)
@@ -510,26 +513,22 @@ def direct(model) -> bool:
 
 
 def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: list,
-               race: bool = False, highs_options: dict | None = None) -> SolverOutput:
+               race: bool = False, highs_options: dict | None = None,
+               lead: Lead | None = None) -> SolverOutput:
     """HiGHS's own MILP on the whole model (its presolve and restarts), on one thread as the
     final MILP, rows kept to 1e-7 as every other solve here (or ``highs_options``); with
     ``race``, CBC solves the same model on the other core, joining once HiGHS has searched
     ``RACE_AFTER`` seconds (``rival.Race``), and the first to prove the optimum stops the
-    other; on a knapsack (``rival.packing``) CBC leads, alone until ``rival.JOIN_AFTER``
-    seconds, HiGHS joining it only then."""
+    other; after CBC's ``lead`` on a knapsack, its answer, or HiGHS joins the CBC still at
+    work (alone when CBC ended without an allocation)."""
     race = race and R.racing(options)
     ahead = None
-    if race and R.packing(model) and R.cbc_program() is not None:
-        ahead = R.Rival(model, replace(options, time_limit=time_left(deadline)))
-        left = time_left(deadline)
-        if ahead.ended(R.JOIN_AFTER if left > R.JOIN_AFTER else left + R.STOP_SECONDS):
-            led = cbc_answer(model, ahead, options, t0, notes)
-            if led is not None:
-                return led
-            race, ahead = False, None
-            notes.append("CBC ended without an allocation: HiGHS's MILP alone")
-        else:
-            notes.append(f"a knapsack: CBC alone for {R.JOIN_AFTER:g} s, then HiGHS beside it")
+    if lead is not None:
+        if lead.out is not None:
+            return lead.out
+        notes = notes + list(lead.notes)
+        ahead = lead.running
+        race = ahead is not None
     options = replace(options, time_limit=time_left(deadline), threads=1)
     rival = R.Race(model, options, after=RACE_AFTER, rival=ahead) if race else None
     try:  # CBC may be running already: stopped whatever happens
@@ -568,6 +567,39 @@ def own_milp(model, options: SolveOptions, deadline: float, t0: float, notes: li
         return out
     return plain_milp(model, replace(options, on_solution=report), deadline, t0, notes + [
         "HiGHS's allocation broke a row beyond 1e-7: solved again at that tolerance"])
+
+
+def one_milp(model) -> str:
+    return f"{model.shape[1]} columns: one MILP on the whole model"
+
+
+def cbc_lead(model, options: SolveOptions) -> Lead | None:
+    """CBC alone on a small knapsack (``direct``, ``rival.packing``), for ``rival.JOIN_AFTER``
+    seconds or the whole limit when shorter: its answer when it ended with an allocation
+    under every rule (``cbc_answer``); else the CBC still at work for HiGHS to join, or, when
+    it ended without such an allocation, neither (HiGHS then solves alone). None for any
+    other model, or where CBC may not race (``rival.racing``) or is not installed. CBC runs
+    as a program of its own, so the watchdog makes this opening itself (``Backend.lead``):
+    a proof within it costs no watched child (~15 ms, the whole of a bare solver's time on
+    OR-Library's mknap1)."""
+    if not (direct(model) and R.racing(options) and R.packing(model)
+            and R.cbc_program() is not None):
+        return None
+    t0 = time.perf_counter()
+    deadline = t0 + options.time_limit
+    rival = R.Rival(model, replace(options, time_limit=time_left(deadline)))
+    try:
+        left = time_left(deadline)
+        ended = rival.ended(R.JOIN_AFTER if left > R.JOIN_AFTER else left + R.STOP_SECONDS)
+    except BaseException:  # Ctrl-C: CBC stops with it
+        rival.stop()
+        raise
+    if not ended:
+        return Lead(t0, running=rival, notes=(
+            f"a knapsack: CBC alone for {R.JOIN_AFTER:g} s, then HiGHS beside it",))
+    out = cbc_answer(model, rival, options, t0, [one_milp(model)])
+    return Lead(t0, out=out) if out is not None else Lead(t0, notes=(
+        "CBC ended without an allocation: HiGHS's MILP alone",))
 
 
 def cbc_answer(model, rival: R.Rival, options: SolveOptions, t0: float, notes: list

@@ -22,6 +22,7 @@ import platform
 import re
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -140,10 +141,15 @@ class Rival:
                  "-seconds", repr(max(0.1, options.time_limit)),
                  "-randomCbcSeed", "0", "-solve", "-solution", self.solution],
                 stdout=log, stderr=subprocess.DEVNULL)
+        # CBC may be started by the watchdog's process and raced by HiGHS in its watched
+        # child (``mip.cbc_lead``): only its parent can wait for it, so its end is read from a
+        # process descriptor, which the child inherits
+        self.owner = os.getpid()
+        self.descriptor = descriptor(self.proc.pid)
 
     def proven(self) -> bool:
         """Whether CBC has ended, having proven its allocation optimal."""
-        return self.proc.poll() is not None and self._head().startswith("Optimal")
+        return self.ended(0.0) and self._head().startswith("Optimal")
 
     def result(self, wait: float) -> tuple[np.ndarray | None, bool]:
         """CBC's column values (None: none; the caller checks them against the rules) and
@@ -164,21 +170,14 @@ class Rival:
         return values, head.startswith("Optimal")
 
     def ended(self, wait: float) -> bool:
-        """Whether CBC has ended, waiting at most ``wait`` seconds: woken by its end through a
+        """Whether CBC has ended, waiting at most ``wait`` seconds: woken by its end through its
         process descriptor where Linux has them, as ``Popen.wait`` with a timeout is not (it
         sleeps up to 50 ms between looks: 60–110 ms of a 0.4–0.7 s mknapcb1 solve)."""
+        if self.descriptor is not None:
+            ready, _, _ = select.select([self.descriptor], [], [], max(0.0, wait))
+            return bool(ready)
         if self.proc.poll() is not None:
             return True
-        try:
-            descriptor = os.pidfd_open(self.proc.pid) if hasattr(os, "pidfd_open") else None
-        except OSError:  # a kernel without them
-            descriptor = None
-        if descriptor is not None:
-            try:
-                select.select([descriptor], [], [], wait)
-            finally:
-                os.close(descriptor)
-            return self.proc.poll() is not None
         try:
             self.proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
@@ -201,10 +200,28 @@ class Rival:
             return ""
 
     def stop(self) -> None:
+        """End CBC. From the watched child of the process that started it, only killed: its
+        parent reaps it (it cannot be reaped before, so its pid is still CBC's) and removes its
+        files."""
+        if os.getpid() != self.owner:
+            if not self.ended(0.0):
+                os.kill(self.proc.pid, signal.SIGKILL)
+            return
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+            self.descriptor = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def descriptor(pid: int) -> int | None:
+    """A process descriptor of ``pid`` (readable once it has ended), where Linux has them."""
+    try:
+        return os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    except OSError:  # a kernel without them
+        return None
 
 
 def proven_bound(worth: float, model, options: SolveOptions) -> float:
