@@ -555,7 +555,9 @@ def own_milp(model, options: SolveOptions, deadline: float, t0: float, notes: li
     (the bundled `regional_equity`, whose fairness band has coefficients down to 5e-5: 4.8 s
     at 1e-7 against 1.1 s at 1e-6, one thread, 9 nodes against 3). An allocation HiGHS ends
     at is checked at 1e-7 (``holds``), as are those reported on the way; should it break a
-    row beyond that, the MILP runs again at 1e-7."""
+    row beyond that, the MILP runs again at 1e-7. HiGHS's own options stay: without restarts
+    `regional_equity` took 0.77× as long, but synthetic 5,000 and 10,000 projects 2× and 1.5×;
+    without its RENS heuristic 1.5× (benchmarks/RESULTS.md, helper `equity2`)."""
     report = options.on_solution
     if report is not None:
         def report_held(values, objective, bound):
