@@ -166,7 +166,8 @@ class Nearby(Resolver):
         if start is not None and changed.holds(start):
             L, values = float(changed.c @ start + changed.offset), np.asarray(start, float)
         if not met(L, U, gaps):  # RENS around the changed LP, a few flips free
-            rens = run_rens(changed, x, U, options, deadline, notes, reduced=reduced)
+            rens = run_rens(changed, x, U, options, deadline, notes, reduced=reduced,
+                            proven_after=True)
             if improves(rens, L):
                 L, values = rens.objective, rens.values
         # not when only the objective changed: the start's neighbourhood would free every
