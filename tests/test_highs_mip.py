@@ -468,8 +468,9 @@ def test_a_knapsack_cbc_proves_alone_is_watched_without_a_child(monkeypatch):
         assert profit[funded].sum() == _enumerated(profit, weights, capacity) == out.objective
 
 
-def _cbc_children() -> list[int]:
-    """The pids of this process's CBC children, ended or not (not yet reaped)."""
+def _cbc_children(names: tuple[str, ...] = ("cbc",)) -> list[int]:
+    """The pids of this process's CBC children (programs of those ``names``), ended or not
+    (not yet reaped)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -477,9 +478,40 @@ def _cbc_children() -> list[int]:
             name = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
         except (OSError, IndexError):
             continue
-        if int(fields[1]) == os.getpid() and name.startswith("cbc"):
+        if int(fields[1]) == os.getpid() and name.startswith(names):
             found.append(int(stat.parent.name))
     return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc")
+def test_a_cbc_leading_past_its_own_limit_is_stopped_within_the_grace(monkeypatch, tmp_path):
+    """A CBC that runs on past its own time limit (here one that never ends) is stopped
+    ``OVERRUN_SECONDS`` after it by the process that started it: the solve ends within the
+    limit and that grace, says why, and leaves nothing of CBC's behind."""
+    import tempfile
+    import time
+
+    from allocator.runtime.workers import GRACE_SECONDS
+    from allocator.solve import watchdog as W
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    hang = tmp_path / "bin" / "cbc"
+    hang.parent.mkdir()
+    hang.write_text("#!/bin/sh\nexec sleep 60\n")
+    hang.chmod(0o755)
+    monkeypatch.setattr(R, "cbc_program", lambda: str(hang))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    problem, scenario, *_ = _multi_knapsack(n=16, m=4, seed=2)
+    model = formulate(problem, scenario)
+    t0 = time.perf_counter()
+    out = W.watch(model, SolveOptions(time_limit=0.5))
+    assert time.perf_counter() - t0 < 0.5 + R.OVERRUN_SECONDS + 0.5
+    assert R.OVERRUN_SECONDS <= GRACE_SECONDS  # the watchdog's promise
+    assert "CBC was stopped 1 s after its time limit" in out.log
+    assert out.values is None or model.holds(out.values)
+    assert _cbc_children(("cbc", "sleep")) == []
+    assert list(tmp_path.glob("allocator-cbc-*")) == []
 
 
 @pytest.mark.skipif(R.cbc_program() is None or not Path("/proc/self/stat").exists(),

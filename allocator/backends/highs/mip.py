@@ -599,13 +599,18 @@ def cbc_lead(model, options: SolveOptions) -> Lead | None:
     rival = R.Rival(model, replace(options, time_limit=time_left(deadline)))
     try:
         left = time_left(deadline)
-        ended = rival.ended(R.JOIN_AFTER if left > R.JOIN_AFTER else left + R.STOP_SECONDS)
+        joins = left > R.JOIN_AFTER
+        ended = rival.ended(R.JOIN_AFTER if joins else left + R.OVERRUN_SECONDS)
     except BaseException:  # Ctrl-C: CBC stops with it
         rival.stop()
         raise
-    if not ended:
+    if not ended and joins:
         return Lead(t0, running=rival, notes=(
             f"a knapsack: CBC alone for {R.JOIN_AFTER:g} s, then HiGHS beside it",))
+    if not ended:  # past its own time limit: what it found is not known
+        rival.stop()
+        return Lead(t0, notes=(f"CBC was stopped {R.OVERRUN_SECONDS:g} s after its time "
+                               "limit, without an allocation",))
     out = cbc_answer(model, rival, options, t0, [one_milp(model)])
     return Lead(t0, out=out) if out is not None else Lead(t0, notes=(
         "CBC ended without an allocation: HiGHS's MILP alone",))

@@ -40,6 +40,10 @@ from allocator.backends.highs import instance as H
 # instances within 1–3%)
 RACE_GAP = 1e-3
 STOP_SECONDS = 5.0  # how long a finished HiGHS waits for CBC to end at its own time limit
+# how long past its own time limit CBC leading alone (``mip.cbc_lead``) is waited for before it
+# is stopped: the watchdog's grace (``runtime.workers.GRACE_SECONDS``), as the command's own
+# process watches it
+OVERRUN_SECONDS = 1.0
 CHECK_SECONDS = 0.05  # how often HiGHS's interrupt callback looks at CBC, at most
 
 
