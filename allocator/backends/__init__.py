@@ -67,8 +67,8 @@ class Backend:
     def solve(self, model: "Model", options: SolveOptions, lead: Lead | None = None
               ) -> SolverOutput:
         """Solve ``model`` within what is left of the deadline of ``options`` (none left: not
-        solved, ``base.out_of_time``), taking over from ``lead`` (this backend's, from
-        ``lead``) when given."""
+        solved, ``base.out_of_time``), taking over from ``lead`` (what this backend's
+        ``lead`` made) when given."""
         if options.left() <= 0:
             return out_of_time(self.name)
         try:
