@@ -116,6 +116,14 @@ LP_OPTIONS: dict = {"presolve": "off"}
 FEW_ROWS = 100
 PRIMAL: dict = {"simplex_strategy": 4}
 DUAL = 1  # HiGHS's default simplex_strategy
+# every HiGHS solve here runs on one thread (the LP, its re-solves with cuts, RENS), as the
+# final MILP does (``finish``): HiGHS sizes one thread pool per process, at the first solve's
+# count, and a later solve that asks for another count has to stop that pool and start one
+# again (``instance.run``). In the fresh process a solve runs in (the watchdog's), an LP at
+# HiGHS's default count (2 on 2 cores) then the final MILP at 1 cost that restart: 78 against
+# 59 ms (medians of 11) for knapPI_3_10000_1000_1's whole path. The simplex is serial either
+# way; CBC, when it races, has the other core
+ONE_THREAD = 1
 # the final MILP starts from RENS's allocation, most often the optimum, and is left to prove
 # it: HiGHS's restarts (ten on the bundled `balanced`, each dropping inactive columns and
 # starting the root again) took 2.5 of its 3.2 s to reach a gap of 1e-6; without, 0.5 s
@@ -272,7 +280,7 @@ def relaxation(model, options: SolveOptions, deadline: float):
     for key, value in {**LP_OPTIONS, **(PRIMAL if few else {})}.items():
         h.setOptionValue(key, value)
     lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None,
-                                 time_limit=time_left(deadline)))
+                                 time_limit=time_left(deadline), threads=ONE_THREAD))
     if few:  # the cuts' re-solves start from a basis the new rows make infeasible
         h.setOptionValue("simplex_strategy", DUAL)
     return h, lp
@@ -303,7 +311,7 @@ def run_rens(model, x: np.ndarray, U: float, options: SolveOptions, deadline: fl
     # over the support the sub-MILP is larger (470 selections on the bundled workbook), and
     # HiGHS's presolve pays for itself: 0.055 s against 0.14 s without
     rens = run_restricted(model, lo, hi, replace(
-        options, start=None, time_limit=limit,
+        options, start=None, time_limit=limit, threads=ONE_THREAD,
         gap=max(options.gap, SUPPORT_GAP) if (support or proven_after)
         and objective_step(model) is None
         else options.gap,
@@ -332,7 +340,8 @@ def tighten(h, model, lp: SolverOutput, knapsacks: C.Knapsacks, options: SolveOp
             break
         _add_rows(h, new.A, np.full(len(new), -np.inf), new.hi)
         added = added + new
-        lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None))
+        lp = H.run(h, model, replace(options, relax=True, on_solution=None, start=None,
+                                     threads=ONE_THREAD))
         if lp.values is None or lp.status != Status.OPTIMAL:
             break
     return lp, added
@@ -386,7 +395,7 @@ def finish(model, options: SolveOptions, deadline: float, t0: float, notes: list
     # (the bundled shadow prices differed in their 12th digit with ALLOCATOR_THREADS), and
     # where CBC races it, CBC has the other core
     out = run_restricted(model, lo, hi, replace(
-        options, start=start, time_limit=time_left(deadline), threads=1,
+        options, start=start, time_limit=time_left(deadline), threads=ONE_THREAD,
         on_solution=None if report is None else (lambda v, o, b: report(v, o, min(b, U)))),
         # the gap asked, made absolute at the start's worth: the allocation HiGHS ends at is
         # worth at least that, so its gap by our measure is within the one asked; at the LP
@@ -536,7 +545,7 @@ def plain_milp(model, options: SolveOptions, deadline: float, t0: float, notes: 
         notes = notes + list(lead.notes)
         ahead = lead.running
         race = ahead is not None
-    options = replace(options, time_limit=time_left(deadline), threads=1)
+    options = replace(options, time_limit=time_left(deadline), threads=ONE_THREAD)
     rival = R.Race(model, options, after=RACE_AFTER, rival=ahead) if race else None
     try:  # CBC may be running already: stopped whatever happens
         h = H.build(model)
