@@ -196,6 +196,32 @@ def test_a_knapsack_of_few_rows_takes_the_lp_first_path_to_its_optimum(spread):
     assert out.bound < optimum + 1  # the whole-number optimum: a step above it is excluded
 
 
+@pytest.mark.parametrize("spread", [None, (10, 10)])
+def test_every_highs_solve_of_the_lp_first_path_asks_for_one_thread(spread, monkeypatch):
+    """The LP, RENS and the final MILP (reached here: reduced-cost fixing) all ask HiGHS for
+    one thread: HiGHS keeps one thread pool per process, sized by the first solve, and a solve
+    at another count restarts it (``instance.run``), ~20 ms of a knapPI_3 solve in the
+    watchdog's fresh process when the LP ran at HiGHS's default and the final MILP at one. The
+    answer is the optimum dynamic programming finds."""
+    asked = []
+    run = M.H.run
+
+    def counted(h, model, options):
+        asked.append(options.threads)
+        return run(h, model, options)
+
+    monkeypatch.setattr(M.H, "run", counted)
+    problem, scenario, profit, weights, capacity = _multi_knapsack(n=600, m=1, seed=7,
+                                                                   spread=spread)
+    model = formulate(problem, scenario)
+    out = M.solve(model, SolveOptions(time_limit=60))
+    assert "cheapest to move" in out.log and "reduced-cost fixing" in out.log
+    assert len(asked) >= 3 and set(asked) == {M.ONE_THREAD}
+    assert out.status == "optimal" and model.holds(out.values)
+    assert out.objective == pytest.approx(
+        _by_dynamic_programming(profit, weights[0], capacity[0]), abs=1e-6)
+
+
 class _Told:
     """A rival whose answer is given: CBC as read back from its solution file."""
 
