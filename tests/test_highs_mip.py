@@ -500,10 +500,11 @@ def _cbc_children(names: tuple[str, ...] = ("cbc",)) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            name = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
-        except (OSError, IndexError):
+            text = stat.read_text()
+        except OSError:  # ended since the listing
             continue
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        fields = rest.split()
         if int(fields[1]) == os.getpid() and name.startswith(names):
             found.append(int(stat.parent.name))
     return found
