@@ -266,3 +266,14 @@ def test_a_commands_deadline_counts_from_its_start_and_keeps_time_for_what_follo
     late = SolveOptions(time_limit=1.0).with_deadline(started=now - 5)
     assert late.left() == 0 and late.leaving(1).for_main_solve().left() == 0
     assert SolveOptions().leaving(5).deadline is None
+
+
+def test_a_solve_without_the_solvers_own_word_names_it_as_users_know_it():
+    """Out of time, stopped or crashed, a solve shows its solver as its makers write it, as
+    one that ended by itself does ("feasible, within 1.40% (HiGHS, 10.85 s)")."""
+    from allocator.backends import out_of_time, solver_label
+    assert [solver_label(b) for b in ("highs", "scip", "cpsat", "cbc")] == [
+        "HiGHS", "SCIP", "CP-SAT", "CBC"]
+    assert solver_label("pulp:GUROBI_CMD") == "GUROBI_CMD"
+    assert solver_label("sleepy") == "sleepy"  # a name it does not know, as given
+    assert out_of_time("highs").solver == "HiGHS"

@@ -37,6 +37,7 @@ from allocator.backends.base import (
     relative_gap,
     settled,
     since,
+    solver_label,
     stopping_gaps,
 )
 from allocator.core.lang import phrase
@@ -142,4 +143,4 @@ def available() -> list[str]:
 __all__ = ["BACKENDS", "EXACT_GAP", "OUT_OF_TIME", "Backend", "BackendUnavailable", "ColdResolver",
            "Lead", "Resolver", "SolveOptions", "SolverOutput", "SolverRefused", "Status",
            "available", "backend", "budget_bound", "is_proven", "objective_step", "out_of_time",
-           "relative_gap", "settled", "since", "solve_model", "stopping_gaps"]
+           "relative_gap", "settled", "since", "solve_model", "solver_label", "stopping_gaps"]

@@ -257,10 +257,21 @@ OUT_OF_TIME = ("not solved: the time limit was reached before this solve could s
                "more time (--time-limit)")
 
 
+# the solvers of the backends as their makers write them, for what a solve that ended without
+# the solver's own word (out of time, stopped, crashed) shows: "feasible, within 1.40% (HiGHS,
+# 10.85 s)", as a solve that ended by itself shows it
+SOLVER_LABELS = {"highs": "HiGHS", "scip": "SCIP", "cpsat": "CP-SAT", "cbc": "CBC"}
+
+
+def solver_label(backend: str) -> str:
+    """The solver of a backend name as users know it (``pulp:GUROBI_CMD``: GUROBI_CMD)."""
+    return SOLVER_LABELS.get(backend, backend.split(":", 1)[-1])
+
+
 def out_of_time(backend: str) -> SolverOutput:
     """What a solve that the deadline left no time for gives: no allocation, saying why."""
-    return SolverOutput(Status.NO_SOLUTION, None, None, None, 0.0, backend, "", "", None,
-                        OUT_OF_TIME)
+    return SolverOutput(Status.NO_SOLUTION, None, None, None, 0.0, solver_label(backend), "",
+                        "", None, OUT_OF_TIME)
 
 
 class BackendUnavailable(Exception):

@@ -21,7 +21,14 @@ from typing import cast
 import numpy as np
 
 from allocator import backends
-from allocator.backends import Lead, SolveOptions, SolverOutput, available, solve_model
+from allocator.backends import (
+    Lead,
+    SolveOptions,
+    SolverOutput,
+    available,
+    solve_model,
+    solver_label,
+)
 from allocator.core.status import Status
 from allocator.formulate import Model
 from allocator.runtime.workers import GRACE_SECONDS, STOPPED, WorkerDied, Workers
@@ -91,12 +98,13 @@ def _watched(model: Model, options: SolveOptions, lead: Lead | None, told: float
 
 def _without(best: list, backend: str, seconds: float, message: str) -> SolverOutput:
     """What a solve that did not end by itself gives: the best solution it reported."""
+    solver = solver_label(backend)
     if not best:
-        return SolverOutput(Status.NO_SOLUTION, None, None, None, seconds, backend, "", "",
+        return SolverOutput(Status.NO_SOLUTION, None, None, None, seconds, solver, "", "",
                             None, message, watchdog=True)
     values, objective, bound = best
     return SolverOutput(Status.FEASIBLE, values, objective,
-                        bound if np.isfinite(bound) else None, seconds, backend, "", "", None,
+                        bound if np.isfinite(bound) else None, seconds, solver, "", "", None,
                         message, watchdog=True)
 
 
