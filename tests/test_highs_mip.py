@@ -494,6 +494,26 @@ def test_a_knapsack_cbc_proves_alone_is_watched_without_a_child(monkeypatch):
         assert profit[funded].sum() == _enumerated(profit, weights, capacity) == out.objective
 
 
+@pytest.mark.skipif(R.cbc_program() is None, reason="CBC (shipped with PuLP) not installed")
+def test_where_a_cbc_could_not_be_followed_from_the_child_the_child_leads(monkeypatch):
+    """Without process descriptors a child could not tell when a CBC its parent started has
+    ended: the watchdog then makes no lead of its own, and its child leads, to the enumerated
+    optimum."""
+    from allocator.solve import watchdog as W
+    monkeypatch.delenv("ALLOCATOR_RACE", raising=False)
+    if not R.racing(SolveOptions()):
+        pytest.skip("fewer than two cores: HiGHS alone")
+    monkeypatch.setattr(R, "followable", lambda: False)
+    forks = []
+    workers = W.Workers
+    monkeypatch.setattr(W, "Workers", lambda *a, **k: forks.append(a) or workers(*a, **k))
+    problem, scenario, profit, weights, capacity = _multi_knapsack(n=16, m=4, seed=2)
+    model = formulate(problem, scenario)
+    out = W.watch(model, SolveOptions(time_limit=30))
+    assert len(forks) == 1 and out.solver.startswith("CBC") and out.status == "optimal"
+    assert model.holds(out.values) and out.objective == _enumerated(profit, weights, capacity)
+
+
 def _cbc_children(names: tuple[str, ...] = ("cbc",)) -> list[int]:
     """The pids of this process's CBC children (programs of those ``names``), ended or not
     (not yet reaped)."""

@@ -35,7 +35,9 @@ from allocator.runtime.workers import GRACE_SECONDS, STOPPED, WorkerDied, Worker
 
 
 def watch(model: Model, options: SolveOptions, told: float | None = None) -> SolverOutput:
-    """Solve in a forked worker, stopped ``GRACE_SECONDS`` after the time limit; ``told``:
+    """Solve in a forked worker, stopped ``GRACE_SECONDS`` after the time limit, after the
+    opening a solver in a process of its own makes, watched from here (``backends.Lead``);
+    ``told``:
     the limit a "no allocation in time" names (default the options'; a command's solve may
     have been given less than the limit the user set: its share, or what was left).
 
@@ -51,10 +53,10 @@ def watch(model: Model, options: SolveOptions, told: float | None = None) -> Sol
     # knapsack), watched from here: the child is forked only if the rest needs one
     lead = backends.backend(options.backend).lead(model, options)
     try:
-        if lead is not None and lead.out is not None:
-            return lead.out
-        if lead is not None:  # the rest of the limit
-            spent = time.perf_counter() - lead.started
+        if lead is not None:
+            if lead.out is not None:
+                return lead.out
+            spent = time.perf_counter() - lead.started  # the child has the rest of the limit
             options = replace(options, time_limit=max(0.0, options.time_limit - spent))
         return _watched(model, options, lead, told)
     finally:

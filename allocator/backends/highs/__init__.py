@@ -7,7 +7,7 @@ MILP LP first (relaxation, RENS, cover cuts from ``cuts``, reduced-cost fixing, 
 from __future__ import annotations
 
 from allocator.backends.base import Lead, SolveOptions, SolverOutput
-from allocator.backends.highs import instance, mip
+from allocator.backends.highs import instance, mip, rival
 from allocator.backends.highs.instance import Session
 from allocator.backends.highs.nearby import Nearby
 
@@ -25,8 +25,12 @@ def solve(model, solver: str, options: SolveOptions, lead: Lead | None = None
 
 
 def lead(model, solver: str, options: SolveOptions) -> Lead | None:
-    """CBC alone on a small knapsack (``mip.cbc_lead``), which runs as a program of its own."""
-    return mip.cbc_lead(model, options) if milp(model, options) else None
+    """CBC alone on a small knapsack (``mip.cbc_lead``), which runs as a program of its own;
+    not where a CBC started here could not be followed from the watchdog's child, should
+    HiGHS join it there (``rival.followable``): the child then leads itself."""
+    if not (milp(model, options) and rival.followable()):
+        return None
+    return mip.cbc_lead(model, options)
 
 
 def milp(model, options: SolveOptions) -> bool:

@@ -627,7 +627,7 @@ def cbc_lead(model, options: SolveOptions) -> Lead | None:
 
 def cbc_answer(model, rival: R.Rival, options: SolveOptions, t0: float, notes: list
                ) -> SolverOutput | None:
-    """What CBC, which led alone on a knapsack (``plain_milp``) and has ended, found: its
+    """What CBC, which led alone on a knapsack (``cbc_lead``) and has ended, found: its
     allocation, proven or with the bound it printed; None when it ended without one that
     keeps every rule."""
     try:

@@ -10,8 +10,10 @@ HiGHS's 0.08% (benchmarks/RESULTS.md). So there, on two cores or more, the CBC t
 solves the same restricted model beside HiGHS; the first to prove the optimum stops the other,
 and when neither does, the better allocation is kept, with HiGHS's bound.
 
-CBC runs as a program of this process's group (the watchdog stops both together), on the model
-as HiGHS writes it in MPS, told the same gaps (``base.stopping_gaps``).
+CBC runs as a program of the process that starts it, on the model as HiGHS writes it in MPS,
+told the same gaps (``base.stopping_gaps``): of the watchdog's child's group (stopped with it),
+or, leading on a knapsack, of the command's own process, which stops it itself
+(``mip.cbc_lead``).
 """
 from __future__ import annotations
 
@@ -102,7 +104,7 @@ def packing(model) -> bool:
     uses), as OR-Library's mknap files and Pabulib's elections are. There CBC's search is
     the faster by far (mknapcb1: ~40 µs a node against HiGHS's 0.3–0.8 ms, 0.35–0.73 s
     against 0.9–3.8 s), and HiGHS racing beside it slowed it by 1.6× (the two vCPUs of the
-    machine measured are not two free cores), so it leads alone (``mip.plain_milp``), on one
+    machine measured are not two free cores), so it leads alone (``mip.cbc_lead``), on one
     thread: on two it was 0.92× as long (geometric mean over eight mknap instances, from
     0.63× to 1.07×) and no longer deterministic; deterministic on two, 1.16×
     (benchmarks/RESULTS.md). HiGHS joins it after ``JOIN_AFTER``. Allocation models, with
@@ -218,6 +220,17 @@ class Rival:
             os.close(self.descriptor)
             self.descriptor = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@functools.cache
+def followable() -> bool:
+    """Whether a CBC started here can be followed from a forked child (which cannot wait for
+    it): whether this system gives process descriptors (``descriptor``)."""
+    mine = descriptor(os.getpid())
+    if mine is None:
+        return False
+    os.close(mine)
+    return True
 
 
 def descriptor(pid: int) -> int | None:
